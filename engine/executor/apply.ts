@@ -1,0 +1,75 @@
+/** Applies a module's planned ops on a host. Never called in check mode. */
+import type { Op, OpResult } from '../../modules/api.ts';
+import type { BecomeSpec, Transport } from '../transport/transport.ts';
+import { quote } from '../transport/quote.ts';
+
+export class OpError extends Error {
+  constructor(
+    message: string,
+    readonly result?: OpResult,
+  ) {
+    super(message);
+    this.name = 'OpError';
+  }
+}
+
+export interface ApplyOptions {
+  become?: BecomeSpec;
+  env?: Record<string, string>;
+}
+
+export async function applyOps(t: Transport, ops: Op[], opts: ApplyOptions = {}): Promise<OpResult[]> {
+  const results: OpResult[] = [];
+  for (const op of ops) results.push(await applyOp(t, op, opts));
+  return results;
+}
+
+async function applyOp(t: Transport, op: Op, opts: ApplyOptions): Promise<OpResult> {
+  switch (op.kind) {
+    case 'exec': {
+      const r = await t.exec(op.cmd, {
+        become: opts.become,
+        env: { ...opts.env, ...op.env },
+        ...(op.stdin !== undefined ? { stdin: op.stdin } : {}),
+        ...(op.cwd ? { cwd: op.cwd } : {}),
+        ...(op.timeoutMs ? { timeoutMs: op.timeoutMs } : {}),
+      });
+      const ok = op.okCodes === 'any' || (r.rc !== null && (op.okCodes ?? [0]).includes(r.rc));
+      const result: OpResult = { op, exec: r };
+      if (!ok) {
+        const what = Array.isArray(op.cmd) ? op.cmd.join(' ') : op.cmd.split('\n')[0];
+        const why = r.timedOut ? 'timed out' : `exit ${r.rc ?? r.signal}`;
+        throw new OpError(`${what}: ${why}${r.stderr.trim() ? `: ${r.stderr.trim()}` : ''}`, result);
+      }
+      return result;
+    }
+    case 'put': {
+      if (op.backup) {
+        const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+        await t.exec(`if [ -e ${quote(op.path)} ]; then cp -p ${quote(op.path)} ${quote(`${op.path}.${stamp}~`)}; fi`, { become: opts.become });
+      }
+      if (op.validate) {
+        // validate the content before it replaces anything: write to a temp path, run the check, then the real atomic put
+        const tmp = `${op.path}.kplay-validate`;
+        await t.put(tmp, op.content, { mode: '0600', become: opts.become });
+        const cmd = op.validate.includes('%s') ? op.validate.split('%s').join(quote(tmp)) : `${op.validate} ${quote(tmp)}`;
+        const r = await t.exec(cmd, { become: opts.become });
+        await t.exec(['rm', '-f', tmp], { become: opts.become });
+        if (r.rc !== 0) throw new OpError(`validate failed for ${op.path}: ${(r.stderr || r.stdout).trim()}`, { op, exec: r });
+      }
+      await t.put(op.path, op.content, { mode: op.mode, owner: op.owner, group: op.group, become: opts.become });
+      return { op };
+    }
+    case 'putFile':
+      await t.putFile(op.localPath, op.path, { mode: op.mode, owner: op.owner, group: op.group, become: opts.become });
+      return { op };
+    case 'remove': {
+      const r = await t.exec(['rm', op.recursive ? '-rf' : '-f', '--', op.path], { become: opts.become });
+      if (r.rc !== 0) throw new OpError(`remove ${op.path}: ${r.stderr.trim()}`, { op, exec: r });
+      return { op };
+    }
+    case 'controller':
+      await op.run();
+      return { op };
+  }
+}

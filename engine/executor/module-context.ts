@@ -1,0 +1,87 @@
+/** Builds the ModuleContext a module sees for one task on one host. */
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { ControllerPaths, ModuleContext, Vars } from '../../modules/api.ts';
+import type { BecomeSpec, TcpCapable, Transport } from '../transport/transport.ts';
+import { KplayError, type SourceLoc } from '../errors.ts';
+import { renderString } from '../template/render.ts';
+import { evaluateCondition, parseCondition } from '../template/expression.ts';
+import type { HostLedger } from './ledger.ts';
+
+export interface ModuleContextInput {
+  host: string;
+  transport: Transport;
+  vars: Vars;
+  check: boolean;
+  diff: boolean;
+  become?: BecomeSpec;
+  ledger: HostLedger;
+  controller: ControllerPaths;
+  /** Role directory of the task, for files/ and templates/ lookups. */
+  rolePath?: string;
+  /** Directory of the file that holds the task (tasks/ of a role, or the playbook's). */
+  taskDir?: string;
+  taskName?: string;
+  loc?: SourceLoc;
+  once?: <T>(key: string, fn: () => Promise<T>) => Promise<T>;
+  progress?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+/** Ansible's search order for a relative src: the role's files|templates, the role, the task's dir, the playbook dir. */
+export function findControllerFile(
+  kind: 'files' | 'templates',
+  name: string,
+  where: { rolePath?: string; taskDir?: string; playbookDir: string },
+): string | undefined {
+  if (isAbsolute(name)) return existsSync(name) ? name : undefined;
+  const candidates = [
+    ...(where.rolePath ? [join(where.rolePath, kind, name), join(where.rolePath, name)] : []),
+    ...(where.taskDir ? [join(where.taskDir, kind, name), join(where.taskDir, name)] : []),
+    join(where.playbookDir, kind, name),
+    join(where.playbookDir, name),
+  ];
+  return candidates.map((c) => resolve(c)).find((c) => existsSync(c));
+}
+
+export function createModuleContext(i: ModuleContextInput): ModuleContext {
+  const onceCache = new Map<string, Promise<unknown>>();
+  const renderCtx = { loc: i.loc, task: i.taskName };
+  return {
+    host: i.host,
+    vars: i.vars,
+    check: i.check,
+    diff: i.diff,
+    become: i.become,
+    exec: (cmd, opts = {}) => i.transport.exec(cmd, { become: i.become, ...opts }),
+    fetch: (path) => i.transport.fetch(path, { become: i.become }),
+    connectTcp: (host, port) => {
+      const t = i.transport as Transport & Partial<TcpCapable>;
+      if (!t.connectTcp) throw new Error(`transport ${t.kind} cannot open TCP streams`);
+      return t.connectTcp(host, port);
+    },
+    findFile(kind, name) {
+      const found = findControllerFile(kind, name, { rolePath: i.rolePath, taskDir: i.taskDir, playbookDir: i.controller.playbookDir });
+      if (!found) {
+        throw new KplayError('KPLAY_FILE_NOT_FOUND', `${kind === 'files' ? 'file' : 'template'} not found: ${name}`, {
+          loc: i.loc,
+          hint: `searched ${i.rolePath ? `${join(i.rolePath, kind)}, ` : ''}${join(i.controller.playbookDir, kind)} and ${i.controller.playbookDir}`,
+        });
+      }
+      return found;
+    },
+    renderTemplate: (source, extraVars) => renderString(source, extraVars ? { ...i.vars, ...extraVars } : i.vars, renderCtx),
+    evaluate: (condition) => evaluateCondition(parseCondition(condition, i.loc), i.vars),
+    ledger: i.ledger,
+    controller: i.controller,
+    progress: i.progress ?? (() => {}),
+    once:
+      i.once ??
+      (<T>(key: string, fn: () => Promise<T>): Promise<T> => {
+        let p = onceCache.get(key) as Promise<T> | undefined;
+        if (!p) onceCache.set(key, (p = fn()));
+        return p;
+      }),
+    signal: i.signal ?? new AbortController().signal,
+  };
+}

@@ -1,0 +1,144 @@
+/** The controller itself (ansible_connection=local): child processes and the local file system. */
+import { spawn } from 'node:child_process';
+import { createConnection } from 'node:net';
+import { Readable, type Duplex } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import { chmod, readFile, rename, rm, writeFile, copyFile } from 'node:fs/promises';
+import { dirname, basename, join } from 'node:path';
+import type { BecomeSpec, ExecOptions, ExecResult, PutOptions, TcpCapable, Transport } from './transport.ts';
+import { quote, quoteArgv } from './quote.ts';
+import { becomeWrap } from './become.ts';
+
+const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
+
+export class LocalTransport implements Transport, TcpCapable {
+  readonly kind = 'local' as const;
+  constructor(readonly host: string) {}
+
+  async connect(): Promise<void> {}
+
+  exec(cmd: string | string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    const script = Array.isArray(cmd) ? quoteArgv(cmd) : cmd;
+    const wrapped = becomeWrap(script, effectiveBecome(opts.become), opts.cwd);
+    return new Promise((resolve) => {
+      const child = spawn('/bin/sh', ['-c', wrapped.command], {
+        env: { ...process.env, ...opts.env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      const max = opts.maxOutput ?? DEFAULT_MAX_OUTPUT;
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let outLen = 0;
+      let errLen = 0;
+      let truncated = false;
+      let timedOut = false;
+      child.stdout.on('data', (b: Buffer) => {
+        if (outLen < max) out.push(b);
+        else truncated = true;
+        outLen += b.length;
+      });
+      child.stderr.on('data', (b: Buffer) => {
+        if (errLen < max) err.push(b);
+        else truncated = true;
+        errLen += b.length;
+      });
+      const timer = opts.timeoutMs
+        ? setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+          }, opts.timeoutMs)
+        : undefined;
+      child.stdin.on('error', () => {});
+      if (wrapped.stdinPrefix) child.stdin.write(wrapped.stdinPrefix);
+      if (opts.stdin instanceof Readable) opts.stdin.pipe(child.stdin);
+      else child.stdin.end(opts.stdin ?? '');
+      child.on('close', (code, signal) => {
+        if (timer) clearTimeout(timer);
+        resolve({
+          rc: timedOut ? null : code,
+          ...(signal ? { signal } : {}),
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(err).toString('utf8'),
+          ...(truncated ? { truncated } : {}),
+          ...(timedOut ? { timedOut } : {}),
+        });
+      });
+    });
+  }
+
+  async put(path: string, content: string | Buffer, opts: PutOptions = {}): Promise<void> {
+    if (effectiveBecome(opts.become)) return this.putViaShell(path, content, opts);
+    const tmp = join(dirname(path), `.${basename(path)}.kplay-${randomBytes(6).toString('hex')}`);
+    try {
+      await writeFile(tmp, content, { mode: opts.mode ? parseInt(opts.mode, 8) : 0o600 });
+      await this.finish(tmp, path, opts);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
+  }
+
+  async putFile(localPath: string, path: string, opts: PutOptions = {}): Promise<void> {
+    const tmp = join(dirname(path), `.${basename(path)}.kplay-${randomBytes(6).toString('hex')}`);
+    try {
+      await copyFile(localPath, tmp);
+      await this.finish(tmp, path, opts);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
+  }
+
+  async fetch(path: string, opts: { become?: BecomeSpec } = {}): Promise<Buffer | undefined> {
+    if (effectiveBecome(opts.become)) {
+      const r = await this.exec(`test -e ${quote(path)} || exit 3; cat ${quote(path)}`, { become: opts.become });
+      return r.rc === 0 ? Buffer.from(r.stdout) : undefined;
+    }
+    try {
+      return await readFile(path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  connectTcp(host: string, port: number): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      const sock = createConnection({ host, port }, () => resolve(sock));
+      sock.once('error', reject);
+    });
+  }
+
+  async close(): Promise<void> {}
+
+  private async finish(tmp: string, path: string, opts: PutOptions): Promise<void> {
+    if (opts.mode) await chmod(tmp, parseInt(opts.mode, 8));
+    if (opts.owner || opts.group) {
+      const r = await this.exec(['chown', `${opts.owner ?? ''}${opts.group ? `:${opts.group}` : ''}`, tmp]);
+      if (r.rc !== 0) throw new Error(`chown ${path}: ${r.stderr.trim()}`);
+    }
+    await rename(tmp, path);
+  }
+
+  private async putViaShell(path: string, content: string | Buffer, opts: PutOptions): Promise<void> {
+    const tmp = join(dirname(path), `.${basename(path)}.kplay-${randomBytes(6).toString('hex')}`);
+    const script = [
+      `umask 077; cat > ${quote(tmp)} || exit 1`,
+      opts.mode ? `chmod ${quote(opts.mode)} ${quote(tmp)} || exit 1` : '',
+      opts.owner || opts.group ? `chown ${quote(`${opts.owner ?? ''}${opts.group ? `:${opts.group}` : ''}`)} ${quote(tmp)} || exit 1` : '',
+      `mv -f ${quote(tmp)} ${quote(path)}`,
+    ].filter(Boolean).join('\n');
+    const r = await this.exec(script, { stdin: content, become: opts.become });
+    if (r.rc !== 0) {
+      await this.exec(['rm', '-f', tmp], { become: opts.become });
+      throw new Error(`write ${path}: ${r.stderr.trim()}`);
+    }
+  }
+}
+
+/** Becoming the user we already are is a no-op (root on the controller needs no sudo). */
+function effectiveBecome(b: BecomeSpec | undefined): BecomeSpec | undefined {
+  if (!b) return undefined;
+  const me = process.getuid?.();
+  return (me === 0 && b.user === 'root') ? undefined : b;
+}

@@ -1,0 +1,177 @@
+/**
+ * The module contract. A module reads the host's state, plans changes as pure data, and the
+ * executor applies them. Check mode stops after plan(): apply is structurally never called.
+ *
+ *   read(ctx, args)  → State            (remote probes; batch them: one round trip if you can)
+ *   plan(state, args) → Plan             (pure, fixture-testable, no I/O)
+ *   executor applies Plan.changes[].ops  (not in check mode)
+ *   result(applied)  → registered fields (stdout, rc … for command-like modules)
+ */
+import type { Static, TSchema } from '@sinclair/typebox';
+import type { Duplex } from 'node:stream';
+import type { ExecOptions, ExecResult, BecomeSpec } from '../engine/transport/transport.ts';
+
+export type Vars = Record<string, unknown>;
+
+/** One side effect. Applied in order by the executor; a failing op fails the task. */
+export type Op =
+  | {
+      kind: 'exec';
+      cmd: string | string[];
+      stdin?: string | Buffer;
+      env?: Record<string, string>;
+      cwd?: string;
+      timeoutMs?: number;
+      /** Exit codes that count as success; 'any' hands every outcome to result(). Default [0]. */
+      okCodes?: number[] | 'any';
+    }
+  | {
+      kind: 'put';
+      path: string;
+      content: string | Buffer;
+      mode?: string;
+      owner?: string;
+      group?: string;
+      /** Keep the old file as PATH.<timestamp>~ before replacing it. */
+      backup?: boolean;
+      /** A command with %s, run on the temp file before the rename; non-zero aborts the write. */
+      validate?: string;
+    }
+  | { kind: 'putFile'; localPath: string; path: string; mode?: string; owner?: string; group?: string }
+  | { kind: 'remove'; path: string; recursive?: boolean }
+  /** A write on the controller (PKI directory, download cache); never touches the host. */
+  | { kind: 'controller'; describe: string; run: () => Promise<void> };
+
+export interface OpResult {
+  op: Op;
+  exec?: ExecResult;
+}
+
+/** A before/after pair the reporter renders as a unified diff (text) or `before → after` (one line). */
+export interface Diff {
+  path?: string;
+  before: string;
+  after: string;
+}
+
+/** What a change does to a path, recorded in the check-mode ledger so later tasks can plan on it. */
+export interface Effect {
+  path: string;
+  state: 'file' | 'directory' | 'link' | 'absent';
+  content?: string | Buffer;
+  mode?: string;
+}
+
+export interface Change {
+  /** One line for the console: "mode 0644 → 0600", "create /etc/kplay.conf". */
+  summary: string;
+  ops: Op[];
+  diff?: Diff;
+  /** Content is secret (keys): show the summary only, never the diff or the content. */
+  sensitive?: boolean;
+  /** Effects beyond put/remove ops (which the executor records by itself), e.g. mkdir via exec. */
+  effects?: Effect[];
+  /** Set when this change is only predicted because an earlier task in this run would create its input. */
+  after?: string;
+}
+
+export interface Plan {
+  changes: Change[];
+  /** Extra fields for the registered result (debug's msg, set_fact's ansible_facts …). */
+  result?: Vars;
+  /** The task fails with this message (assert, fail, a probe that found something impossible). */
+  failed?: string;
+  /** The task is skipped with this reason (command with creates= that exists). */
+  skipped?: string;
+}
+
+/** What an earlier task of this run would make of a path (check mode and real runs alike). */
+export interface LedgerEntry extends Effect {
+  /** The name of the task that planned it. */
+  by: string;
+}
+
+export interface Ledger {
+  path(path: string): LedgerEntry | undefined;
+}
+
+export interface ControllerPaths {
+  playbookDir: string;
+  inventoryDir: string;
+  /** The controller-side PKI directory (cert module); default `<inventoryDir>/pki`. */
+  pkiDir: string;
+  /** Controller download cache, keyed by checksum. */
+  cacheDir: string;
+}
+
+export interface ModuleContext {
+  /** inventory_hostname (or the delegate's name when delegated). */
+  host: string;
+  /** The fully merged variables of this host for this task (facts included), already rendered on access by the template engine. */
+  vars: Vars;
+  check: boolean;
+  diff: boolean;
+  /** Run on the host, with the task's become applied. Non-zero exit is data, not an exception. */
+  exec(cmd: string | string[], opts?: ExecOptions): Promise<ExecResult>;
+  fetch(path: string): Promise<Buffer | undefined>;
+  /** A TCP stream that starts on the host (for uri, wait_for). */
+  connectTcp(host: string, port: number): Promise<Duplex>;
+  become?: BecomeSpec;
+  /** A controller file, searched in the role's files/ or templates/ first, then beside the playbook. Throws KplayError when missing. */
+  findFile(kind: 'files' | 'templates', name: string): string;
+  /** Render a Handlebars template with this host's variables (strict: undefined is an error). */
+  renderTemplate(source: string, extraVars?: Vars): string;
+  /** Evaluate a condition (assert's `that`) with this host's variables. */
+  evaluate(condition: string): boolean;
+  ledger: Ledger;
+  controller: ControllerPaths;
+  /** Progress of a long step (downloads); shown live, never required. */
+  progress(message: string): void;
+  /**
+   * Run fn once per task across all hosts and share its promise (download_run_once, shared CA
+   * creation). The key should identify the work, e.g. a checksum.
+   */
+  once<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  signal: AbortSignal;
+}
+
+/** The facts plan() may rely on, passed by value to keep plan() pure. */
+export interface PlanContext {
+  host: string;
+  check: boolean;
+  diff: boolean;
+}
+
+export interface ModuleDoc {
+  short: string;
+  description?: string;
+  examples?: string;
+  notes?: string[];
+}
+
+export interface ModuleDef<S extends TSchema = TSchema, State = unknown> {
+  name: string;
+  /** JSON Schema of the arguments: ajv validator, TypeScript type and `kplay doc` in one. */
+  schema: S;
+  doc: ModuleDoc;
+  /** Key that takes a free-form string (`command: ls -l` → { cmd: 'ls -l' }). */
+  freeForm?: string;
+  /** 'plan' (default): check mode reports the plan. 'skip': check mode skips the task (command/shell without creates/removes). */
+  checkMode?: 'plan' | 'skip' | ((args: Static<S>) => 'plan' | 'skip');
+  /** Rules JSON Schema cannot say well (exclusive keys); messages name the argument. */
+  validate?(args: Static<S>): { key?: string; message: string }[];
+  /** Controller files the task will need, checked at load time when the name holds no template. */
+  localFiles?(args: Static<S>): { kind: 'files' | 'templates'; name: string; key: string }[];
+  read(ctx: ModuleContext, args: Static<S>): Promise<State>;
+  plan(state: State, args: Static<S>, ctx: PlanContext): Plan;
+  /** Fields for the registered result after apply (stdout, rc …); may fail the task. */
+  result?(applied: OpResult[], state: State, args: Static<S>): Vars & { failed?: boolean; msg?: string };
+}
+
+/** Identity function that keeps the schema's static type flowing into read/plan. */
+export function defineModule<S extends TSchema, State>(def: ModuleDef<S, State>): ModuleDef<S, State> {
+  return def;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the registry holds modules of every argument type
+export type AnyModule = ModuleDef<any, any>;
