@@ -36,6 +36,8 @@ export interface CommonKeywords {
 export interface RoleRef {
   name: string;
   path: string; // absolute directory of the role
+  /** Index into Play.roles of the application this item belongs to (its defaults, vars and params). */
+  app: number;
 }
 
 export interface LoopControl {
@@ -94,7 +96,10 @@ export interface Handler extends Task {
   listen: string[];
 }
 
-/** A role as applied in a play (roles:, import_role): its layers, and its tasks already expanded. */
+/**
+ * A role as applied in a play (roles:, import_role): its variable layers. Its tasks are already
+ * expanded into the play's sections, each carrying `role` with this application's index.
+ */
 export interface RoleApplication {
   ref: RoleRef;
   defaults: Vars; // role defaults (lowest precedence)
