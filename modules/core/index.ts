@@ -1,4 +1,9 @@
-/** core modules. */
+/** Modules that never touch the host's state: messages, assertions, facts. */
 import type { AnyModule } from '../api.ts';
+import { assert } from './assert.ts';
+import { debug } from './debug.ts';
+import { fail } from './fail.ts';
+import { ping } from './ping.ts';
+import { set_fact } from './set_fact.ts';
 
-export const coreModules: Record<string, AnyModule> = {};
+export const coreModules: Record<string, AnyModule> = { assert, debug, fail, ping, set_fact };

@@ -1,0 +1,39 @@
+import { Type } from '@sinclair/typebox';
+import { defineModule } from '../api.ts';
+
+export const debug = defineModule({
+  name: 'debug',
+  schema: Type.Object(
+    {
+      msg: Type.Optional(Type.Unknown({ description: 'The message to print (any value; rendered).' })),
+      var: Type.Optional(Type.String({ description: 'A variable name (or dotted path) whose value to print.' })),
+      verbosity: Type.Optional(Type.Integer({ minimum: 0, description: 'Print only at this -v level or above.' })),
+    },
+    { additionalProperties: false },
+  ),
+  doc: {
+    short: 'Print a message or a variable',
+    description: 'Never changes anything. `msg` and `var` are exclusive.',
+    examples: "- debug:\n    msg: 'etcd members: {{join groups.etcd \",\"}}'\n- debug:\n    var: result.stdout_lines",
+  },
+  validate(a) {
+    return a.msg !== undefined && a.var !== undefined ? [{ key: 'var', message: 'msg and var are mutually exclusive' }] : [];
+  },
+  async read(ctx, a) {
+    if (a.var === undefined) return { value: a.msg ?? 'Hello world!' };
+    return { value: lookupPath(ctx.vars, a.var) };
+  },
+  plan(state, a) {
+    return { changes: [], result: a.var !== undefined ? { [a.var]: state.value } : { msg: state.value } };
+  },
+});
+
+function lookupPath(vars: Record<string, unknown>, path: string): unknown {
+  let cur: unknown = vars;
+  for (const part of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return 'VARIABLE IS NOT DEFINED!';
+    cur = (cur as Record<string, unknown>)[part];
+    if (cur === undefined) return 'VARIABLE IS NOT DEFINED!';
+  }
+  return cur;
+}
