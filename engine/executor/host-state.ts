@@ -1,0 +1,27 @@
+/** What the run knows about one host: its status, facts, set_facts/registers, notified handlers, counters. */
+import type { Vars } from '../playbook/model.ts';
+import { emptyStats, type HostStats } from '../report/events.ts';
+import { HostLedger } from './ledger.ts';
+
+export class HostState {
+  readonly stats: HostStats = emptyStats();
+  readonly ledger = new HostLedger();
+  /** set_fact and register, across plays (Ansible keeps them for the whole run). */
+  readonly facts: Vars = {};
+  gatheredFacts?: Vars;
+  failed = false;
+  unreachable = false;
+  /** meta: end_host — done with this play only. */
+  ended = false;
+  readonly notified = new Set<string>();
+  /** Registered results whose task was skipped in check mode: conditions on them are unknown, not errors. */
+  readonly checkSkipped = new Set<string>();
+  /** The latest failure, for ansible_failed_task / ansible_failed_result in rescue. */
+  lastFailure?: { task: Vars; result: Vars };
+
+  constructor(readonly name: string) {}
+
+  get alive(): boolean {
+    return !this.failed && !this.unreachable && !this.ended;
+  }
+}
