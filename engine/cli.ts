@@ -1,0 +1,80 @@
+/**
+ * The command line. The only place that exits the process; every error is printed here, located
+ * errors as `file:line:col: message` with the source line and a caret.
+ */
+import { readFileSync } from 'node:fs';
+import { KplayError, KplayErrors, formatError, isValidationCode } from './errors.ts';
+import { runCommand } from './commands/run.ts';
+import { inventoryCommand } from './commands/inventory.ts';
+import { docCommand } from './commands/doc.ts';
+import { labCommand } from './lab/index.ts';
+
+const HELP = `kplay — agentless, declarative playbooks over SSH, with check mode and diffs
+
+usage:
+  kplay run PLAYBOOK... [-i INVENTORY]... [-e VARS]... [-l LIMIT] [-t TAGS] [-C] [-D] [--json] …
+  kplay inventory -i INVENTORY --list | --graph | --host HOST
+  kplay doc MODULE | --list
+  kplay lab up N | down | status | inventory      (real test hosts: systemd-nspawn, needs root)
+  kplay --version | --help
+
+'kplay run --help' lists every run option.`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Exit codes as ansible-playbook: 4 parse/validation, 5 bad options, 250 internal. */
+export async function dispatch(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'run':
+        return await runCommand(rest);
+      case 'inventory':
+        return await inventoryCommand(rest);
+      case 'doc':
+        return await docCommand(rest);
+      case 'lab':
+        return await labCommand(rest);
+      case '--version':
+      case '-V':
+      case 'version':
+        process.stdout.write(`kplay ${version()}\n`);
+        return 0;
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        process.stdout.write(`${HELP}\n`);
+        return cmd === undefined ? 5 : 0;
+      default:
+        process.stderr.write(`error: unknown command '${cmd}'\n\n${HELP}\n`);
+        return 5;
+    }
+  } catch (e) {
+    return report(e);
+  }
+}
+
+function report(e: unknown): number {
+  if (e instanceof KplayErrors) {
+    for (const err of e.errors) process.stderr.write(`${formatError(err)}\n`);
+    process.stderr.write(`\n${e.errors.length} error${e.errors.length === 1 ? '' : 's'}; nothing was run.\n`);
+    return 4;
+  }
+  if (e instanceof KplayError) {
+    process.stderr.write(`${formatError(e)}\n`);
+    if (e.code === 'KPLAY_OPTIONS') return 5;
+    return isValidationCode(e.code) ? 4 : 1;
+  }
+  process.stderr.write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  return 250;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const code = await dispatch(argv);
+  // let stdout drain before exiting (large --json output through a pipe)
+  process.stdout.write('', () => process.exit(code));
+}

@@ -1,0 +1,83 @@
+/**
+ * kplay.yml: found beside the playbook or in the current directory. Environment variables
+ * override it and command-line flags override both (docs/config.md).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { load as parseYaml } from 'js-yaml';
+import { KplayError } from './errors.ts';
+
+export interface KplayConfig {
+  forks?: number;
+  roles_path?: string[];
+  inventory?: string[];
+  remote_user?: string;
+  private_key_file?: string;
+  become?: boolean;
+  become_user?: string;
+  become_method?: 'sudo' | 'su';
+  host_key_checking?: 'strict' | 'accept-new' | false;
+  timeout?: number;
+  strategy?: 'linear' | 'free';
+  pki_dir?: string;
+  cache_dir?: string;
+  /** Where the file was found; relative paths in it are relative to its directory. */
+  file?: string;
+}
+
+const KEYS = ['forks', 'roles_path', 'inventory', 'remote_user', 'private_key_file', 'become', 'become_user', 'become_method', 'host_key_checking', 'timeout', 'strategy', 'pki_dir', 'cache_dir'];
+
+export function findConfig(playbook: string | undefined, cwd = process.cwd()): string | undefined {
+  const candidates = [...(playbook ? [join(dirname(resolve(playbook)), 'kplay.yml')] : []), join(cwd, 'kplay.yml')];
+  return candidates.find((c) => existsSync(c));
+}
+
+function list(v: unknown, base: string): string[] {
+  const items = Array.isArray(v) ? v.map(String) : String(v).split(':').filter(Boolean);
+  return items.map((p) => resolve(base, p));
+}
+
+function hostKeyChecking(v: unknown): KplayConfig['host_key_checking'] {
+  if (v === false || v === 'false' || v === 'no' || v === '0') return false;
+  if (v === 'accept-new') return 'accept-new';
+  if (v === true || v === 'true' || v === 'yes' || v === 'strict' || v === '1') return 'strict';
+  throw new KplayError('KPLAY_OPTIONS', `host_key_checking must be true, false or accept-new, not ${JSON.stringify(v)}`);
+}
+
+function bool(v: unknown): boolean {
+  return v === true || v === 'true' || v === 'yes' || v === '1';
+}
+
+export function loadConfig(playbook: string | undefined, env: NodeJS.ProcessEnv = process.env): KplayConfig {
+  const file = findConfig(playbook);
+  const cfg: KplayConfig = {};
+  if (file) {
+    const raw = parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown> | null;
+    const base = dirname(file);
+    cfg.file = file;
+    for (const [k, v] of Object.entries(raw ?? {})) {
+      if (!KEYS.includes(k)) throw new KplayError('KPLAY_OPTIONS', `${file}: unknown setting '${k}'`, { hint: `known settings: ${KEYS.join(', ')}` });
+      if (k === 'roles_path' || k === 'inventory') cfg[k] = list(v, base);
+      else if (k === 'pki_dir' || k === 'cache_dir' || k === 'private_key_file') cfg[k] = resolve(base, String(v));
+      else if (k === 'host_key_checking') cfg.host_key_checking = hostKeyChecking(v);
+      else if (k === 'become') cfg.become = bool(v);
+      else if (k === 'forks' || k === 'timeout') cfg[k] = Number(v);
+      else (cfg as Record<string, unknown>)[k] = v;
+    }
+  }
+  const e = (name: string) => env[`KPLAY_${name}`];
+  if (e('FORKS')) cfg.forks = Number(e('FORKS'));
+  // roles_path from the file is searched before KPLAY_ROLES_PATH (roles/ beside the playbook comes first of all)
+  if (e('ROLES_PATH')) cfg.roles_path = [...(cfg.roles_path ?? []), ...list(e('ROLES_PATH'), process.cwd())];
+  if (e('INVENTORY')) cfg.inventory = list(e('INVENTORY'), process.cwd());
+  if (e('REMOTE_USER')) cfg.remote_user = e('REMOTE_USER');
+  if (e('PRIVATE_KEY_FILE')) cfg.private_key_file = resolve(e('PRIVATE_KEY_FILE')!);
+  if (e('BECOME')) cfg.become = bool(e('BECOME'));
+  if (e('BECOME_USER')) cfg.become_user = e('BECOME_USER');
+  if (e('HOST_KEY_CHECKING')) cfg.host_key_checking = hostKeyChecking(e('HOST_KEY_CHECKING'));
+  if (e('TIMEOUT')) cfg.timeout = Number(e('TIMEOUT'));
+  if (e('STRATEGY')) cfg.strategy = e('STRATEGY') as 'linear' | 'free';
+  if (e('PKI_DIR')) cfg.pki_dir = resolve(e('PKI_DIR')!);
+  if (cfg.forks !== undefined && !(Number.isInteger(cfg.forks) && cfg.forks > 0)) throw new KplayError('KPLAY_OPTIONS', `forks must be a positive integer`);
+  return cfg;
+}
