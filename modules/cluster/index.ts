@@ -1,4 +1,5 @@
 /** cluster modules. */
 import type { AnyModule } from '../api.ts';
+import { cert } from './cert/cert.ts';
 
-export const clusterModules: Record<string, AnyModule> = {};
+export const clusterModules: Record<string, AnyModule> = { cert };

@@ -1,0 +1,170 @@
+/** The cert module's plan: pure, from what pki_dir and the host hold to the changes. */
+import type { Change, Op, Plan } from '../../api.ts';
+import type { StatInfo } from '../../facts/stat.ts';
+import type { CertInfo, CertSpec } from '../pki/x509.ts';
+import { contentDifferences, newKeyNeeded, reissueReasons, subjectText } from './compare.ts';
+import type { ControllerFacts, IssueJob } from './controller.ts';
+import type { CertArgs } from './schema.ts';
+import type { CertFiles } from './spec.ts';
+
+export interface HostFileFacts {
+  stat: StatInfo;
+  sha?: string;
+}
+
+export interface CertState {
+  now: string;
+  files: CertFiles;
+  spec: CertSpec;
+  keyBits: number;
+  renewBeforeMs: number;
+  controller: ControllerFacts;
+  /** An earlier task of this run creates the signing CA (check mode on a fresh controller). */
+  caAfter?: string;
+  host?: { dir: StatInfo; cert: HostFileFacts; key?: HostFileFacts };
+}
+
+/** Run the issuing on the controller; injected so plan() stays free of I/O and testable. */
+export type IssueRunner = (job: IssueJob) => Promise<void>;
+
+export function describeCert(c: CertInfo): string {
+  return [
+    `subject: ${subjectText(c.subject)}`,
+    `issuer: ${subjectText(c.issuer)}`,
+    `dns: ${c.dns.join(', ') || '-'}`,
+    `ip: ${c.ips.join(', ') || '-'}`,
+    `usages: ${[...c.keyUsage, ...c.extKeyUsage].join(', ')}`,
+    `ca: ${c.isCa}`,
+    `key: ${c.key.algorithm} ${c.key.bits}`,
+    `not after: ${c.notAfter}`,
+    '',
+  ].join('\n');
+}
+
+function describeSpec(s: CertSpec, issuer: string, keyBits: number, now: string): string {
+  return [
+    `subject: ${subjectText(s.subject)}`,
+    `issuer: ${issuer}`,
+    `dns: ${s.dns.join(', ') || '-'}`,
+    `ip: ${s.ips.join(', ') || '-'}`,
+    `usages: ${[...s.keyUsage, ...s.extKeyUsage].join(', ')}`,
+    `ca: ${s.isCa}`,
+    `key: rsa ${keyBits}`,
+    `not after: ${new Date(Date.parse(now) + s.validityMs).toISOString().replace(/\.\d+Z$/, '.000Z')} (about)`,
+    '',
+  ].join('\n');
+}
+
+const mode4 = (m: string): string => m.padStart(4, '0');
+
+function hostFileOk(h: HostFileFacts | undefined, controllerSha: string | undefined, mode: string, a: CertArgs): boolean {
+  if (!h || !h.stat.exists || h.stat.type !== 'file' || h.sha !== controllerSha) return false;
+  if (h.stat.mode !== mode4(mode)) return false;
+  if (a.owner && h.stat.owner !== a.owner) return false;
+  if (a.group && h.stat.group !== a.group) return false;
+  return true;
+}
+
+export function planCert(s: CertState, a: CertArgs, issue: IssueRunner, check: boolean): Plan {
+  const changes: Change[] = [];
+  const warnings: string[] = [];
+  const c = s.controller;
+  const job: IssueJob = { kind: a.kind, files: s.files, spec: s.spec, keyBits: s.keyBits, renewBeforeMs: s.renewBeforeMs };
+  const issueOp = (describe: string): Op => ({ kind: 'controller', describe, run: () => issue(job) });
+  let certChanges = false;
+  let keyChanges = false;
+
+  if (a.kind === 'ca') {
+    if (c.cert.present) {
+      if (!c.cert.info) return { changes: [], failed: `CA ${s.files.cert} is unreadable (${c.cert.error}); refusing to replace an existing CA` };
+      const diffs = contentDifferences(c.cert.info, s.spec);
+      if (diffs.length > 0) {
+        const msg = `CA ${s.files.cert} exists and differs from the arguments (${diffs.join('; ')}); a CA is never regenerated`;
+        if (a.on_ca_mismatch === 'fail') return { changes: [], failed: msg };
+        warnings.push(msg);
+      }
+      if (!c.key.present) warnings.push(`CA key ${s.files.key} is missing: certificates cannot be signed with this CA`);
+    } else {
+      keyChanges = newKeyNeeded(c, s.keyBits);
+      certChanges = true;
+      changes.push({
+        summary: `create CA ${s.files.cert} (${subjectText(s.spec.subject)})${keyChanges ? '' : ', existing key'}`,
+        ops: [issueOp(`create CA ${s.files.cert}`)],
+        diff: { path: s.files.cert, before: '', after: describeSpec(s.spec, subjectText(s.spec.subject), s.keyBits, s.now) },
+        effects: [{ path: s.files.cert, state: 'file' }],
+      });
+    }
+  } else if (a.kind === 'cert') {
+    const ca = c.ca!;
+    const caReady = ca.cert.present && ca.keyPresent;
+    if (!caReady && !(check && s.caAfter)) {
+      const missing = !ca.cert.present ? s.files.caCert : s.files.caKey;
+      if (!check) return { changes: [], failed: `CA ${a.ca ?? 'ca'} not found: ${missing} is missing (create it first with kind: ca)` };
+    }
+    if (ca.cert.present && !ca.cert.info) return { changes: [], failed: `CA ${s.files.caCert} is unreadable (${ca.cert.error})` };
+    const reasons = caReady ? reissueReasons({ ...c, now: s.now }, s.spec, s.keyBits, s.renewBeforeMs) : c.cert.present ? ['CA not created yet'] : ['missing'];
+    if (reasons.length > 0) {
+      certChanges = true;
+      keyChanges = newKeyNeeded(c, s.keyBits);
+      const issuer = ca.cert.present && ca.cert.info ? subjectText(ca.cert.info.subject) : `(CA ${a.ca ?? 'ca'}, not created yet)`;
+      changes.push({
+        summary: `${c.cert.present ? 're-issue' : 'issue'} ${s.files.cert}: ${reasons.join('; ')}`,
+        ops: [issueOp(`issue ${s.files.cert}`)],
+        diff: {
+          path: s.files.cert,
+          before: c.cert.present && c.cert.info ? describeCert(c.cert.info) : '',
+          after: describeSpec(s.spec, issuer, s.keyBits, s.now),
+        },
+        effects: [{ path: s.files.cert, state: 'file' }],
+        ...(!caReady ? { after: s.caAfter ?? `CA ${a.ca ?? 'ca'} is created first` } : {}),
+      });
+    }
+  } else {
+    if (c.key.present && !c.key.info) return { changes: [], failed: `${s.files.key} exists but is not a readable RSA key (${c.key.error}); not replacing it` };
+    keyChanges = !c.key.present;
+    if (c.key.info && c.key.info.bits !== s.keyBits) warnings.push(`${s.files.key} is RSA ${c.key.info.bits}, not ${s.keyBits}; key pairs are never rotated by kplay`);
+    certChanges = keyChanges || !c.pub.present || !c.pub.info || c.pub.info.id !== c.key.info?.id;
+    if (certChanges) {
+      changes.push({
+        summary: keyChanges ? `create key pair ${s.files.key} + ${s.files.cert}` : `write public key ${s.files.cert}`,
+        ops: [issueOp(`key pair ${s.files.key}`)],
+        sensitive: true,
+        effects: [{ path: s.files.cert, state: 'file' }],
+      });
+    }
+  }
+  if (keyChanges && a.kind !== 'keypair') {
+    changes.push({ summary: `new private key ${s.files.key} (rsa ${s.keyBits})`, ops: [], sensitive: true, effects: [{ path: s.files.key, state: 'file' }] });
+  }
+
+  if (s.host && s.files.hostDir) {
+    const h = s.host;
+    if (!h.dir.exists) {
+      changes.push({
+        summary: `create directory ${s.files.hostDir}`,
+        ops: [{ kind: 'exec', cmd: ['mkdir', '-p', s.files.hostDir] }],
+        effects: [{ path: s.files.hostDir, state: 'directory' }],
+      });
+    } else if (h.dir.type !== 'directory') {
+      return { changes: [], failed: `copy_to ${s.files.hostDir} exists and is not a directory` };
+    }
+    const own = { ...(a.owner ? { owner: a.owner } : {}), ...(a.group ? { group: a.group } : {}) };
+    const certMode = mode4(a.cert_mode ?? '0644');
+    const keyMode = mode4(a.key_mode ?? '0600');
+    if (certChanges || !hostFileOk(h.cert, c.certSha, certMode, a)) {
+      changes.push({
+        summary: `install ${s.files.cert} → ${s.files.hostCert}`,
+        ops: [{ kind: 'putFile', localPath: s.files.cert, path: s.files.hostCert!, mode: certMode, ...own }],
+        ...(h.cert.stat.exists && h.cert.stat.mode !== certMode && !certChanges && h.cert.sha === c.certSha ? { diff: { before: `mode ${h.cert.stat.mode}`, after: `mode ${certMode}` } } : {}),
+      });
+    }
+    if (s.files.hostKey && (keyChanges || !hostFileOk(h.key, c.keySha, keyMode, a))) {
+      changes.push({
+        summary: `install key ${s.files.key} → ${s.files.hostKey} (${keyMode})`,
+        ops: [{ kind: 'putFile', localPath: s.files.key, path: s.files.hostKey, mode: keyMode, ...own }],
+        sensitive: true,
+      });
+    }
+  }
+  return { changes, ...(warnings.length ? { result: { warnings } } : {}) };
+}
