@@ -26,50 +26,55 @@ function version(): string {
 }
 
 /** Exit codes as ansible-playbook: 4 parse/validation, 5 bad options, 250 internal. */
-export async function dispatch(argv: string[]): Promise<number> {
+export interface Io {
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+}
+
+export async function dispatch(argv: string[], io: Io = { out: process.stdout, err: process.stderr }): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
     switch (cmd) {
       case 'run':
-        return await runCommand(rest);
+        return await runCommand(rest, io.out, io.err);
       case 'inventory':
-        return await inventoryCommand(rest);
+        return await inventoryCommand(rest, io.out);
       case 'doc':
-        return await docCommand(rest);
+        return await docCommand(rest, io.out);
       case 'lab':
         return await labCommand(rest);
       case '--version':
       case '-V':
       case 'version':
-        process.stdout.write(`kplay ${version()}\n`);
+        io.out.write(`kplay ${version()}\n`);
         return 0;
       case undefined:
       case '--help':
       case '-h':
       case 'help':
-        process.stdout.write(`${HELP}\n`);
+        io.out.write(`${HELP}\n`);
         return cmd === undefined ? 5 : 0;
       default:
-        process.stderr.write(`error: unknown command '${cmd}'\n\n${HELP}\n`);
+        io.err.write(`error: unknown command '${cmd}'\n\n${HELP}\n`);
         return 5;
     }
   } catch (e) {
-    return report(e);
+    return report(e, io.err);
   }
 }
 
-function report(e: unknown): number {
+function report(e: unknown, err: NodeJS.WritableStream): number {
   if (e instanceof KplayErrors) {
-    for (const err of e.errors) process.stderr.write(`${formatError(err)}\n`);
-    process.stderr.write(`\n${e.errors.length} error${e.errors.length === 1 ? '' : 's'}; nothing was run.\n`);
+    for (const one of e.errors) err.write(`${formatError(one)}\n`);
+    err.write(`\n${e.errors.length} error${e.errors.length === 1 ? '' : 's'}; nothing was run.\n`);
     return 4;
   }
   if (e instanceof KplayError) {
-    process.stderr.write(`${formatError(e)}\n`);
+    err.write(`${formatError(e)}\n`);
     if (e.code === 'KPLAY_OPTIONS') return 5;
     return isValidationCode(e.code) ? 4 : 1;
   }
-  process.stderr.write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  err.write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   return 250;
 }
 
