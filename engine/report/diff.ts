@@ -1,0 +1,63 @@
+/**
+ * Turning a change's {path, before, after} into text. One module decides what a diff looks like,
+ * so the console and --json show the same thing.
+ */
+import { formatPatch, OMIT_HEADERS, structuredPatch } from 'diff';
+import type { Diff } from '../../modules/api.ts';
+
+export type RenderedDiff =
+  /** `before → after`, for values that fit on one line (a mode, a sysctl value). */
+  | { kind: 'inline'; text: string }
+  /** Header and hunk lines of a unified diff, without trailing newlines. */
+  | { kind: 'unified'; lines: string[] }
+  /** Nothing to show (before equals after). */
+  | { kind: 'none' };
+
+const CONTEXT_LINES = 3;
+
+export function isOneLine(d: Diff): boolean {
+  return !d.before.includes('\n') && !d.after.includes('\n');
+}
+
+function isBinary(s: string): boolean {
+  return s.includes('\u0000');
+}
+
+export function renderDiff(raw: Diff): RenderedDiff {
+  const d = asText(raw);
+  if (d.before === d.after) return { kind: 'none' };
+  if (isBinary(d.before) || isBinary(d.after)) {
+    return { kind: 'unified', lines: [...headers(d), `Binary content differs (${d.before.length} → ${d.after.length} bytes)`] };
+  }
+  if (isOneLine(d)) return { kind: 'inline', text: `${show(d.before)} → ${show(d.after)}` };
+  return { kind: 'unified', lines: unifiedLines(d) };
+}
+
+/** The unified diff as one string (for --json), one-line values included; empty when nothing differs. */
+export function unifiedDiff(raw: Diff): string {
+  const d = asText(raw);
+  const r = renderDiff(d);
+  if (r.kind === 'none') return '';
+  return (r.kind === 'unified' ? r.lines : unifiedLines(d)).join('\n') + '\n';
+}
+
+function unifiedLines(d: Diff): string[] {
+  const patch = structuredPatch('before', 'after', d.before, d.after, undefined, undefined, { context: CONTEXT_LINES });
+  const body = formatPatch(patch, OMIT_HEADERS).replace(/\n$/, '');
+  return [...headers(d), ...(body === '' ? [] : body.split('\n'))];
+}
+
+function headers(d: Diff): [string, string] {
+  return d.path ? [`--- before: ${d.path}`, `+++ after: ${d.path}`] : ['--- before', '+++ after'];
+}
+
+/** An empty value still needs to be visible on the line. */
+function show(value: string): string {
+  return value === '' ? '(empty)' : value;
+}
+
+/** Modules are typed to give strings, but a Buffer or undefined must not crash the report. */
+function asText(d: Diff): Diff {
+  const text = (v: unknown): string => (typeof v === 'string' ? v : v == null ? '' : String(v));
+  return { ...(d.path !== undefined ? { path: String(d.path) } : {}), before: text(d.before), after: text(d.after) };
+}
