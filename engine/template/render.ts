@@ -1,8 +1,12 @@
 /**
- * STUB — the template helper replaces the bodies. Signatures are the contract.
  * Handlebars rendering with noEscape and strict mode; a lone `{{expr}}` keeps its native type.
+ * Variables are lazy (see lazy-vars.ts): a var that is itself a template is rendered when read.
  */
-import type { KplayError, SourceLoc } from '../errors.ts';
+import { didYouMean, KplayError, type SourceLoc } from '../errors.ts';
+import { compile, helperNames, parse, type RenderData } from './handlebars-env.ts';
+import { findJinja } from './jinja-hint.ts';
+import { isLazyView, lazyVars, materialize, VarCycleError, VarRenderError } from './lazy-vars.ts';
+import { isPlainObject, stringify } from './values.ts';
 
 export type Vars = Record<string, unknown>;
 
@@ -11,6 +15,8 @@ export interface RenderContext {
   loc?: SourceLoc;
   /** Task name, for the same message. */
   task?: string;
+  /** Directory that `lookup 'file' path` resolves a relative path against (default: the working directory). */
+  baseDir?: string;
 }
 
 /** True when a string holds template syntax. */
@@ -18,17 +24,203 @@ export function isTemplate(value: string): boolean {
   return value.includes('{{');
 }
 
+/** The lazy view of `vars` that templates and conditions read; pass it to several calls to share rendered vars. */
+export function templateVars(vars: Vars): Vars {
+  return lazyVars(vars, renderVarSource);
+}
+
 /** Render strings inside any value (deeply). A string that is exactly one `{{expr}}` returns the native value. */
-export function renderValue(value: unknown, _vars: Vars, _ctx: RenderContext = {}): unknown {
-  return value;
+export function renderValue(value: unknown, vars: Vars, ctx: RenderContext = {}): unknown {
+  if (typeof value === 'string' && !value.includes('{{')) return value;
+  if (typeof value !== 'string' && !hasTemplate(value)) return value;
+  const view = templateVars(vars);
+  try {
+    return materialize(renderDeep(value, view, ctx));
+  } catch (err) {
+    throw toKplayError(err, ctx, typeof value === 'string' ? value : undefined);
+  }
 }
 
 /** Render a template to a string (templates, file contents). */
-export function renderString(source: string, _vars: Vars, _ctx: RenderContext = {}): string {
-  return source;
+export function renderString(source: string, vars: Vars, ctx: RenderContext = {}): string {
+  if (!source.includes('{{')) return source;
+  const view = templateVars(vars);
+  try {
+    const compiled = compileOrExplain(source);
+    if (compiled.native) return stringify(materialize(runNative(compiled, view, ctx)));
+    return compiled.run(view, { ctx });
+  } catch (err) {
+    throw toKplayError(err, ctx, source);
+  }
 }
 
 /** Load-time syntax check: a Handlebars parse error, or a Jinja filter `{{ x | default('y') }}` with the Handlebars form as hint. */
-export function checkTemplate(_source: string, _loc?: SourceLoc): KplayError | undefined {
+export function checkTemplate(source: string, loc?: SourceLoc): KplayError | undefined {
+  if (!source.includes('{{') && !source.includes('{%')) return undefined;
+  const jinja = findJinja(source);
+  if (jinja) return jinjaError(jinja, source, loc);
+  try {
+    parse(source);
+  } catch (err) {
+    return new KplayError('KPLAY_TEMPLATE', `template syntax error: ${firstLine(err)}`, { loc: offsetLoc(loc, source, parseErrorOffset(err, source)), cause: err });
+  }
   return undefined;
 }
+
+// ---------------------------------------------------------------------------------------------
+
+function hasTemplate(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('{{');
+  if (Array.isArray(value)) return value.some(hasTemplate);
+  if (isPlainObject(value)) {
+    for (const k in value) if (hasTemplate(value[k])) return true;
+  }
+  return false;
+}
+
+function renderDeep(value: unknown, view: Vars, ctx: RenderContext): unknown {
+  if (typeof value === 'string') {
+    if (!value.includes('{{')) return value;
+    const compiled = compileOrExplain(value);
+    return compiled.native ? runNative(compiled, view, ctx) : compiled.run(view, { ctx });
+  }
+  if (Array.isArray(value)) return value.map((v) => renderDeep(v, view, ctx));
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value)) out[k] = renderDeep(value[k], view, ctx);
+    return out;
+  }
+  return value;
+}
+
+function runNative(compiled: ReturnType<typeof compile>, view: Vars, ctx: RenderContext): unknown {
+  const data: RenderData = { ctx, native: { value: undefined } };
+  compiled.run(view, data);
+  return data.native!.value;
+}
+
+/** How a lazy var's own template is rendered: as a value, with no task context (the caller adds it). */
+function renderVarSource(source: string, scope: Vars): unknown {
+  const compiled = compileOrExplain(source);
+  return compiled.native ? runNative(compiled, scope, {}) : compiled.run(scope, { ctx: {} });
+}
+
+/** Thrown for Jinja syntax at run time; carries the finding for the message and hint. */
+class JinjaSyntax extends Error {
+  constructor(
+    readonly finding: ReturnType<typeof findJinja> & object,
+    readonly source: string,
+  ) {
+    super(finding.message);
+  }
+}
+
+function compileOrExplain(source: string): ReturnType<typeof compile> {
+  try {
+    return compile(source);
+  } catch (err) {
+    const jinja = findJinja(source);
+    if (jinja) throw new JinjaSyntax(jinja, source);
+    throw err;
+  }
+}
+
+/** At load time the construct's column is known (loc + offset); at run time only the task's place (fallbackLoc). */
+function jinjaError(f: NonNullable<ReturnType<typeof findJinja>>, source: string, loc: SourceLoc | undefined, where = '', fallbackLoc?: SourceLoc): KplayError {
+  return new KplayError('KPLAY_TEMPLATE', `${f.message} is not supported${where}`, { loc: offsetLoc(loc, source, f.offset) ?? fallbackLoc, hint: f.hint });
+}
+
+function where(ctx: RenderContext): string {
+  const parts: string[] = [];
+  if (ctx.task) parts.push(`in task '${ctx.task}'`);
+  if (ctx.loc) parts.push(`(${ctx.loc.file}:${ctx.loc.line}:${ctx.loc.col})`);
+  return parts.length ? ` ${parts.join(' ')}` : '';
+}
+
+interface HandlebarsException extends Error {
+  lineNumber?: number;
+  column?: number;
+  endColumn?: number;
+}
+
+/** Every failure of a render becomes one KplayError('KPLAY_TEMPLATE') naming the variable, task and place. */
+function toKplayError(err: unknown, ctx: RenderContext, source: string | undefined): KplayError {
+  const via: string[] = [];
+  let inner = err;
+  let innerSource = source;
+  while (inner instanceof VarRenderError) {
+    via.push(inner.variable);
+    innerSource = inner.source;
+    inner = inner.inner;
+  }
+  const chain = via.length ? ` (while rendering ${via.join(' → ')})` : '';
+  if (inner instanceof VarCycleError) {
+    return new KplayError('KPLAY_TEMPLATE', `${inner.message}${where(ctx)}`, { loc: ctx.loc, hint: 'a variable must not refer to itself, directly or through other variables' });
+  }
+  if (inner instanceof JinjaSyntax) {
+    return jinjaError(inner.finding, inner.source, undefined, `${chain}${where(ctx)}`, ctx.loc);
+  }
+  if (inner instanceof KplayError) {
+    return new KplayError(inner.code, `${inner.message}${chain}${where(ctx)}`, { loc: inner.loc ?? ctx.loc, hint: inner.hint, cause: inner });
+  }
+  const e = inner as HandlebarsException;
+  const message = e instanceof Error ? e.message : String(e);
+  const undef = /^"([^"]+)" not defined in /.exec(message);
+  if (undef) {
+    const name = undefinedPath(e, innerSource) ?? undef[1]!;
+    const lastPart = name.split(/[.[\]/]+/).filter(Boolean).at(-1);
+    const segment = lastPart === undef[1] ? '' : ` ('${undef[1]}' is not defined)`;
+    return new KplayError('KPLAY_TEMPLATE', `undefined variable '${name}'${segment}${chain}${where(ctx)}`, {
+      loc: ctx.loc,
+      hint: `define it in vars, or give a default: {{default ${name} 'value'}}`,
+      cause: inner,
+    });
+  }
+  const missing = /^Missing helper: "([^"]+)"/.exec(message);
+  if (missing) {
+    const guess = didYouMean(missing[1]!, helperNames());
+    return new KplayError('KPLAY_TEMPLATE', `unknown helper '${missing[1]}'${chain}${where(ctx)}`, {
+      loc: ctx.loc,
+      hint: guess ? `did you mean '${guess}'? (helpers: docs/templates.md)` : 'see docs/templates.md for the helpers',
+      cause: inner,
+    });
+  }
+  if (e instanceof Error && /^Parse error|^Expecting|^Invalid path/.test(message)) {
+    return new KplayError('KPLAY_TEMPLATE', `template syntax error${chain}${where(ctx)}: ${firstLine(e)}`, { loc: ctx.loc, cause: inner });
+  }
+  return new KplayError('KPLAY_TEMPLATE', `template error${chain}${where(ctx)}: ${message}`, { loc: ctx.loc, cause: inner });
+}
+
+/** The full dotted path of an undefined variable, cut out of the source at the exception's position. */
+function undefinedPath(e: HandlebarsException, source: string | undefined): string | undefined {
+  if (!source || e.lineNumber === undefined || e.column === undefined || e.endColumn === undefined) return undefined;
+  const line = source.split('\n')[e.lineNumber - 1];
+  const text = line?.slice(e.column, e.endColumn).trim();
+  return text && /^[@\w.[\]/-]+$/.test(text) ? text : undefined;
+}
+
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  const lines = msg.split('\n');
+  // Handlebars' parse errors are "Parse error on line N:\n<src>\n---^\nExpecting …"
+  return lines.length >= 4 ? `${lines[0]} ${lines.slice(3).join(' ')}` : lines[0]!;
+}
+
+function parseErrorOffset(err: unknown, source: string): number {
+  const msg = err instanceof Error ? err.message : '';
+  const m = /^Parse error on line (\d+):\n.*\n(-*)\^/.exec(msg);
+  if (!m) return 0;
+  const lineStart = source.split('\n').slice(0, Number(m[1]) - 1).reduce((n, l) => n + l.length + 1, 0);
+  return lineStart + m[2]!.length;
+}
+
+/** Move a location forward by an offset into the source (exact for single-line plain scalars). */
+function offsetLoc(loc: SourceLoc | undefined, source: string, offset: number): SourceLoc | undefined {
+  if (!loc) return loc;
+  const before = source.slice(0, offset);
+  const newlines = before.split('\n').length - 1;
+  if (newlines === 0) return { ...loc, col: loc.col + offset };
+  return { ...loc, line: loc.line + newlines, col: offset - before.lastIndexOf('\n') };
+}
+
+export { isLazyView };

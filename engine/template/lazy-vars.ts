@@ -1,0 +1,212 @@
+/**
+ * Lazy variables, as in Ansible: `etcd_dir: "{{data_root}}/etcd"` is rendered when it is read,
+ * against the variables of the same host, recursively, with an error on a cycle.
+ *
+ * A view is a read-only Proxy over the raw vars. Only what a template actually touches is rendered
+ * (a host has hundreds of vars, a task reads five), and each value is rendered at most once per view.
+ * A view is cheap to make; callers make one per render call unless they pass a view in, so that
+ * set_fact/register between tasks is never hidden behind a stale cache.
+ */
+import { isPlainObject } from './values.ts';
+
+/** Renders a var's template string (lone `{{expr}}` → native value) against a scope view. */
+export type VarRenderer = (source: string, scope: Record<string, unknown>) => unknown;
+
+/** A raw object that is a variable scope of its own (a host's vars inside hostvars). */
+const scopes = new WeakSet<object>();
+
+/** Mark an object so that templates inside it render against it, not against the view that reached it. */
+export function markVarScope<T extends object>(vars: T): T {
+  scopes.add(vars);
+  return vars;
+}
+
+/** Thrown when a variable's template refers back to itself. */
+export class VarCycleError extends Error {
+  constructor(readonly chain: string[]) {
+    super(`variable cycle: ${chain.join(' → ')}`);
+    this.name = 'VarCycleError';
+  }
+}
+
+/** Thrown by internal renders of a var; the public API turns it into a KplayError. */
+export class VarRenderError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly inner: unknown,
+    /** The var's own template, where the inner error's line and column point. */
+    readonly source: string,
+  ) {
+    super(`while rendering variable '${variable}': ${inner instanceof Error ? inner.message : String(inner)}`);
+    this.name = 'VarRenderError';
+  }
+}
+
+const VIEW = Symbol('kplay.lazyView');
+
+/** What all scopes reached from one lazyVars call share. */
+interface Root {
+  render: VarRenderer;
+  /** One scope per raw vars object, so hostvars.a.x read from b is the same value as x read on a. */
+  scopes: WeakMap<object, Scope>;
+  /** Vars being rendered right now, for cycle detection (also across hosts) and error messages. */
+  resolving: { obj: object; key: string; path: string }[];
+}
+
+interface Scope {
+  root: Root;
+  /** The top-level view of this scope: what a var's template is rendered against. */
+  view: Record<string, unknown>;
+  proxies: WeakMap<object, object>;
+  memo: WeakMap<object, Map<string, unknown>>;
+}
+
+interface ViewState {
+  raw: object;
+  scope: Scope;
+  path: string;
+}
+
+function isWrappable(v: unknown): v is object {
+  return Array.isArray(v) || isPlainObject(v);
+}
+
+/** True for a lazy view made by lazyVars. */
+export function isLazyView(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[VIEW] !== undefined;
+}
+
+/** The raw object under a view (or the value itself). */
+export function rawOf<T>(v: T): T {
+  if (typeof v === 'object' && v !== null) {
+    const state = (v as Record<symbol, unknown>)[VIEW] as ViewState | undefined;
+    if (state) return state.raw as T;
+  }
+  return v;
+}
+
+/** A lazy view of `vars`; a view passed in is returned as it is. */
+export function lazyVars(vars: Record<string, unknown>, render: VarRenderer): Record<string, unknown> {
+  if (isLazyView(vars)) return vars;
+  return scopeFor({ render, scopes: new WeakMap(), resolving: [] }, vars).view;
+}
+
+function scopeFor(root: Root, raw: object): Scope {
+  let scope = root.scopes.get(raw);
+  if (!scope) {
+    scope = { root, proxies: new WeakMap(), memo: new WeakMap() } as unknown as Scope;
+    scope.view = viewOf(raw, scope, '') as Record<string, unknown>;
+    root.scopes.set(raw, scope);
+  }
+  return scope;
+}
+
+function viewOf(raw: object, scope: Scope, path: string): object {
+  let proxy = scope.proxies.get(raw);
+  if (!proxy) {
+    proxy = new Proxy(proxyTarget(raw), handler({ raw, scope, path }));
+    scope.proxies.set(raw, proxy);
+  }
+  return proxy;
+}
+
+/** Proxy invariants forbid reporting another value for a frozen property, so frozen objects get a copy as target. */
+function proxyTarget(raw: object): object {
+  if (Object.isExtensible(raw)) return raw;
+  return Array.isArray(raw) ? [...(raw as unknown[])] : { ...raw };
+}
+
+function handler(state: ViewState): ProxyHandler<object> {
+  const { raw, scope } = state;
+  return {
+    get(target, key, receiver) {
+      if (key === VIEW) return state;
+      if (typeof key === 'symbol' || !Object.hasOwn(raw, key)) return Reflect.get(target, key, receiver);
+      let memo = scope.memo.get(raw);
+      if (memo?.has(key)) return memo.get(key);
+      const value = resolve(state, key);
+      if (!memo) scope.memo.set(raw, (memo = new Map()));
+      memo.set(key, value);
+      return value;
+    },
+    set() {
+      throw new TypeError('template variables are read-only');
+    },
+    deleteProperty() {
+      throw new TypeError('template variables are read-only');
+    },
+    defineProperty() {
+      throw new TypeError('template variables are read-only');
+    },
+  };
+}
+
+function childPath(parent: string, key: string): string {
+  if (parent === '') return key;
+  return /^\d+$/.test(key) ? `${parent}[${key}]` : `${parent}.${key}`;
+}
+
+function resolve(state: ViewState, key: string): unknown {
+  const { raw, scope } = state;
+  const value = (raw as Record<string, unknown>)[key];
+  const path = childPath(state.path, key);
+  if (typeof value === 'string') {
+    if (!value.includes('{{')) return value;
+    return renderVar(scope, raw, key, path, value);
+  }
+  if (!isWrappable(value)) return value;
+  // A host's vars under hostvars render against that host, not against the host reading them.
+  if (scopes.has(value) || state.path === 'hostvars') return scopeFor(scope.root, value).view;
+  return viewOf(value, scope, path);
+}
+
+function renderVar(scope: Scope, raw: object, key: string, path: string, source: string): unknown {
+  const { resolving } = scope.root;
+  const at = resolving.findIndex((r) => r.obj === raw && r.key === key);
+  if (at >= 0) throw new VarCycleError([...resolving.slice(at).map((r) => r.path), path]);
+  resolving.push({ obj: raw, key, path });
+  try {
+    return scope.root.render(source, scope.view);
+  } catch (err) {
+    if (err instanceof VarCycleError) throw err;
+    throw new VarRenderError(path, err, source);
+  } finally {
+    resolving.pop();
+  }
+}
+
+/**
+ * A plain deep copy with every lazy value rendered: what leaves the template engine (module args,
+ * registered facts) must not be a Proxy. Values without views inside are returned as they are.
+ */
+export function materialize<T>(value: T): T {
+  return materializeInto(value, new Map()) as T;
+}
+
+function materializeInto(value: unknown, seen: Map<object, unknown>): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (!isLazyView(value) && !containsView(value, new Set())) return value;
+  const done = seen.get(value);
+  if (done !== undefined) return done;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    seen.set(value, out);
+    for (let i = 0; i < value.length; i++) out.push(materializeInto(value[i], seen));
+    return out;
+  }
+  if (!isPlainObject(rawOf(value))) return value;
+  const out: Record<string, unknown> = {};
+  seen.set(value, out);
+  for (const k of Object.keys(value)) out[k] = materializeInto((value as Record<string, unknown>)[k], seen);
+  return out;
+}
+
+function containsView(value: object, visiting: Set<object>): boolean {
+  if (visiting.has(value)) return false;
+  visiting.add(value);
+  const items = Array.isArray(value) ? value : isPlainObject(value) ? Object.values(value) : [];
+  for (const v of items) {
+    if (typeof v === 'object' && v !== null && (isLazyView(v) || containsView(v, visiting))) return true;
+  }
+  return false;
+}
