@@ -1,0 +1,69 @@
+/**
+ * A FIFO semaphore for SSH session channels on one connection. sshd refuses channels beyond its
+ * MaxSessions (10 by default), so we keep below it and queue the rest in arrival order. When a
+ * server turns out to allow fewer sessions than configured, `shrink` lowers the limit for the
+ * rest of the run instead of failing commands.
+ */
+export class ChannelPool {
+  private inUse = 0;
+  private readonly waiters: (() => void)[] = [];
+  private peak = 0;
+
+  constructor(private limit: number) {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`maxChannels must be a positive integer, got ${limit}`);
+  }
+
+  get active(): number {
+    return this.inUse;
+  }
+
+  get queued(): number {
+    return this.waiters.length;
+  }
+
+  /** Highest number of channels held at once (tests verify the limit with it). */
+  get highWater(): number {
+    return this.peak;
+  }
+
+  get max(): number {
+    return this.limit;
+  }
+
+  acquire(): Promise<void> {
+    if (this.inUse < this.limit && this.waiters.length === 0) {
+      this.take();
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiters.push(() => { this.take(); resolve(); }));
+  }
+
+  release(): void {
+    this.inUse--;
+    this.drain();
+  }
+
+  /** Run fn while holding one channel slot. */
+  async with<T>(fn: () => Promise<T>): Promise<T> {
+    await this.acquire();
+    try {
+      return await fn();
+    } finally {
+      this.release();
+    }
+  }
+
+  /** The server refused a channel while `inUse` were open: never ask for more than that again. */
+  shrink(toAtMost: number): void {
+    this.limit = Math.max(1, Math.min(this.limit, toAtMost));
+  }
+
+  private take(): void {
+    this.inUse++;
+    if (this.inUse > this.peak) this.peak = this.inUse;
+  }
+
+  private drain(): void {
+    while (this.inUse < this.limit && this.waiters.length > 0) this.waiters.shift()!();
+  }
+}

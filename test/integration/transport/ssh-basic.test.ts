@@ -1,0 +1,130 @@
+import { expect } from 'chai';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { SshTransport } from '../../../engine/transport/ssh.ts';
+import { makeClientKey, sshdAvailable, startSshd, type ClientKey, type Sshd } from '../../support/sshd.ts';
+
+const skip = sshdAvailable();
+
+describe('SshTransport against a throwaway sshd', function () {
+  let sshd: Sshd;
+  let key: ClientKey;
+  let t: SshTransport;
+  let work: string;
+  let knownHosts: string;
+
+  before(async function () {
+    if (skip) this.skip();
+    sshd = await startSshd();
+    key = makeClientKey(sshd.dir, 'ed25519');
+    sshd.authorize(key.publicKey);
+    work = mkdtempSync(join(tmpdir(), 'kplay-ssh-work-'));
+    knownHosts = join(work, 'known_hosts');
+    writeFileSync(knownHosts, `${sshd.knownHostsLine()}\n`);
+    t = new SshTransport({ host: 'h1', address: '127.0.0.1', port: sshd.port, user: 'root', privateKeyPath: key.path, agent: false, knownHostsFiles: [knownHosts] });
+    await t.connect();
+  });
+
+  after(async () => {
+    await t?.close();
+    await sshd?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('runs a script and returns stdout, stderr and the exit code', async () => {
+    const r = await t.exec('echo out; echo err >&2; exit 7');
+    expect(r).to.include({ rc: 7, stdout: 'out\n', stderr: 'err\n' });
+  });
+
+  it('quotes an argv', async () => {
+    const r = await t.exec(['printf', '%s|', 'a b', "it's", '$(touch /nonexistent/x)']);
+    expect(r.stdout).to.equal("a b|it's|$(touch /nonexistent/x)|");
+  });
+
+  it('passes env as exported variables, hostile values included', async () => {
+    const r = await t.exec('printf "%s" "$FOO"; sh -c \'printf "|%s" "$FOO"\'', { env: { FOO: `a 'b' "c" $(x) \`y\`\n` } });
+    expect(r.stdout).to.equal(`a 'b' "c" $(x) \`y\`\n|a 'b' "c" $(x) \`y\`\n`);
+  });
+
+  it('runs in cwd', async () => {
+    const r = await t.exec('pwd', { cwd: '/tmp' });
+    expect(r.stdout).to.equal('/tmp\n');
+  });
+
+  it('streams stdin (string and Readable)', async () => {
+    expect((await t.exec('cat', { stdin: 'hello\n' })).stdout).to.equal('hello\n');
+    const r = await t.exec('wc -c', { stdin: Readable.from([Buffer.alloc(300_000, 1), Buffer.alloc(1, 2)]) });
+    expect(r.stdout.trim()).to.equal('300001');
+  });
+
+  it('reports a signal', async () => {
+    const r = await t.exec('kill -TERM $$');
+    expect(r.rc).to.equal(null);
+    expect(r.signal).to.equal('SIGTERM');
+  });
+
+  it('caps captured output and says so', async () => {
+    const r = await t.exec('head -c 100000 /dev/zero', { maxOutput: 1000 });
+    expect(r.stdout.length).to.equal(1000);
+    expect(r.truncated).to.equal(true);
+    expect(r.rc).to.equal(0);
+  });
+
+  it('kills a command after its timeout', async () => {
+    const r = await t.exec('sleep 30', { timeoutMs: 300 });
+    expect(r).to.include({ rc: null, timedOut: true });
+  });
+
+  it('puts a file atomically with mode, and fetches it', async () => {
+    const p = join(work, 'put.txt');
+    await t.put(p, 'content\n', { mode: '0640' });
+    expect(readFileSync(p, 'utf8')).to.equal('content\n');
+    expect(statSync(p).mode & 0o7777).to.equal(0o640);
+    expect((await t.fetch(p))?.toString()).to.equal('content\n');
+    expect(await t.fetch(join(work, 'missing'))).to.equal(undefined);
+  });
+
+  it('keeps the mode of a file it replaces when no mode is given', async () => {
+    const p = join(work, 'keep.txt');
+    await t.put(p, 'one', { mode: '0600' });
+    await t.put(p, 'two');
+    expect(statSync(p).mode & 0o7777).to.equal(0o600);
+    expect(readFileSync(p, 'utf8')).to.equal('two');
+  });
+
+  it('applies owner and group before the rename', async () => {
+    const p = join(work, 'owned.txt');
+    await t.put(p, 'x', { mode: '0644', owner: 'nobody', group: 'nogroup' });
+    expect(statSync(p).uid).to.equal(65534);
+  });
+
+  it('uploads a local file with putFile', async () => {
+    const src = join(work, 'src.bin');
+    writeFileSync(src, Buffer.alloc(3_000_000, 7));
+    const dst = join(work, 'dst.bin');
+    await t.putFile(src, dst, { mode: '0600' });
+    expect(createHash('sha256').update(readFileSync(dst)).digest('hex')).to.equal(createHash('sha256').update(readFileSync(src)).digest('hex'));
+  });
+
+  it('fetches binary content intact', async () => {
+    const p = join(work, 'bin');
+    const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    writeFileSync(p, bytes);
+    expect((await t.fetch(p))?.equals(bytes)).to.equal(true);
+  });
+
+  it('leaves no temp files behind', async () => {
+    const r = await t.exec(`ls -A ${work} | grep -c kplay- || true`);
+    expect(r.stdout.trim()).to.equal('0');
+  });
+
+  it('opens a TCP stream from the host (forwardOut)', async () => {
+    const s = await t.connectTcp('127.0.0.1', sshd.port);
+    const banner = await new Promise<string>((resolve) => s.once('data', (b: Buffer) => resolve(b.toString())));
+    s.destroy();
+    expect(banner).to.match(/^SSH-2\.0-OpenSSH/);
+  });
+});
