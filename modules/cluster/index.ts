@@ -1,5 +1,6 @@
 /** cluster modules. */
 import type { AnyModule } from '../api.ts';
 import { cert } from './cert/cert.ts';
+import { kubeconfig } from './kubeconfig/kubeconfig.ts';
 
-export const clusterModules: Record<string, AnyModule> = { cert };
+export const clusterModules: Record<string, AnyModule> = { cert, kubeconfig };
