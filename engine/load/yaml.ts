@@ -1,0 +1,272 @@
+/**
+ * YAML with a source position for every node. js-yaml 5 gives a flat event stream with offsets;
+ * we build the values with js-yaml's own constructor (so tags, anchors and merges behave as
+ * usual) and walk the same events beside it to remember where each key, value and item starts.
+ * Positions live in a WeakMap keyed by the constructed objects, so any part of the loader can
+ * ask "where is this?" of a plain value without threading a document around.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  constructFromEvents,
+  EVENT_ID,
+  getScalarValue,
+  mergeTag,
+  parseEvents,
+  YAML11_SCHEMA,
+  YAMLException,
+  type Event,
+  type ScalarEvent,
+} from 'js-yaml';
+import { KplayError, type SourceLoc } from '../errors.ts';
+
+interface NodePositions {
+  loc: SourceLoc;
+  keys: Map<string, { key: SourceLoc; value: SourceLoc }>;
+  items: SourceLoc[];
+}
+
+const positions = new WeakMap<object, NodePositions>();
+
+/** Ansible reads YAML 1.1 (`yes`/`no` are booleans); `<<` merges are common in inventories. */
+const SCHEMA = YAML11_SCHEMA.withTags(mergeTag);
+
+/** Where a mapping or sequence starts; undefined for values that did not come from YAML. */
+export function nodeLoc(node: unknown): SourceLoc | undefined {
+  return isObject(node) ? positions.get(node)?.loc : undefined;
+}
+
+/** Where `key` is written in the mapping `obj`; falls back to the mapping itself. */
+export function keyLoc(obj: unknown, key: string): SourceLoc | undefined {
+  if (!isObject(obj)) return undefined;
+  const p = positions.get(obj);
+  return p?.keys.get(key)?.key ?? p?.loc;
+}
+
+/** Where the value of `key` starts in the mapping `obj`; falls back to the key, then the mapping. */
+export function valueLoc(obj: unknown, key: string): SourceLoc | undefined {
+  if (!isObject(obj)) return undefined;
+  const p = positions.get(obj);
+  return p?.keys.get(key)?.value ?? p?.loc;
+}
+
+/** Where item `index` of a sequence starts; falls back to the sequence. */
+export function itemLoc(arr: unknown, index: number): SourceLoc | undefined {
+  if (!isObject(arr)) return undefined;
+  const p = positions.get(arr);
+  return p?.items[index] ?? p?.loc;
+}
+
+/**
+ * The location of the value (or, with `key`, the key) at a JSON-pointer-like path below root.
+ * Used to place ajv errors. Walks as deep as the path exists and stops at the deepest known node.
+ */
+export function locAtPath(root: unknown, path: (string | number)[], want: 'key' | 'value' = 'value'): SourceLoc | undefined {
+  let node: unknown = root;
+  let best = nodeLoc(root);
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i]!;
+    const last = i === path.length - 1;
+    if (Array.isArray(node)) {
+      const idx = Number(seg);
+      best = itemLoc(node, idx) ?? best;
+      node = node[idx];
+    } else if (isObject(node)) {
+      const key = String(seg);
+      best = (last && want === 'key' ? keyLoc(node, key) : valueLoc(node, key)) ?? best;
+      node = (node as Record<string, unknown>)[key];
+    } else break;
+  }
+  return best;
+}
+
+function isObject(v: unknown): v is object {
+  return typeof v === 'object' && v !== null;
+}
+
+export interface ParsedYaml {
+  /** The first document's value (undefined for an empty file or on a syntax error). */
+  value: unknown;
+  errors: KplayError[];
+}
+
+/** Offsets → 1-based line:col. */
+export class LineIndex {
+  private readonly starts: number[] = [0];
+  constructor(
+    readonly file: string,
+    source: string,
+  ) {
+    for (let i = 0; i < source.length; i++) if (source.charCodeAt(i) === 10) this.starts.push(i + 1);
+  }
+  loc(offset: number): SourceLoc {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { file: this.file, line: lo + 1, col: offset - this.starts[lo]! + 1 };
+  }
+}
+
+/** Parse YAML source; every syntax error, tab and duplicate key comes back located. */
+export function parseYaml(source: string, file: string): ParsedYaml {
+  const lines = new LineIndex(file, source);
+  let events: Event[];
+  try {
+    events = parseEvents(source, { filename: file });
+  } catch (err) {
+    return { value: undefined, errors: [yamlError(err, file)] };
+  }
+  const errors = findDuplicateKeys(events, source, lines);
+  let docs: unknown[];
+  try {
+    // json: true lets duplicates override instead of throwing: we report all of them ourselves.
+    docs = constructFromEvents(events, { source, filename: file, schema: SCHEMA, json: true });
+  } catch (err) {
+    return { value: undefined, errors: [...errors, yamlError(err, file)] };
+  }
+  if (docs.length > 1) {
+    errors.push(new KplayError('KPLAY_YAML', 'more than one YAML document in the file (--- separator); kplay reads one', { loc: { file, line: 1, col: 1 } }));
+  }
+  const value = docs[0];
+  recordPositions(events, value, source, lines);
+  return { value, errors };
+}
+
+/** Read and parse a YAML file. A missing file is the caller's business (it knows who referenced it). */
+export function readYamlFile(file: string): ParsedYaml {
+  return parseYaml(readFileSync(file, 'utf8'), file);
+}
+
+function yamlError(err: unknown, file: string): KplayError {
+  if (err instanceof YAMLException) {
+    const loc = err.mark ? { file, line: err.mark.line + 1, col: err.mark.column + 1 } : { file, line: 1, col: 1 };
+    const hint = /tab characters/.test(err.reason) ? 'indent with spaces; YAML does not allow tabs for indentation' : undefined;
+    return new KplayError('KPLAY_YAML', `YAML: ${err.reason}`, { loc, hint, cause: err });
+  }
+  return new KplayError('KPLAY_YAML', `YAML: ${String(err)}`, { loc: { file, line: 1, col: 1 }, cause: err });
+}
+
+function scalarStart(ev: ScalarEvent): number {
+  // Quoted scalars report the offset inside the quote; point at the quote itself.
+  const quoted = ev.style === 2 || ev.style === 3;
+  const start = quoted ? ev.valueStart - 1 : ev.valueStart;
+  return ev.anchorStart >= 0 ? Math.min(start, ev.anchorStart - 1) : ev.tagStart >= 0 ? Math.min(start, ev.tagStart) : start;
+}
+
+function eventStart(ev: Event): number {
+  switch (ev.type) {
+    case EVENT_ID.SCALAR:
+      return scalarStart(ev);
+    case EVENT_ID.MAPPING:
+    case EVENT_ID.SEQUENCE:
+      return ev.anchorStart >= 0 ? Math.min(ev.start, ev.anchorStart - 1) : ev.start;
+    case EVENT_ID.ALIAS:
+      return ev.anchorStart - 1;
+    default:
+      return 0;
+  }
+}
+
+/** Index just past the subtree that starts at events[i]. */
+function skipNode(events: Event[], i: number): number {
+  const ev = events[i]!;
+  if (ev.type !== EVENT_ID.MAPPING && ev.type !== EVENT_ID.SEQUENCE) return i + 1;
+  let depth = 0;
+  for (let j = i; j < events.length; j++) {
+    const t = events[j]!.type;
+    if (t === EVENT_ID.MAPPING || t === EVENT_ID.SEQUENCE) depth++;
+    else if (t === EVENT_ID.POP && --depth === 0) return j + 1;
+  }
+  return events.length;
+}
+
+function keyText(events: Event[], i: number, source: string): string | undefined {
+  const ev = events[i]!;
+  return ev.type === EVENT_ID.SCALAR ? getScalarValue(source, ev) : undefined;
+}
+
+function findDuplicateKeys(events: Event[], source: string, lines: LineIndex): KplayError[] {
+  const errors: KplayError[] = [];
+  // A stack of open collections; mappings track their keys and whether the next event is a key.
+  const stack: { map: boolean; seen: Map<string, number>; expectKey: boolean }[] = [];
+  for (let i = 0; i < events.length; i++) {
+    const ev = events[i]!;
+    const top = stack[stack.length - 1];
+    if (ev.type === EVENT_ID.POP) {
+      stack.pop();
+      const parent = stack[stack.length - 1];
+      if (parent?.map) parent.expectKey = !parent.expectKey;
+      continue;
+    }
+    if (ev.type === EVENT_ID.DOCUMENT) {
+      stack.push({ map: false, seen: new Map(), expectKey: false });
+      continue;
+    }
+    const isKey = top?.map === true && top.expectKey;
+    if (isKey) {
+      const text = keyText(events, i, source);
+      if (text !== undefined && text !== '<<') {
+        const start = eventStart(ev);
+        const first = top.seen.get(text);
+        if (first !== undefined) {
+          const firstLine = lines.loc(first).line;
+          errors.push(new KplayError('KPLAY_YAML', `duplicate key '${text}' (first defined on line ${firstLine})`, { loc: lines.loc(start) }));
+        } else top.seen.set(text, start);
+      }
+    }
+    if (ev.type === EVENT_ID.MAPPING || ev.type === EVENT_ID.SEQUENCE) {
+      stack.push({ map: ev.type === EVENT_ID.MAPPING, seen: new Map(), expectKey: true });
+      continue;
+    }
+    if (top?.map) top.expectKey = !top.expectKey;
+  }
+  return errors;
+}
+
+/** Walk the events beside the constructed value and record positions of every collection. */
+function recordPositions(events: Event[], value: unknown, source: string, lines: LineIndex): void {
+  let i = 0;
+  while (i < events.length && events[i]!.type !== EVENT_ID.DOCUMENT) i++;
+  if (i >= events.length) return;
+  i++;
+  if (i < events.length && events[i]!.type !== EVENT_ID.POP) walk(i, value);
+
+  // Returns the index after the node.
+  function walk(at: number, val: unknown): number {
+    const ev = events[at]!;
+    if (ev.type === EVENT_ID.MAPPING) {
+      const pos: NodePositions = { loc: lines.loc(eventStart(ev)), keys: new Map(), items: [] };
+      if (isObject(val) && !positions.has(val)) positions.set(val, pos);
+      let j = at + 1;
+      while (j < events.length && events[j]!.type !== EVENT_ID.POP) {
+        const key = keyText(events, j, source);
+        const keyStart = lines.loc(eventStart(events[j]!));
+        j = skipNode(events, j);
+        const valueEv = events[j]!;
+        if (key === undefined || key === '<<' || !isObject(val)) {
+          j = skipNode(events, j);
+          continue;
+        }
+        pos.keys.set(key, { key: keyStart, value: lines.loc(eventStart(valueEv)) });
+        j = walk(j, (val as Record<string, unknown>)[key]);
+      }
+      return j + 1;
+    }
+    if (ev.type === EVENT_ID.SEQUENCE) {
+      const pos: NodePositions = { loc: lines.loc(eventStart(ev)), keys: new Map(), items: [] };
+      if (isObject(val) && !positions.has(val)) positions.set(val, pos);
+      let j = at + 1;
+      let idx = 0;
+      while (j < events.length && events[j]!.type !== EVENT_ID.POP) {
+        pos.items.push(lines.loc(eventStart(events[j]!)));
+        j = walk(j, Array.isArray(val) ? val[idx] : undefined);
+        idx++;
+      }
+      return j + 1;
+    }
+    return at + 1;
+  }
+}
