@@ -144,7 +144,7 @@ interface HandlebarsException extends Error {
 }
 
 /** Every failure of a render becomes one KplayError('KPLAY_TEMPLATE') naming the variable, task and place. */
-function toKplayError(err: unknown, ctx: RenderContext, source: string | undefined): KplayError {
+export function toKplayError(err: unknown, ctx: RenderContext, source: string | undefined): KplayError {
   const via: string[] = [];
   let inner = err;
   let innerSource = source;

@@ -1,0 +1,366 @@
+/**
+ * Evaluation of parsed conditions. Variables come from the lazy view (so `etcd_dir` that is itself
+ * a template reads rendered); attribute access reaches own data properties only, so no expression
+ * can get at `constructor`, `__proto__` or any JavaScript function.
+ */
+import { HELPERS, type HelperOptions } from './helpers.ts';
+import type { Expr } from './expression-parser.ts';
+import {
+  compare,
+  contains,
+  deepEqual,
+  isPlainObject,
+  lengthOf,
+  toBool,
+  toFloat,
+  toInt,
+  truthy,
+  typeName,
+  versionTest,
+} from './values.ts';
+
+/** An undefined variable outside `is defined` / `default`; the public API turns it into KPLAY_TEMPLATE. */
+export class UndefinedVariableError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly pos: number,
+  ) {
+    super(`undefined variable '${variable}'`);
+    this.name = 'UndefinedVariableError';
+  }
+}
+
+/** A type error (comparing a list with a number, `is changed` on a string …), with its position. */
+export class EvaluationError extends Error {
+  constructor(
+    message: string,
+    readonly pos: number,
+  ) {
+    super(message);
+    this.name = 'EvaluationError';
+  }
+}
+
+type Vars = Record<string, unknown>;
+type Fn = (input: unknown, args: unknown[]) => unknown;
+
+function regexOf(pattern: unknown, test: string, flags = ''): RegExp {
+  try {
+    return new RegExp(String(pattern), flags);
+  } catch (err) {
+    throw new TypeError(`${test}: bad regular expression: ${(err as Error).message}`);
+  }
+}
+
+function registered(v: unknown, test: string): Record<string, unknown> {
+  if (!isPlainObject(v)) throw new TypeError(`the '${test}' test needs a registered result (a dict), got a ${typeName(v)}`);
+  return v;
+}
+
+/** `x is <test>`; `defined`/`undefined` are handled by the evaluator (they see undefined variables). */
+export const TESTS: Record<string, Fn> = {
+  defined: (v) => v !== undefined,
+  undefined: (v) => v === undefined,
+  none: (v) => v === null,
+  true: (v) => v === true,
+  false: (v) => v === false,
+  boolean: (v) => typeof v === 'boolean',
+  string: (v) => typeof v === 'string',
+  number: (v) => typeof v === 'number',
+  integer: (v) => typeof v === 'number' && Number.isInteger(v),
+  float: (v) => typeof v === 'number' && !Number.isInteger(v),
+  mapping: (v) => isPlainObject(v),
+  sequence: (v) => Array.isArray(v) || typeof v === 'string',
+  iterable: (v) => Array.isArray(v) || typeof v === 'string' || isPlainObject(v),
+  empty: (v) => lengthOf(v) === 0,
+  even: (v) => toInt(v) % 2 === 0,
+  odd: (v) => Math.abs(toInt(v) % 2) === 1,
+  divisibleby: (v, [n]) => toInt(v) % toInt(n) === 0,
+  lower: (v) => typeof v === 'string' && v === v.toLowerCase(),
+  upper: (v) => typeof v === 'string' && v === v.toUpperCase(),
+  eq: (v, [x]) => deepEqual(v, x),
+  ne: (v, [x]) => !deepEqual(v, x),
+  in: (v, [x]) => contains(x, v),
+  changed: (v) => registered(v, 'changed').changed === true,
+  failed: (v) => registered(v, 'failed').failed === true,
+  skipped: (v) => registered(v, 'skipped').skipped === true,
+  succeeded: (v) => registered(v, 'succeeded').failed !== true,
+  success: (v) => registered(v, 'success').failed !== true,
+  successful: (v) => registered(v, 'successful').failed !== true,
+  // Python's re.match anchors at the start; re.search does not.
+  match: (v, [re, ignorecase]) => regexOf(`^(?:${String(re)})`, 'match', toBool(ignorecase ?? false) ? 'mi' : 'm').test(String(v ?? '')),
+  search: (v, [re, ignorecase]) => regexOf(re, 'search', toBool(ignorecase ?? false) ? 'mi' : 'm').test(String(v ?? '')),
+  regex: (v, [re]) => regexOf(re, 'regex', 'm').test(String(v ?? '')),
+  version: (v, [other, op]) => versionTest(v, other, op ?? '=='),
+  version_compare: (v, [other, op]) => versionTest(v, other, op ?? '=='),
+};
+
+const NO_OPTIONS: HelperOptions = { hash: {} };
+
+/** A template helper used as a filter: `x | b64encode` is `{{b64encode x}}`. */
+function viaHelper(name: string): Fn {
+  const helper = HELPERS[name]!;
+  return (input, args) => helper(input, ...args, NO_OPTIONS);
+}
+
+/** `x | <filter>(args)`; every pure template helper is a filter too, so both languages agree. */
+export const FILTERS: Record<string, Fn> = {
+  ...Object.fromEntries(
+    Object.keys(HELPERS)
+      .filter((n) => !['lookup', 'and', 'or', 'not', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'ternary', 'dict', 'mandatory', 'defined', 'undefined'].includes(n))
+      .map((n) => [n, viaHelper(n)]),
+  ),
+  default: (v, [fallback, falsy]) => (v === undefined || v === null || (toBool(falsy ?? false) && !truthy(v)) ? fallback : v),
+  d: (v, [fallback, falsy]) => (v === undefined || v === null || (toBool(falsy ?? false) && !truthy(v)) ? fallback : v),
+  bool: (v) => toBool(v),
+  int: (v) => toInt(v),
+  float: (v) => toFloat(v),
+  length: (v) => lengthOf(v),
+  count: (v) => lengthOf(v),
+  string: (v) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v)),
+  list: (v) => (Array.isArray(v) ? v : typeof v === 'string' ? [...v] : isPlainObject(v) ? Object.keys(v) : [v]),
+  abs: (v) => Math.abs(toFloat(v)),
+  min: (v) => minMax(v, -1),
+  max: (v) => minMax(v, 1),
+  sum: (v) => (Array.isArray(v) ? v.reduce((a: number, b) => a + toFloat(b), 0) : 0),
+  select: (v, [test, ...args]) => selectReject(v, test, args, true),
+  reject: (v, [test, ...args]) => selectReject(v, test, args, false),
+  ternary: (v, [yes, no]) => (truthy(v) ? yes : no),
+  mandatory: (v) => {
+    if (v === undefined) throw new TypeError('a mandatory variable is not defined');
+    return v;
+  },
+};
+
+function minMax(v: unknown, sign: number): unknown {
+  if (!Array.isArray(v) || v.length === 0) return undefined;
+  return v.reduce((best, x) => (compare(x, best) * sign > 0 ? x : best));
+}
+
+function selectReject(v: unknown, test: unknown, args: unknown[], keep: boolean): unknown[] {
+  if (!Array.isArray(v)) throw new TypeError(`select/reject need a list, got a ${typeName(v)}`);
+  if (test === undefined) return v.filter((x) => truthy(x) === keep);
+  const fn = TESTS[String(test)];
+  if (!fn || !Object.hasOwn(TESTS, String(test))) throw new TypeError(`unknown test '${String(test)}'`);
+  return v.filter((x) => Boolean(fn(x, args)) === keep);
+}
+
+/** `x.startswith('a')` and friends: Python string/dict methods that Ansible conditions often use. */
+export const METHODS: Record<string, Fn> = {
+  startswith: (v, [p]) => String(v).startsWith(String(p)),
+  endswith: (v, [p]) => String(v).endsWith(String(p)),
+  lower: (v) => String(v).toLowerCase(),
+  upper: (v) => String(v).toUpperCase(),
+  strip: (v) => String(v).trim(),
+  split: (v, [sep]) => (sep === undefined ? String(v).trim().split(/\s+/).filter(Boolean) : String(v).split(String(sep))),
+  keys: (v) => (isPlainObject(v) ? Object.keys(v) : []),
+  values: (v) => (isPlainObject(v) ? Object.values(v) : []),
+  items: (v) => (isPlainObject(v) ? Object.entries(v) : []),
+  get: (v, [k, fallback]) => (isPlainObject(v) && Object.hasOwn(v, String(k)) ? v[String(k)] : fallback),
+};
+
+export function evaluate(e: Expr, vars: Vars): unknown {
+  return new Evaluator(vars).eval(e, false);
+}
+
+class Evaluator {
+  constructor(private readonly vars: Vars) {}
+
+  /** soft: an undefined variable reads as undefined instead of throwing (under `is defined`, `default`). */
+  eval(e: Expr, soft: boolean): unknown {
+    switch (e.k) {
+      case 'lit':
+        return e.v;
+      case 'var':
+        if (Object.hasOwn(this.vars, e.name)) return this.vars[e.name];
+        if (soft) return undefined;
+        throw new UndefinedVariableError(e.name, e.pos);
+      case 'attr':
+      case 'index':
+        return this.member(e, soft);
+      case 'call': {
+        const obj = this.eval(e.obj, soft);
+        return this.guard(e.pos, () => METHODS[e.name]!(obj, e.args.map((a) => this.eval(a, false))));
+      }
+      case 'list':
+        return e.items.map((x) => this.eval(x, false));
+      case 'dict': {
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of e.entries) Object.defineProperty(out, String(this.eval(k, false)), { value: this.eval(v, false), enumerable: true, writable: true, configurable: true });
+        return out;
+      }
+      case 'not':
+        return !truthy(this.eval(e.e, false));
+      case 'neg':
+        return this.guard(e.pos, () => -number(this.eval(e.e, false), '-'));
+      case 'and': {
+        const l = this.eval(e.l, false);
+        return truthy(l) ? this.eval(e.r, false) : l;
+      }
+      case 'or': {
+        const l = this.eval(e.l, false);
+        return truthy(l) ? l : this.eval(e.r, false);
+      }
+      case 'cond':
+        return truthy(this.eval(e.test, false)) ? this.eval(e.then, false) : this.eval(e.else, false);
+      case 'cmp':
+        return this.compare(e);
+      case 'arith':
+        return this.arith(e);
+      case 'test': {
+        const softOperand = e.name === 'defined' || e.name === 'undefined';
+        const v = this.eval(e.e, softOperand);
+        const args = e.args.map((a) => this.eval(a, false));
+        const result = this.guard(e.pos, () => Boolean(TESTS[e.name]!(v, args)));
+        return e.negated ? !result : result;
+      }
+      case 'filter': {
+        const softInput = e.name === 'default' || e.name === 'd';
+        const v = this.eval(e.e, softInput);
+        const args = e.args.map((a) => this.eval(a, false));
+        return this.guard(e.pos, () => FILTERS[e.name]!(v, args));
+      }
+    }
+  }
+
+  private member(e: Expr & { k: 'attr' | 'index' }, soft: boolean): unknown {
+    const obj = this.eval(e.obj, soft);
+    const key = e.k === 'attr' ? e.name : this.eval(e.index, false);
+    if (obj === undefined || obj === null) {
+      if (soft) return undefined;
+      // The variable itself exists (or eval would have thrown): name the whole path.
+      throw new UndefinedVariableError(pathOf(e), e.pos);
+    }
+    const found = lookupMember(obj, key);
+    if (found.ok) return found.value;
+    if (soft) return undefined;
+    throw new UndefinedVariableError(pathOf(e), e.pos);
+  }
+
+  private compare(e: Expr & { k: 'cmp' }): boolean {
+    let left = this.eval(e.first, false);
+    for (const step of e.rest) {
+      const right = this.eval(step.e, false);
+      const ok = this.guard(step.pos, () => compareOp(step.op, left, right));
+      if (!ok) return false;
+      left = right;
+    }
+    return true;
+  }
+
+  private arith(e: Expr & { k: 'arith' }): unknown {
+    const l = this.eval(e.l, false);
+    const r = this.eval(e.r, false);
+    return this.guard(e.pos, () => {
+      switch (e.op) {
+        case '~':
+          return stringOf(l) + stringOf(r);
+        case '+':
+          if (Array.isArray(l) && Array.isArray(r)) return [...l, ...r];
+          if (typeof l === 'string' && typeof r === 'string') return l + r;
+          return number(l, '+') + number(r, '+');
+        case '-':
+          return number(l, '-') - number(r, '-');
+        case '*':
+          if (typeof l === 'string' && typeof r === 'number') return l.repeat(Math.max(0, r));
+          return number(l, '*') * number(r, '*');
+        case '/':
+          return divide(number(l, '/'), number(r, '/'));
+        case '//':
+          return Math.floor(divide(number(l, '//'), number(r, '//')));
+        case '%':
+          return number(l, '%') % number(r, '%');
+        default:
+          throw new TypeError(`unsupported operator '${e.op}'`);
+      }
+    });
+  }
+
+  /** Type errors from operators, filters and tests carry the position of what raised them. */
+  private guard<T>(pos: number, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof UndefinedVariableError || err instanceof EvaluationError) throw err;
+      if (err instanceof TypeError || err instanceof RangeError) throw new EvaluationError(err.message, pos);
+      throw err;
+    }
+  }
+}
+
+/** Own data properties only: `x.constructor`, `x.__proto__`, `x.toString` are all undefined. */
+function lookupMember(obj: unknown, key: unknown): { ok: true; value: unknown } | { ok: false } {
+  if (Array.isArray(obj) || typeof obj === 'string') {
+    if (typeof key === 'number' && Number.isInteger(key)) {
+      const i = key < 0 ? obj.length + key : key;
+      return i >= 0 && i < obj.length ? { ok: true, value: obj[i] } : { ok: false };
+    }
+    if (typeof key === 'string' && /^\d+$/.test(key)) return lookupMember(obj, Number(key));
+    return { ok: false };
+  }
+  if (isPlainObject(obj)) {
+    const k = String(key);
+    if (!Object.hasOwn(obj, k)) return { ok: false };
+    const desc = Object.getOwnPropertyDescriptor(obj, k);
+    if (desc && !('value' in desc)) return { ok: false }; // accessors are JavaScript, not data
+    const value = obj[k];
+    return typeof value === 'function' ? { ok: false } : { ok: true, value };
+  }
+  return { ok: false };
+}
+
+function compareOp(op: string, l: unknown, r: unknown): boolean {
+  switch (op) {
+    case '==':
+      return deepEqual(l, r);
+    case '!=':
+      return !deepEqual(l, r);
+    case '<':
+      return compare(l, r) < 0;
+    case '>':
+      return compare(l, r) > 0;
+    case '<=':
+      return compare(l, r) <= 0;
+    case '>=':
+      return compare(l, r) >= 0;
+    case 'in':
+      return contains(r, l);
+    case 'not in':
+      return !contains(r, l);
+    default:
+      throw new TypeError(`unknown operator '${op}'`);
+  }
+}
+
+function number(v: unknown, op: string): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  throw new TypeError(`'${op}' needs numbers, got a ${typeName(v)} (use | int or | float)`);
+}
+
+function divide(a: number, b: number): number {
+  if (b === 0) throw new RangeError('division by zero');
+  return a / b;
+}
+
+function stringOf(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+/** `result.stdout_lines[0]` for messages. */
+export function pathOf(e: Expr): string {
+  switch (e.k) {
+    case 'var':
+      return e.name;
+    case 'attr':
+      return `${pathOf(e.obj)}.${e.name}`;
+    case 'index':
+      return `${pathOf(e.obj)}[${e.index.k === 'lit' ? JSON.stringify(e.index.v) : '…'}]`;
+    case 'call':
+      return `${pathOf(e.obj)}.${e.name}()`;
+    default:
+      return '(…)';
+  }
+}
