@@ -1,0 +1,78 @@
+/**
+ * The inventory part of variable precedence, in ansible-core's default order
+ * (VARIABLE_PRECEDENCE = all_inventory, groups_inventory, all_plugins_inventory,
+ * all_plugins_play, groups_plugins_inventory, groups_plugins_play; then the host's own layers).
+ * Lowest first; a later layer replaces a whole top-level key (hash_behaviour=replace):
+ *
+ *   1. inline vars of group `all` (INI [all:vars], YAML all.vars)
+ *   2. inline vars of the host's other groups, in group order
+ *   3. group_vars/all beside each inventory source, in -i order
+ *   4. group_vars/all beside the playbook
+ *   5. group_vars/<group> beside each inventory source (sources outer, groups inner)
+ *   6. group_vars/<group> beside the playbook
+ *   7. the host's inline vars (plus inventory_file, inventory_dir, and ansible_port from host:port)
+ *   8. host_vars/<host> beside each inventory source
+ *   9. host_vars/<host> beside the playbook
+ *
+ * Group order is Ansible's sort_groups: by depth (distance below `all`; a child is deeper than
+ * its parents), then `ansible_group_priority` (inline, default 1), then name.
+ */
+import type { Vars } from '../playbook/model.ts';
+import type { GroupData, InventoryData } from './data.ts';
+import type { VarFileCache } from './var-files.ts';
+
+export interface VarDirs {
+  /** Directories that hold an inventory's group_vars/ and host_vars/, in -i order. */
+  inventory: string[];
+  /** The playbook's directory, when it differs from all of the above. */
+  playbook: string[];
+}
+
+/** Distance of every group below `all`, by the longest path (Ansible's Group.depth). */
+export function groupDepths(data: InventoryData): Map<string, number> {
+  const depths = new Map<string, number>();
+  const visit = (name: string, depth: number): void => {
+    if ((depths.get(name) ?? -1) >= depth) return;
+    depths.set(name, depth);
+    for (const child of data.groups.get(name)?.children ?? []) visit(child, depth + 1);
+  };
+  visit('all', 0);
+  return depths;
+}
+
+export function groupPriority(g: GroupData): number {
+  const p = Number(g.vars['ansible_group_priority'] ?? 1);
+  return Number.isFinite(p) ? p : 1;
+}
+
+/** Ansible's sort_groups: depth, then priority, then name. */
+export function sortGroups(groups: GroupData[], depths: Map<string, number>): GroupData[] {
+  return [...groups].sort(
+    (a, b) => (depths.get(a.name) ?? 0) - (depths.get(b.name) ?? 0) || groupPriority(a) - groupPriority(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
+}
+
+export interface HostLayers {
+  /** The host's groups without `all`, already in sortGroups order. */
+  groups: GroupData[];
+  all: GroupData;
+  /** Inline host vars (undefined for the implicit localhost's defaults, given here instead). */
+  hostVars: Vars;
+  host: string;
+}
+
+/** Merge the nine inventory layers for one host. */
+export function mergeInventoryVars(layers: HostLayers, dirs: VarDirs, files: VarFileCache): Vars {
+  const out: Vars = {};
+  const add = (vars: Vars): void => void Object.assign(out, vars);
+  add(layers.all.vars);
+  for (const g of layers.groups) add(g.vars);
+  for (const dir of dirs.inventory) add(files.varsFor(dir, 'group_vars', 'all'));
+  for (const dir of dirs.playbook) add(files.varsFor(dir, 'group_vars', 'all'));
+  for (const dir of dirs.inventory) for (const g of layers.groups) add(files.varsFor(dir, 'group_vars', g.name));
+  for (const dir of dirs.playbook) for (const g of layers.groups) add(files.varsFor(dir, 'group_vars', g.name));
+  add(layers.hostVars);
+  for (const dir of dirs.inventory) add(files.varsFor(dir, 'host_vars', layers.host));
+  for (const dir of dirs.playbook) add(files.varsFor(dir, 'host_vars', layers.host));
+  return out;
+}

@@ -1,0 +1,58 @@
+import { expect } from 'chai';
+import { KplayErrors } from '../../../engine/errors.ts';
+import { Inventory } from '../../../engine/inventory/index.ts';
+import { writeTree } from './tree.ts';
+
+describe('inventory: sources', () => {
+  it('reads a directory: every file in name order, skipping what Ansible skips', () => {
+    const dir = writeTree({
+      '01-hosts.ini': '[web]\nweb1\n',
+      '02-more.yml': 'db:\n  hosts:\n    db1:\n',
+      'sub/03.ini': '[web]\nweb2\n',
+      'README.md': '# not an inventory [web]\n',
+      'notes.txt': 'garbage =\n',
+      'old.retry': 'garbage\n',
+      '.hidden': 'garbage =\n',
+      'ansible.cfg': '[defaults]\nx\n',
+      'group_vars/web.yml': 'role: web\n',
+    });
+    const inv = Inventory.load([dir]);
+    expect(inv.hosts()).to.deep.equal(['web1', 'db1', 'web2']);
+    expect(inv.hostVars('web2')['role']).to.equal('web');
+  });
+
+  it('merges several -i sources, each with its own group_vars', () => {
+    const a = writeTree({ 'hosts.ini': '[web]\nweb1\n', 'group_vars/web.yml': 'a: 1\nshared: a\n' });
+    const b = writeTree({ 'hosts.ini': '[web]\nweb2\n[db]\ndb1\n', 'group_vars/web.yml': 'b: 2\nshared: b\n' });
+    const inv = Inventory.load([`${a}/hosts.ini`, `${b}/hosts.ini`]);
+    expect(inv.groups()['web']).to.deep.equal(['web1', 'web2']);
+    // Each source's group_vars apply to the group wherever its hosts came from; later sources win.
+    expect(inv.hostVars('web1')).to.include({ a: 1, b: 2, shared: 'b' });
+    expect(inv.hostVars('web1')['inventory_dir']).to.equal(a);
+    expect(inv.hostVars('web2')['inventory_dir']).to.equal(b);
+  });
+
+  it('reads a comma-separated host list (with ports) into ungrouped', () => {
+    const inv = Inventory.load(['h1,h2:2222,']);
+    expect(inv.hosts()).to.deep.equal(['h1', 'h2']);
+    expect(inv.groups()['ungrouped']).to.deep.equal(['h1', 'h2']);
+    expect(inv.hostVars('h2')['ansible_port']).to.equal(2222);
+    expect(Inventory.load(['single,']).hosts()).to.deep.equal(['single']);
+  });
+
+  it('refuses a source that does not exist', () => {
+    try {
+      Inventory.load(['/nonexistent/inventory']);
+      expect.fail('should throw');
+    } catch (err) {
+      expect((err as KplayErrors).errors[0]!.code).to.equal('KPLAY_FILE_NOT_FOUND');
+    }
+  });
+
+  it('loads an empty source list (only the implicit localhost is reachable)', () => {
+    const inv = Inventory.load([]);
+    expect(inv.hosts()).to.deep.equal([]);
+    expect(inv.match('all')).to.deep.equal([]);
+    expect(inv.match('localhost')).to.deep.equal(['localhost']);
+  });
+});
