@@ -23,11 +23,11 @@ function typeSchema(type: string | undefined, elements?: string, options?: Recor
     case 'path':
       return { type: 'string' };
     case 'int':
-      return { anyOf: [{ type: 'integer' }, { type: 'string', pattern: '^-?\\d+$' }] };
+      return { anyOf: [{ type: 'integer' }, { type: 'string', pattern: '^-?\\d+$', 'x-expected': 'an integer' }] };
     case 'float':
-      return { anyOf: [{ type: 'number' }, { type: 'string', pattern: '^-?\\d+(\\.\\d+)?$' }] };
+      return { anyOf: [{ type: 'number' }, { type: 'string', pattern: '^-?\\d+(\\.\\d+)?$', 'x-expected': 'a number' }] };
     case 'bool':
-      return { anyOf: [{ type: 'boolean' }, { type: 'string', pattern: BOOL_STRING }] };
+      return { anyOf: [{ type: 'boolean' }, { type: 'string', pattern: BOOL_STRING, 'x-expected': 'a boolean (true/false, yes/no)' }] };
     case 'list':
       return { type: 'array', ...(elements ? { items: typeSchema(elements, undefined, options) } : {}) };
     case 'dict':

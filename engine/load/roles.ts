@@ -216,7 +216,8 @@ function checkArgumentSpecs(meta: RoleMetaData, entry: string, call: RoleCall, d
     noun: 'role parameter',
     context: `for role ${call.name}`,
     lenientTemplates: true,
-  });
+    code: 'KPLAY_ROLE',
+  }).map((e) => (e.message.includes(`role ${call.name}`) ? e : new KplayError(e.code, `role ${call.name}: ${e.message}`, { loc: e.loc, hint: e.hint })));
   for (const k of call.inlineParams ?? []) {
     if (k in options) continue;
     const guess = didYouMean(k, Object.keys(options));

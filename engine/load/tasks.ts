@@ -134,9 +134,9 @@ function loadItem(map: Map_, loc: SourceLoc, scope: Scope, ctx: LoadContext, pla
         ctx.diag.error(new KplayError('KPLAY_SCHEMA', `${canonical} is not supported in handlers`, { loc: keyLoc(map, action) }));
         return [];
       }
-      return loadImport(map, loc, action, canonical, scope, ctx, play);
+      return loadImport(map, loc, action, actions, canonical, scope, ctx, play);
     default:
-      return [loadTask(map, loc, action, canonical, scope, ctx)];
+      return [loadTask(map, loc, action, actions, canonical, scope, ctx)];
   }
 }
 
@@ -212,9 +212,9 @@ function stringList(v: unknown): string[] {
   return [];
 }
 
-function loadTask(map: Map_, loc: SourceLoc, action: string, canonical: string, scope: Scope, ctx: LoadContext): Task {
+function loadTask(map: Map_, loc: SourceLoc, action: string, actions: string[], canonical: string, scope: Scope, ctx: LoadContext): Task {
   const schema = scope.handlers ? HandlerKeywords : TaskKeywords;
-  checkKeywords(map, schema, [action], scope.handlers ? 'for a handler' : 'for a task', ctx);
+  checkKeywords(map, schema, actions, scope.handlers ? 'for a handler' : 'for a task', ctx);
   const own = readOwnKeywords(map, ctx.diag);
   const eff = combine(scope.inherited, own);
   let args: Vars = {};
@@ -234,7 +234,7 @@ function loadTask(map: Map_, loc: SourceLoc, action: string, canonical: string, 
     const def = ctx.modules[canonical]!;
     const norm = normaliseArgs(def, map, action, map['args']);
     ctx.diag.add(norm.errors);
-    const argErrors = checkArgs(def, norm.args, norm.locate, true);
+    const argErrors = norm.errors.length > 0 ? [] : checkArgs(def, norm.args, norm.locate, true);
     ctx.diag.add(argErrors);
     if (argErrors.length === 0 && norm.errors.length === 0) checkLocalFiles(def, norm.args, norm.locate, scope, ctx);
     checkTemplates(map[action], valueLoc(map, action), ctx.diag);
@@ -298,8 +298,8 @@ function includeTarget(map: Map_, action: string, canonical: string, ctx: LoadCo
   return { target: m['name'], apply: isMapping(m['apply']) ? m['apply'] : undefined, opts: m };
 }
 
-function loadImport(map: Map_, loc: SourceLoc, action: string, canonical: string, scope: Scope, ctx: LoadContext, play: PlayBuild): Item[] {
-  checkKeywords(map, ImportKeywords, [action], `for ${canonical}`, ctx);
+function loadImport(map: Map_, loc: SourceLoc, action: string, actions: string[], canonical: string, scope: Scope, ctx: LoadContext, play: PlayBuild): Item[] {
+  checkKeywords(map, ImportKeywords, actions, `for ${canonical}`, ctx);
   const { target, apply, opts } = includeTarget(map, action, canonical, ctx);
   if (target === undefined) return [];
   const own = readOwnKeywords(map, ctx.diag);
