@@ -93,6 +93,7 @@ export class ConsoleReporter implements Reporter {
         return;
       }
       case 'recap': {
+        this.progress.clear();
         const lines = ['', this.banner('PLAY RECAP'), ...recapLines(event.hosts, this.style), ''];
         lines.push(`Total time: ${formatDuration(event.durationMs)}`);
         if (event.check || this.check) {

@@ -285,6 +285,19 @@ describe('ConsoleReporter', () => {
       expect(text).to.contain('\r\u001b[2K[web1] 10%\r\u001b[2K[web1] 50%\r\u001b[2Kchanged: [web1]\n');
     });
 
+    it('does not come back after the recap (the CLI may exit without close())', () => {
+      const out = new Capture({ columns: 60 });
+      const text = render(
+        [
+          { type: 'progress', host: 'web1', task: 't', message: 'stuck', time: 0 },
+          { type: 'recap', hosts: {}, durationMs: 1, check: false, time: 0 },
+        ],
+        {},
+        out,
+      );
+      expect(text.endsWith('Total time: 1ms\n')).to.equal(true);
+    });
+
     it('is cleared on close', async () => {
       const out = new Capture({ columns: 60 });
       const r = new ConsoleReporter({ out, color: false, verbosity: 0, diff: false, check: false });
