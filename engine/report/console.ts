@@ -29,6 +29,8 @@ export const NO_LOG_MESSAGE = 'the output has been hidden due to no_log: true';
 
 /** Long diffs are cut here; --json always carries the whole diff. */
 const MAX_DIFF_LINES = 400;
+/** Item labels of loops over big dicts stay on one readable line. */
+const MAX_ITEM_LABEL = 120;
 /** stderr lines shown under a failure without -v. */
 const MAX_FAILURE_OUTPUT_LINES = 20;
 
@@ -135,7 +137,8 @@ export class ConsoleReporter implements Reporter {
 
   private statusLine(e: HostResult): string {
     const who = e.delegatedTo ? `[${e.host} -> ${e.delegatedTo}]` : `[${e.host}]`;
-    const item = e.item !== undefined ? `(item=${e.item})` : undefined;
+    // A censored item label says nothing useful; the repeated lines of a loop still show the count.
+    const item = e.item !== undefined && !e.censored ? `(item=${truncate(e.item.replace(/\s*\n\s*/g, ' '), MAX_ITEM_LABEL)})` : undefined;
     const msg = e.censored ? NO_LOG_MESSAGE : e.msg;
     switch (e.status) {
       case 'ok':

@@ -86,6 +86,13 @@ describe('ConsoleReporter', () => {
     );
   });
 
+  it('keeps long or multi-line item labels on one line', () => {
+    const text = render([taskStart(), result({ item: `{"a":\n"${'x'.repeat(300)}"}` })]);
+    const line = text.split('\n').find((l) => l.startsWith('ok:'))!;
+    expect(line).to.match(/^ok: \[web1\] => \(item=\{"a": "x+…\)$/);
+    expect(line.length).to.be.lessThan(150);
+  });
+
   it('prints one compact line per change with +, - or ~', () => {
     const text = render([
       taskStart(),
@@ -171,11 +178,14 @@ describe('ConsoleReporter', () => {
         taskStart(),
         result({ status: 'changed', censored: true, msg: 'SECRET', changes: [{ summary: 'SECRET' }], result: { x: 'SECRET' } }),
         result({ status: 'failed', censored: true, msg: 'SECRET', result: { stderr: 'SECRET' } }),
+        result({ status: 'ok', censored: true, item: '(censored due to no_log)' }),
       ],
       { verbosity: 3, diff: true },
     );
     expect(text).to.contain(
-      lines('changed: [web1] => (the output has been hidden due to no_log: true)', 'fatal: [web1]: FAILED! => the output has been hidden due to no_log: true'),
+      lines('changed: [web1] => (the output has been hidden due to no_log: true)', 'fatal: [web1]: FAILED! => the output has been hidden due to no_log: true',
+        'ok: [web1] => (the output has been hidden due to no_log: true)',
+      ),
     );
     expect(text).not.to.contain('SECRET');
   });
