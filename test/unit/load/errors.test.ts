@@ -83,3 +83,18 @@ describe('loader: bad input is located and explained', () => {
     expectError(errs[1]!, 'many-errors.yml', { code: 'KPLAY_SCHEMA', line: 8, col: 15, message: "'path' must be string, got integer 1" });
   });
 });
+
+describe('loader: template syntax is checked at load time', () => {
+  it('a Jinja filter is rejected with the Handlebars form as a hint', () => {
+    const errs = errorsOf('jinja-filter.yml');
+    expect(errs).to.have.length(1);
+    expectError(errs[0]!, 'jinja-filter.yml', { code: 'KPLAY_TEMPLATE', line: 5, col: 14, message: /Jinja filter/ });
+    expect(errs[0]!.hint).to.include('{{default x 1}}');
+  });
+  it('a Handlebars syntax error is located in the value', () => {
+    const errs = errorsOf('bad-template.yml');
+    expect(errs).to.have.length(1);
+    expect(errs[0]!.code).to.equal('KPLAY_TEMPLATE');
+    expect(errs[0]!.loc?.line).to.equal(5);
+  });
+});
