@@ -61,7 +61,9 @@ function connectionVars(map: Map_): Vars {
 }
 
 export function loadPlay(map: Map_, loc: SourceLoc, file: string, outer: Inherited, ctx: LoadContext): Play | undefined {
-  ctx.diag.add(validateWith(PlayKeywords, map, { locate: (p, w) => locAtPath(map, p, w), noun: 'keyword', context: 'for a play', lenientTemplates: true }));
+  ctx.diag.add(
+    validateWith(PlayKeywords, map, { locate: (p, w) => locAtPath(map, p, w), noun: 'keyword', context: 'for a play', lenientTemplates: true, topCandidates: ['import_playbook'] }),
+  );
   if (map['hosts'] === undefined || map['hosts'] === null) {
     ctx.diag.error(new KplayError('KPLAY_SCHEMA', "play has no 'hosts' (which hosts should it run on?)", { loc }));
   }

@@ -159,7 +159,11 @@ export function mapAjvErrors(errors: ErrorObject[], data: unknown, map: ErrorMap
       const extra = types.size > 0 ? ` or a ${[...types].join(' or ')}` : '';
       err(`'${name}' must be one of: ${allowed.map((a) => String(a)).join(', ')}${extra}; got ${show(value)}`, path, 'value');
     } else if (types.size > 0) {
-      err(`'${name}' must be ${[...types].join(' or ')}, got ${typeName(value)}${typeof value === 'string' || typeof value === 'number' ? ` ${show(value)}` : ''}`, path, 'value');
+      const hint =
+        types.has('string') && (typeof value === 'boolean' || typeof value === 'number')
+          ? `quote it if you mean a string: YAML reads yes/no/on/off/true/false as booleans and 0755 or 1.10 as numbers`
+          : undefined;
+      err(`'${name}' must be ${[...types].join(' or ')}, got ${typeName(value)}${typeof value === 'string' || typeof value === 'number' ? ` ${show(value)}` : ''}`, path, 'value', hint);
     } else {
       err(`'${name}' ${typeish[0]!.message ?? 'is invalid'}`, path, 'value');
     }

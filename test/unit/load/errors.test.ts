@@ -70,6 +70,7 @@ describe('loader: bad input is located and explained', () => {
     ['bad-meta.yml', { code: 'KPLAY_SCHEMA', line: 4, col: 13, message: /^unknown meta action "flush_handler" \(did you mean 'flush_handlers'\?\)/ }],
     ['bad-kv.yml', { code: 'KPLAY_SCHEMA', line: 4, col: 13, message: 'module file takes a mapping of arguments or key=value pairs, not free-form text' }],
     ['bad-strategy.yml', { code: 'KPLAY_SCHEMA', line: 2, col: 13, message: "'strategy' must be one of: linear, free; got 'fre'" }],
+    ['import-playbook-typo.yml', { code: 'KPLAY_SCHEMA', line: 2, col: 3, message: "unknown keyword 'import_playbok' for a play (did you mean 'import_playbook'?)" }],
     ['bad-register.yml', { code: 'KPLAY_SCHEMA', line: 5, col: 17, message: "'register' must be a variable name (letters, digits, _), got 'my-var'" }],
   ];
   for (const [name, want] of cases) {

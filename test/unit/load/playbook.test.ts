@@ -186,3 +186,13 @@ describe('loadVarsFile', () => {
     }
   });
 });
+
+describe('loader: with the real module registry', () => {
+  it('loads free-form commands, k=v options, templates and core modules', () => {
+    const { playbook } = loadPlaybook(resolve(FIX, 'real/site.yml'), { rolesPath: [] });
+    const tasks = section(playbook.plays[0]!, 'tasks') as Task[];
+    expect(tasks.map((t) => t.module)).to.deep.equal(['command', 'shell', 'file', 'template', 'debug', 'set_fact', 'assert', 'fail']);
+    expect(tasks[0]!.args).to.deep.equal({ cmd: 'echo hi', chdir: '/tmp' });
+    expect(tasks[1]!.args).to.deep.equal({ cmd: 'echo $HOME | tr a-z A-Z' });
+  });
+});
