@@ -1,0 +1,99 @@
+/**
+ * Shared by lineinfile and blockinfile: read a text file (or what an earlier task of this check run
+ * writes there), and turn new content computed by a pure function into one atomic put.
+ */
+import type { Change, LedgerEntry, ModuleContext, Plan } from '../../api.ts';
+import { runProbes } from '../../facts/batch.ts';
+import { stat, type StatInfo } from '../../facts/stat.ts';
+import { fileContent, type FileContent } from '../../facts/content.ts';
+import { attrChanges, type AttrArgs } from './attrs.ts';
+import { contentDiff } from './diff.ts';
+import { resolveMode } from './mode.ts';
+
+export interface EditState {
+  path: string;
+  st: StatInfo;
+  /** Present content: from the host, or from the ledger when an earlier task writes the file. */
+  content?: string;
+  /** Set when content comes from the ledger. */
+  after?: string;
+  tooBig?: number;
+}
+
+export async function readEditable(ctx: ModuleContext, path: string): Promise<EditState> {
+  const r = await runProbes(ctx, { st: stat(path, true), c: fileContent(path) });
+  const s: EditState = { path, st: r.st };
+  const c: FileContent = r.c;
+  if (c.exists && 'content' in c) s.content = c.content.toString('utf8');
+  else if (c.exists && 'tooBig' in c) s.tooBig = c.tooBig;
+  else if (ctx.check) {
+    const l: LedgerEntry | undefined = ctx.ledger.path(path);
+    if (l && l.state === 'file') {
+      s.content = l.content === undefined ? '' : l.content.toString();
+      s.after = l.by;
+    }
+  }
+  return s;
+}
+
+export interface EditOptions extends AttrArgs {
+  create?: boolean;
+  backup?: boolean;
+  validate?: string;
+}
+
+/** Lines of a text and whether it ended with a newline. */
+export function splitLines(text: string): string[] {
+  if (text === '') return [];
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+export function joinLines(lines: readonly string[]): string {
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}
+
+/**
+ * Pure: given the present state and a function from present text to new text (undefined: leave the
+ * file alone), the changes to make.
+ */
+export function planEdit(s: EditState, o: EditOptions, edit: (text: string, exists: boolean) => { text?: string; failed?: string; msg?: string }): Plan {
+  if (s.tooBig !== undefined) return { changes: [], failed: `${s.path} is too big to edit (${s.tooBig} bytes)` };
+  if (s.st.exists && s.st.type !== 'file') return { changes: [], failed: `${s.path} is a ${s.st.type}, not a file` };
+  const exists = s.content !== undefined;
+  if (!exists && !o.create) return { changes: [], failed: `${s.path} does not exist (use create: true)` };
+  const before = s.content ?? '';
+  const r = edit(before, exists);
+  if (r.failed) return { changes: [], failed: r.failed };
+  const changes: Change[] = [];
+  const result = r.msg ? { msg: r.msg } : {};
+  const tag = s.after ? { after: s.after } : {};
+  if (r.text === undefined || (exists && r.text === before)) {
+    if (s.st.exists) changes.push(...attrChanges(s.path, o, s.st, false));
+    return { changes: changes.map((c) => ({ ...c, ...tag })), result };
+  }
+  const st = s.st.exists ? s.st : undefined;
+  const mode = resolveMode(o.mode ?? st?.mode ?? '0644', st?.mode, false);
+  const owner = o.owner !== undefined ? String(o.owner) : st?.owner;
+  const group = o.group !== undefined ? String(o.group) : st?.group;
+  const diff = contentDiff(s.path, before, r.text);
+  changes.push({
+    summary: `${s.path}: ${exists ? r.msg ?? 'edit' : `create (${r.msg ?? 'new file'})`}`,
+    ops: [
+      {
+        kind: 'put',
+        path: s.path,
+        content: r.text,
+        mode,
+        ...(owner !== undefined ? { owner } : {}),
+        ...(group !== undefined ? { group } : {}),
+        ...(o.backup ? { backup: true } : {}),
+        ...(o.validate ? { validate: o.validate } : {}),
+      },
+    ],
+    ...(diff ? { diff } : {}),
+    ...tag,
+  });
+  return { changes, result };
+}

@@ -1,0 +1,86 @@
+import { expect } from 'chai';
+import { batchScript, splitBatch, runProbes } from '../../../../modules/facts/batch.ts';
+import { parseStat, stat } from '../../../../modules/facts/stat.ts';
+import { parseChecksum } from '../../../../modules/facts/checksum.ts';
+import { parseContent } from '../../../../modules/facts/content.ts';
+import { parseUnit, unitName } from '../../../../modules/facts/systemctl.ts';
+import { normalizeSysctl, parseSysctl, sysctlPath } from '../../../../modules/facts/sysctl.ts';
+import { parseGroup, parsePasswd } from '../../../../modules/facts/accounts.ts';
+import { parseDpkg, parseRpm } from '../../../../modules/facts/packages.ts';
+import { LocalTransport } from '../../../../engine/transport/local.ts';
+
+describe('facts: batched probes', () => {
+  it('splits a batch into sections with their exit codes, even when output mimics markers', () => {
+    const out = 'KPLAY-n-BEGIN-0\nhello\nKPLAY-x-END-0 0\n\nKPLAY-n-END-0 0\nKPLAY-n-BEGIN-1\n\nKPLAY-n-END-1 3\n';
+    expect(splitBatch(out, 2, 'n')).to.deep.equal([
+      { rc: 0, out: 'hello\nKPLAY-x-END-0 0\n' },
+      { rc: 3, out: '' },
+    ]);
+  });
+  it('throws when a section is missing', () => {
+    expect(() => splitBatch('KPLAY-n-BEGIN-0\nx', 1, 'n')).to.throw(/end marker/);
+  });
+  it('runs probes in one sh script on the host', async () => {
+    const t = new LocalTransport('localhost');
+    let calls = 0;
+    const ctx = { exec: (c: string) => (calls++, t.exec(c)) };
+    const r = await runProbes(ctx, {
+      a: { script: 'printf "x\\ny"', parse: (o) => o },
+      b: { script: 'echo hi; exit 4', parse: (o) => o },
+      root: stat('/'),
+    });
+    expect(calls).to.equal(1);
+    expect(r.a).to.deep.equal({ rc: 0, out: 'x\ny' });
+    expect(r.b).to.deep.equal({ rc: 4, out: 'hi\n' });
+    expect(r.root).to.include({ exists: true, type: 'directory' });
+    expect(batchScript(['true'], 'n')).to.contain("'KPLAY-n-BEGIN-0'");
+  });
+});
+
+describe('facts: parsers', () => {
+  it('stat: file, link with odd target, absent', () => {
+    expect(parseStat({ rc: 0, out: 'regular empty file|644|root|adm|0|4|0|2049:12\n' })).to.deep.equal({
+      exists: true, type: 'file', mode: '0644', owner: 'root', group: 'adm', uid: 0, gid: 4, size: 0, inode: '2049:12',
+    });
+    const l = parseStat({ rc: 0, out: 'symbolic link|777|root|root|0|0|9|1:2\n/a b\nc\n' });
+    expect(l).to.include({ type: 'link', target: '/a b\nc', mode: '0777' });
+    expect(parseStat({ rc: 0, out: 'absent\n' })).to.deep.equal({ exists: false });
+    expect(parseStat({ rc: 0, out: 'directory|1777|root|root|0|0|4096|1:3\n' })).to.include({ type: 'directory', mode: '1777' });
+    expect(() => parseStat({ rc: 2, out: '' })).to.throw();
+  });
+  it('checksum and content', () => {
+    const h = 'a'.repeat(64);
+    expect(parseChecksum({ rc: 0, out: `${h}  -\n` })).to.equal(h);
+    expect(parseChecksum({ rc: 0, out: '' })).to.equal(undefined);
+    expect(parseContent({ rc: 0, out: 'absent\n' })).to.deep.equal({ exists: false });
+    expect(parseContent({ rc: 0, out: 'big 99\n' })).to.deep.equal({ exists: true, tooBig: 99 });
+    const c = parseContent({ rc: 0, out: `b64\n${Buffer.from('a\0b').toString('base64')}\n` });
+    expect(c.exists && 'content' in c && c.content.equals(Buffer.from('a\0b'))).to.equal(true);
+  });
+  it('systemctl show', () => {
+    const u = parseUnit({ rc: 0, out: 'Id=etcd.service\nLoadState=loaded\nActiveState=active\nSubState=running\nUnitFileState=enabled\nFragmentPath=/etc/systemd/system/etcd.service\nNeedDaemonReload=no\n' });
+    expect(u).to.deep.equal({ load: 'loaded', active: 'active', sub: 'running', unitFile: 'enabled', fragmentPath: '/etc/systemd/system/etcd.service', needDaemonReload: false, available: true });
+    expect(parseUnit({ rc: 127, out: '' }).available).to.equal(false);
+    expect(parseUnit({ rc: 0, out: 'LoadState=not-found\nActiveState=inactive\nUnitFileState=\n' })).to.include({ load: 'not-found', unitFile: '' });
+    expect(unitName('etcd')).to.equal('etcd.service');
+    expect(unitName('docker.socket')).to.equal('docker.socket');
+  });
+  it('sysctl', () => {
+    expect(sysctlPath('net.ipv4.ip_forward')).to.equal('/proc/sys/net/ipv4/ip_forward');
+    expect(sysctlPath('net.ipv4.conf.eth0/10.forwarding')).to.equal('/proc/sys/net/ipv4/conf/eth0.10/forwarding');
+    expect(parseSysctl({ rc: 0, out: '32768\t60999\n' })).to.equal('32768 60999');
+    expect(parseSysctl({ rc: 3, out: '' })).to.equal(undefined);
+    expect(normalizeSysctl(true)).to.equal('1');
+    expect(normalizeSysctl(' 1 ')).to.equal('1');
+  });
+  it('passwd, group', () => {
+    expect(parsePasswd({ rc: 0, out: 'etcd:x:998:997:etcd user:/var/lib/etcd:/usr/sbin/nologin\n' })).to.deep.equal({ name: 'etcd', uid: 998, gid: 997, gecos: 'etcd user', home: '/var/lib/etcd', shell: '/usr/sbin/nologin' });
+    expect(parsePasswd({ rc: 2, out: '' })).to.equal(undefined);
+    expect(parseGroup({ rc: 0, out: 'docker:x:999:a,b\n' })).to.deep.equal({ name: 'docker', gid: 999, members: ['a', 'b'] });
+    expect(parseGroup({ rc: 0, out: 'docker:x:999:\n' })?.members).to.deep.equal([]);
+  });
+  it('dpkg-query and rpm', () => {
+    expect(parseDpkg({ rc: 1, out: 'curl\tii \t7.88.1-10\nvim\trc \t2:9.0\nlibc6:amd64\tii \t2.36\n' })).to.deep.equal({ curl: '7.88.1-10', libc6: '2.36' });
+    expect(parseRpm({ rc: 1, out: 'curl\t8.2.1-3.fc39\npackage vim is not installed\n' })).to.deep.equal({ curl: '8.2.1-3.fc39' });
+  });
+});
