@@ -2,5 +2,7 @@
 import type { AnyModule } from '../api.ts';
 import { cert } from './cert/cert.ts';
 import { kubeconfig } from './kubeconfig/kubeconfig.ts';
+import { iptables } from './iptables/iptables.ts';
+import { iptablesRuleset } from './iptables/ruleset.ts';
 
-export const clusterModules: Record<string, AnyModule> = { cert, kubeconfig };
+export const clusterModules: Record<string, AnyModule> = { cert, kubeconfig, iptables, iptables_ruleset: iptablesRuleset };

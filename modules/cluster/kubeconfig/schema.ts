@@ -11,7 +11,7 @@ export const KubeconfigArgs = Type.Object(
     path: Type.String({ minLength: 1, description: 'Where the kubeconfig goes on the host (written atomically, mode 0600 by default).' }),
     server: Type.String({ pattern: '^https?://', description: 'API server URL, e.g. https://127.0.0.1:6443 or the load-balancer VIP.' }),
     cluster: Type.Optional(Type.String({ minLength: 1, description: 'Cluster entry name. Default `kubernetes`.' })),
-    ca: Material('Cluster CA certificate (embedded as certificate-authority-data). Default `ca`'),
+    ca: Type.Optional(Material('Cluster CA certificate (embedded as certificate-authority-data). Default `ca`')),
     client_cert: Type.Optional(Material('Client certificate (embedded as client-certificate-data)')),
     client_key: Type.Optional(Material('Client key (embedded as client-key-data). Default: NAME-key.pem when client_cert is a name')),
     token: Type.Optional(Type.String({ minLength: 1, description: 'Bearer token instead of a client certificate (secret: redacted in diffs).' })),

@@ -1,0 +1,63 @@
+/**
+ * iptables / ip6tables: one rule, or a chain's existence, flush and policy. Idempotent by reading
+ * `iptables-save -t TABLE` once and comparing the rule in iptables-save's own spelling.
+ */
+import { defineModule } from '../../api.ts';
+import { sh } from '../../../engine/transport/quote.ts';
+import { chainLedgerPath, planIptables, type IptablesState } from './plan.ts';
+import { hasRule, ruleProblems } from './rule.ts';
+import { parseSave } from './save-format.ts';
+import { IptablesArgs } from './schema.ts';
+
+/** iptables-save of one table; a table that does not exist yet (nft) is empty, not an error. */
+export async function readTable(exec: (cmd: string) => Promise<{ rc: number | null; stdout: string; stderr: string }>, ipv6: boolean, table: string) {
+  const save = ipv6 ? 'ip6tables-save' : 'iptables-save';
+  const bin = ipv6 ? 'ip6tables' : 'iptables';
+  const r = await exec(sh`command -v ${bin} >/dev/null 2>&1 || { echo ${`${bin} not found on the host`} >&2; exit 127; }; ${save} -t ${table}`);
+  if (r.rc === 127) throw new Error(r.stderr.trim());
+  if (r.rc !== 0) {
+    if (/does not exist|Table does not exist|can't initialize/i.test(r.stderr)) return parseSave('', table);
+    throw new Error(`${save} -t ${table} failed (exit ${r.rc}): ${r.stderr.trim()}`);
+  }
+  return parseSave(r.stdout, table);
+}
+
+export const iptables = defineModule({
+  name: 'iptables',
+  schema: IptablesArgs,
+  doc: {
+    short: 'Manage one iptables/ip6tables rule, or a chain (create, flush, policy, delete)',
+    description: [
+      'Reads `iptables-save -t TABLE` (one round trip) and compares the rule as iptables-save prints it: addresses get /32 (/128) and lose host bits, ctstate is ordered, the comment is quoted like xtables does, REJECT shows its default --reject-with.',
+      'The command lists matches in the order iptables-save prints them: -s -d -i -o -p, the protocol match (--sport --dport), multiport, conntrack, `match` entries, comment, then -j and target options.',
+      'state present adds a missing rule (append, or insert at rule_num) and never moves an existing one; state absent deletes every copy.',
+      'Works with iptables-nft and iptables-legacy alike: it uses whatever `iptables` is on the host. The diff shows the chain before and after.',
+    ].join('\n'),
+    examples: [
+      '- iptables:',
+      '    chain: INPUT',
+      '    protocol: tcp',
+      '    destination_port: 6443',
+      '    ctstate: [NEW]',
+      '    comment: kube-apiserver',
+      '    jump: ACCEPT',
+      '- iptables: { table: nat, chain: POSTROUTING, source: 10.244.0.0/16, destination: "! 10.244.0.0/16", jump: MASQUERADE }',
+      '- iptables: { chain: KPLAY-FW, chain_management: true }',
+    ].join('\n'),
+    notes: ['`match` entries are taken verbatim: write them as iptables-save prints them, or the rule will be added again on every run.'],
+  },
+  validate(a) {
+    const errs = ruleProblems(a);
+    if (a.policy && hasRule(a)) errs.push({ key: 'policy', message: 'set a policy in a task of its own, without rule arguments' });
+    if (!hasRule(a) && !a.chain_management && !a.flush && !a.policy) errs.push({ key: 'jump', message: 'nothing to do: give a rule (jump, matches …), chain_management, flush or policy' });
+    return errs;
+  },
+  async read(ctx, a): Promise<IptablesState> {
+    const dump = await readTable((c) => ctx.exec(c), a.ip_version === 'ipv6', a.table ?? 'filter');
+    const planned = ctx.ledger.path(chainLedgerPath(a));
+    return { dump, ...(planned && planned.state !== 'absent' ? { chainAfter: planned.by } : {}) };
+  },
+  plan(state, a) {
+    return planIptables(state, a);
+  },
+});
