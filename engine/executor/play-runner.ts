@@ -107,7 +107,7 @@ async function gatherFacts(pc: PlayContext, hosts: string[]): Promise<void> {
           const t = await pc.connections.get(n, vars);
           const r = await t.exec(FACTS_SCRIPT);
           if (r.rc !== 0) throw new Error(`fact gathering failed (exit ${r.rc}): ${r.stderr.trim()}`);
-          h.gatheredFacts = parseFacts(r.stdout);
+          h.gatheredFacts = { ...parseFacts(r.stdout) };
           h.stats.ok++;
           pc.emit({ type: 'host_result', host: n, task: 'Gathering Facts', module: 'setup', status: 'ok', changes: [], durationMs: Date.now() - started });
         } catch (e) {
