@@ -172,7 +172,8 @@ class Evaluator {
       case 'lit':
         return e.v;
       case 'var':
-        if (Object.hasOwn(this.vars, e.name)) return this.vars[e.name];
+        // Vars are data: a function value (never from YAML) reads as undefined.
+        if (Object.hasOwn(this.vars, e.name) && typeof this.vars[e.name] !== 'function') return this.vars[e.name];
         if (soft) return undefined;
         throw new UndefinedVariableError(e.name, e.pos);
       case 'attr':

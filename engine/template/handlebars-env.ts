@@ -69,10 +69,11 @@ export function parse(source: string): Program {
   return env.parse(source);
 }
 
-/** Compile once per distinct source. Throws Handlebars' parse error. */
-export function compile(source: string): CompiledTemplate {
+/** Compile once per distinct source. Throws Handlebars' parse error, or what `validate` throws on first sight of a source. */
+export function compile(source: string, validate?: (source: string) => void): CompiledTemplate {
   let compiled = cache.get(source);
   if (compiled) return compiled;
+  validate?.(source);
   const ast = parse(source);
   const native = loneMustache(ast);
   let program: Program;
@@ -186,4 +187,41 @@ function softLookup(p: PathExpression, blockParams: readonly string[]): Expressi
     hash: undefined,
     loc: p.loc,
   } as unknown as Expression;
+}
+
+/** Helper calls to names that are not helpers, found at load time (`{{upcase x}}`, `(defualt x 1)`). */
+export function unknownHelpers(program: Program): { name: string; line: number; column: number }[] {
+  const found: { name: string; line: number; column: number }[] = [];
+  const call = (path: Expression, hasArgs: boolean) => {
+    if (path.type !== 'PathExpression') return;
+    const p = path as PathExpression;
+    if (p.data || p.depth > 0 || p.parts.length !== 1 || p.original !== p.parts[0]) return;
+    // Without arguments `{{name}}` / `{{#name}}` read a variable: only calls can name a missing helper.
+    if (hasArgs && !HELPER_NAMES.has(p.original)) {
+      found.push({ name: p.original, line: p.loc.start.line, column: p.loc.start.column });
+    }
+  };
+  const expr = (e: Expression) => {
+    if (e.type !== 'SubExpression') return;
+    const s = e as SubExpression;
+    call(s.path as Expression, true);
+    s.params.forEach(expr);
+    s.hash?.pairs.forEach((p: hbs.AST.HashPair) => expr(p.value));
+  };
+  const walk = (prog: Program | undefined) => {
+    for (const s of prog?.body ?? []) {
+      if (s.type === 'MustacheStatement' || s.type === 'BlockStatement') {
+        const m = s as MustacheStatement | BlockStatement;
+        call(m.path as Expression, m.params.length > 0 || (m.hash?.pairs.length ?? 0) > 0);
+        m.params.forEach(expr);
+        m.hash?.pairs.forEach((p: hbs.AST.HashPair) => expr(p.value));
+        if (s.type === 'BlockStatement') {
+          walk((s as BlockStatement).program);
+          walk((s as BlockStatement).inverse);
+        }
+      }
+    }
+  };
+  walk(program);
+  return found;
 }

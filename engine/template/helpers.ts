@@ -211,7 +211,8 @@ export const HELPERS: Record<string, Helper> = {
   last: pure((v) => (typeof v === 'string' ? v.charAt(v.length - 1) : list(v, 'last').at(-1))),
   concat: (...args) => split(args).params.flatMap((p) => (Array.isArray(p) ? p : p === undefined || p === null ? [] : [p])),
   list: (...args) => split(args).params,
-  dict: (...args) => ({ ...split(args).options.hash }),
+  // Handlebars builds the hash from its last pair to its first: restore the order of the source.
+  dict: (...args) => Object.fromEntries(Object.entries(split(args).options.hash).reverse()),
   combine: (...args) => Object.assign({}, ...split(args).params.filter(isPlainObject)),
   keys: pure((o) => (isPlainObject(o) ? Object.keys(o) : [])),
   values: pure((o) => (isPlainObject(o) ? Object.values(o) : [])),

@@ -15,14 +15,30 @@ export interface JinjaFinding {
 /** Jinja filters whose helper has another name. */
 const FILTER_NAMES: Record<string, string> = { d: 'default', count: 'length', list: 'list' };
 
-/** Find the first Jinja construct in a template, if any. */
-export function findJinja(source: string): JinjaFinding | undefined {
-  const stmt = /\{%-?\s*(\w+)?([^%]*)%\}/.exec(source);
-  const comment = source.indexOf('{#');
-  const mustaches = [...source.matchAll(/\{\{(?![{!#/>^&*]|else\b)~?([\s\S]*?)~?\}\}/g)];
+/** True when a string may hold Jinja statements or comments (cheap pre-check for strings without `{{`). */
+export function mayHoldJinjaBlocks(source: string): boolean {
+  return source.includes('{%') || source.includes('{#');
+}
+
+/**
+ * Jinja statements `{% … %}` and comments `{# … #}`: unambiguous, so checked even in templates that
+ * Handlebars parses (it would pass them through as text).
+ */
+export function findJinjaBlock(source: string): JinjaFinding | undefined {
+  const stmt = /\{%-?\s*(\w+)?([^%]*)-?%\}/.exec(source);
+  // `{{#each` is Handlebars and `${#list[@]}` is shell: neither is a Jinja comment.
+  const comment = /(?<![{$])\{#[\s\S]*?#\}/.exec(source);
   const candidates: JinjaFinding[] = [];
   if (stmt) candidates.push(statementHint(stmt[1] ?? '', (stmt[2] ?? '').trim(), stmt.index));
-  if (comment >= 0) candidates.push({ message: "Jinja comment '{# … #}'", hint: 'a Handlebars comment is {{!-- … --}}', offset: comment });
+  if (comment) candidates.push({ message: "Jinja comment '{# … #}'", hint: 'a Handlebars comment is {{!-- … --}}', offset: comment.index });
+  return candidates.sort((a, b) => a.offset - b.offset)[0];
+}
+
+/** Find the first Jinja construct in a template, if any (statements, comments, filters, operators). */
+export function findJinja(source: string): JinjaFinding | undefined {
+  const block = findJinjaBlock(source);
+  const mustaches = [...source.matchAll(/\{\{(?![{!#/>^&*]|else\b)~?([\s\S]*?)~?\}\}/g)];
+  const candidates: JinjaFinding[] = block ? [block] : [];
   for (const m of mustaches) {
     const found = expressionHint(m[1] ?? '', m.index);
     if (found) {

@@ -129,6 +129,10 @@ function handler(state: ViewState): ProxyHandler<object> {
       memo.set(key, value);
       return value;
     },
+    // Own properties only, so Handlebars' strict check calls `{{x.constructor}}` undefined.
+    has(target, key) {
+      return typeof key === 'symbol' ? Reflect.has(target, key) : Object.hasOwn(raw, key);
+    },
     set() {
       throw new TypeError('template variables are read-only');
     },
@@ -150,8 +154,10 @@ function resolve(state: ViewState, key: string): unknown {
   const { raw, scope } = state;
   const value = (raw as Record<string, unknown>)[key];
   const path = childPath(state.path, key);
+  // Vars are data: a function (never from YAML) must not be callable as a Handlebars lambda.
+  if (typeof value === 'function') return undefined;
   if (typeof value === 'string') {
-    if (!value.includes('{{')) return value;
+    if (!value.includes('{{') && !value.includes('{%')) return value;
     return renderVar(scope, raw, key, path, value);
   }
   if (!isWrappable(value)) return value;

@@ -3,8 +3,8 @@
  * Variables are lazy (see lazy-vars.ts): a var that is itself a template is rendered when read.
  */
 import { didYouMean, KplayError, type SourceLoc } from '../errors.ts';
-import { compile, helperNames, parse, type RenderData } from './handlebars-env.ts';
-import { findJinja } from './jinja-hint.ts';
+import { compile, helperNames, parse, unknownHelpers, type RenderData } from './handlebars-env.ts';
+import { findJinja, findJinjaBlock, mayHoldJinjaBlocks } from './jinja-hint.ts';
 import { isLazyView, lazyVars, materialize, VarCycleError, VarRenderError } from './lazy-vars.ts';
 import { isPlainObject, stringify } from './values.ts';
 
@@ -31,46 +31,61 @@ export function templateVars(vars: Vars): Vars {
 
 /** Render strings inside any value (deeply). A string that is exactly one `{{expr}}` returns the native value. */
 export function renderValue(value: unknown, vars: Vars, ctx: RenderContext = {}): unknown {
-  if (typeof value === 'string' && !value.includes('{{')) return value;
+  if (typeof value === 'string' && !needsRender(value)) return value;
   if (typeof value !== 'string' && !hasTemplate(value)) return value;
   const view = templateVars(vars);
   try {
     return materialize(renderDeep(value, view, ctx));
   } catch (err) {
-    throw toKplayError(err, ctx, typeof value === 'string' ? value : undefined);
+    throw toKplayError(err, ctx, typeof value === 'string' ? value : undefined, view);
   }
 }
 
 /** Render a template to a string (templates, file contents). */
 export function renderString(source: string, vars: Vars, ctx: RenderContext = {}): string {
-  if (!source.includes('{{')) return source;
+  if (!needsRender(source)) return source;
   const view = templateVars(vars);
   try {
     const compiled = compileOrExplain(source);
     if (compiled.native) return stringify(materialize(runNative(compiled, view, ctx)));
     return compiled.run(view, { ctx });
   } catch (err) {
-    throw toKplayError(err, ctx, source);
+    throw toKplayError(err, ctx, source, view);
   }
 }
 
 /** Load-time syntax check: a Handlebars parse error, or a Jinja filter `{{ x | default('y') }}` with the Handlebars form as hint. */
 export function checkTemplate(source: string, loc?: SourceLoc): KplayError | undefined {
-  if (!source.includes('{{') && !source.includes('{%')) return undefined;
+  if (!needsRender(source)) return undefined;
   const jinja = findJinja(source);
   if (jinja) return jinjaError(jinja, source, loc);
+  let ast: ReturnType<typeof parse>;
   try {
-    parse(source);
+    ast = parse(source);
   } catch (err) {
     return new KplayError('KPLAY_TEMPLATE', `template syntax error: ${firstLine(err)}`, { loc: offsetLoc(loc, source, parseErrorOffset(err, source)), cause: err });
+  }
+  const [unknown] = unknownHelpers(ast);
+  if (unknown) {
+    const guess = didYouMean(unknown.name, helperNames());
+    const offset = source.split('\n').slice(0, unknown.line - 1).reduce((n, l) => n + l.length + 1, 0) + unknown.column;
+    return new KplayError('KPLAY_TEMPLATE', `unknown helper '${unknown.name}'`, {
+      loc: offsetLoc(loc, source, offset),
+      hint: guess ? `did you mean '${guess}'? (helpers: docs/templates.md)` : 'see docs/templates.md for the helpers',
+    });
   }
   return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
 
+/** Template syntax, or Jinja blocks that must be refused rather than passed through as text. */
+function needsRender(s: string): boolean {
+  return s.includes('{{') || mayHoldJinjaBlocks(s);
+}
+
 function hasTemplate(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('{{');
+  if (typeof value === 'string') return needsRender(value);
   if (Array.isArray(value)) return value.some(hasTemplate);
   if (isPlainObject(value)) {
     for (const k in value) if (hasTemplate(value[k])) return true;
@@ -80,7 +95,7 @@ function hasTemplate(value: unknown): boolean {
 
 function renderDeep(value: unknown, view: Vars, ctx: RenderContext): unknown {
   if (typeof value === 'string') {
-    if (!value.includes('{{')) return value;
+    if (!needsRender(value)) return value;
     const compiled = compileOrExplain(value);
     return compiled.native ? runNative(compiled, view, ctx) : compiled.run(view, { ctx });
   }
@@ -115,10 +130,16 @@ class JinjaSyntax extends Error {
   }
 }
 
+function rejectJinjaBlocks(source: string): void {
+  const jinja = findJinjaBlock(source);
+  if (jinja) throw new JinjaSyntax(jinja, source);
+}
+
 function compileOrExplain(source: string): ReturnType<typeof compile> {
   try {
-    return compile(source);
+    return compile(source, rejectJinjaBlocks);
   } catch (err) {
+    if (err instanceof JinjaSyntax) throw err;
     const jinja = findJinja(source);
     if (jinja) throw new JinjaSyntax(jinja, source);
     throw err;
@@ -144,7 +165,7 @@ interface HandlebarsException extends Error {
 }
 
 /** Every failure of a render becomes one KplayError('KPLAY_TEMPLATE') naming the variable, task and place. */
-export function toKplayError(err: unknown, ctx: RenderContext, source: string | undefined): KplayError {
+export function toKplayError(err: unknown, ctx: RenderContext, source: string | undefined, view?: Vars): KplayError {
   const via: string[] = [];
   let inner = err;
   let innerSource = source;
@@ -168,27 +189,47 @@ export function toKplayError(err: unknown, ctx: RenderContext, source: string | 
   const undef = /^"([^"]+)" not defined in /.exec(message);
   if (undef) {
     const name = undefinedPath(e, innerSource) ?? undef[1]!;
+    if (innerSource && isHelperPosition(innerSource, name)) return unknownHelper(name, chain, ctx, inner);
+    const missing = (via.length === 0 && view && firstMissing(view, name)) || undef[1]!;
     const lastPart = name.split(/[.[\]/]+/).filter(Boolean).at(-1);
-    const segment = lastPart === undef[1] ? '' : ` ('${undef[1]}' is not defined)`;
+    const segment = lastPart === missing ? '' : ` ('${missing}' is not defined)`;
     return new KplayError('KPLAY_TEMPLATE', `undefined variable '${name}'${segment}${chain}${where(ctx)}`, {
       loc: ctx.loc,
       hint: `define it in vars, or give a default: {{default ${name} 'value'}}`,
       cause: inner,
     });
   }
-  const missing = /^Missing helper: "([^"]+)"/.exec(message);
-  if (missing) {
-    const guess = didYouMean(missing[1]!, helperNames());
-    return new KplayError('KPLAY_TEMPLATE', `unknown helper '${missing[1]}'${chain}${where(ctx)}`, {
-      loc: ctx.loc,
-      hint: guess ? `did you mean '${guess}'? (helpers: docs/templates.md)` : 'see docs/templates.md for the helpers',
-      cause: inner,
-    });
-  }
+  const missingHelper = /^Missing helper: "([^"]+)"/.exec(message);
+  if (missingHelper) return unknownHelper(missingHelper[1]!, chain, ctx, inner);
   if (e instanceof Error && /^Parse error|^Expecting|^Invalid path/.test(message)) {
     return new KplayError('KPLAY_TEMPLATE', `template syntax error${chain}${where(ctx)}: ${firstLine(e)}`, { loc: ctx.loc, cause: inner });
   }
   return new KplayError('KPLAY_TEMPLATE', `template error${chain}${where(ctx)}: ${message}`, { loc: ctx.loc, cause: inner });
+}
+
+function unknownHelper(name: string, chain: string, ctx: RenderContext, cause: unknown): KplayError {
+  const guess = didYouMean(name, helperNames());
+  return new KplayError('KPLAY_TEMPLATE', `unknown helper '${name}'${chain}${where(ctx)}`, {
+    loc: ctx.loc,
+    hint: guess ? `did you mean '${guess}'? (helpers: docs/templates.md)` : 'see docs/templates.md for the helpers',
+    cause,
+  });
+}
+
+/** `{{name arg}}` or `(name arg)`: the undefined name stands where a helper goes. */
+function isHelperPosition(source: string, name: string): boolean {
+  if (!/^[\w-]+$/.test(name)) return false;
+  return new RegExp(`(?:\\{\\{[~#]?|\\()\\s*${name}\\s+[^\\s}~)]`).test(source);
+}
+
+/** The first segment of a dotted path that the variables do not have (`hostvars.h9.ip` → `h9`). */
+function firstMissing(view: Vars, path: string): string | undefined {
+  let cur: unknown = view;
+  for (const part of path.replace(/^this\./, '').split(/\.\[?|\]?\.|\[|\]/).filter(Boolean)) {
+    if (typeof cur !== 'object' || cur === null || !Object.hasOwn(cur, part)) return part;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return undefined;
 }
 
 /** The full dotted path of an undefined variable, cut out of the source at the exception's position. */

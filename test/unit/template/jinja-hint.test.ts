@@ -1,0 +1,79 @@
+import { expect } from 'chai';
+import { KplayError } from '../../../engine/errors.ts';
+import { checkTemplate, renderString, renderValue } from '../../../engine/template/render.ts';
+
+const loc = { file: 'roles/x/tasks/main.yml', line: 4, col: 10 };
+
+function runtimeError(fn: () => unknown): KplayError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).to.be.instanceOf(KplayError);
+    return err as KplayError;
+  }
+  throw new Error('expected a KplayError');
+}
+
+describe('template/Jinja hints', () => {
+  const cases: [string, string][] = [
+    ["{{ x | default('y') }}", "{{default x 'y'}}"],
+    ["{{ x | d('y') }}", "{{default x 'y'}}"],
+    ['{{ names | join(",") }}', '{{join names ","}}'],
+    ["{{ x | default('a') | upper }}", "{{upper (default x 'a')}}"],
+    ['{{ data | to_json }}', '{{to_json data}}'],
+    ["{{ s | regex_replace('a', 'b') }}", "{{regex_replace s 'a' 'b'}}"],
+    ['{{ groups["etcd"][0] }}', '{{groups.etcd.[0]}}'],
+  ];
+
+  for (const [jinja, handlebars] of cases) {
+    it(`load time: ${jinja} → ${handlebars}`, () => {
+      const err = checkTemplate(`value: ${jinja}`, loc);
+      expect(err?.code).to.equal('KPLAY_TEMPLATE');
+      expect(err?.hint).to.contain(handlebars);
+      expect(err?.loc).to.deep.equal({ ...loc, col: loc.col + 7 });
+    });
+  }
+
+  it('load time: {% if %} shows #if', () => {
+    const err = checkTemplate('{% if x == 1 %}a{% endif %}', loc);
+    expect(err?.message).to.contain('{% if');
+    expect(err?.hint).to.contain('{{#if (eq x 1)}}');
+  });
+
+  it('load time: {% for %} shows #each', () => {
+    const err = checkTemplate('{% for h in groups.etcd %}{{ h }}{% endfor %}', loc);
+    expect(err?.hint).to.contain('{{#each groups.etcd as |h|}}');
+  });
+
+  it('load time: operators and comments', () => {
+    expect(checkTemplate('{{ a == b }}', loc)?.hint).to.contain('(eq a b)');
+    expect(checkTemplate("{{ 'a' if b else 'c' }}", loc)?.hint).to.contain('helpers');
+    expect(checkTemplate('{# note #}', loc)?.hint).to.contain('{{!--');
+  });
+
+  it('does not flag Handlebars', () => {
+    for (const ok of [
+      '{{#each xs as |x i|}}{{x}}{{/each}}',
+      "{{join xs ' | '}}",
+      '{{!-- a comment --}} {{#if (and a (not b))}}y{{/if}}',
+      '{{{raw}}} {{~x~}} {{@root.a}} {{../a}}',
+    ]) {
+      expect(checkTemplate(ok, loc), ok).to.equal(undefined);
+    }
+  });
+
+  it('run time: the same hint from renderValue and renderString, with the task', () => {
+    const err = runtimeError(() => renderValue("{{ x | default('y') }}", {}, { task: 'T', loc }));
+    expect(err.code).to.equal('KPLAY_TEMPLATE');
+    expect(err.hint).to.contain("{{default x 'y'}}");
+    expect(err.message).to.contain("task 'T'");
+    expect(err.loc).to.deep.equal(loc);
+    expect(runtimeError(() => renderString('{% if a %}x{% endif %}', { a: 1 })).hint).to.contain('{{#if a}}');
+  });
+
+  it('run time: a Jinja lazy var names the var', () => {
+    const err = runtimeError(() => renderValue('{{outer}}', { outer: "{{ x | default('y') }}" }, { task: 'T' }));
+    expect(err.hint).to.contain("{{default x 'y'}}");
+    expect(err.message).to.contain('while rendering outer');
+  });
+});
