@@ -12,7 +12,7 @@ import { combine, commonFields, parseConditions, readOwnKeywords, type Inherited
 import { checkArgs, normaliseArgs, unknownModuleError } from './module-args.ts';
 import { validateWith } from './schema-errors.ts';
 import { checkTemplates } from './template-check.ts';
-import { itemLoc, keyLoc, locAtPath, nodeLoc, readYamlFile, valueLoc } from './yaml.ts';
+import { copyPositions, itemLoc, keyLoc, locAtPath, nodeLoc, readYamlFile, valueLoc } from './yaml.ts';
 import { findIn, isFile, staticPath } from './paths.ts';
 import { checkLocalFiles } from './local-files.ts';
 import { applyRole } from './roles.ts';
@@ -94,7 +94,53 @@ function keywordNames(scope: Scope): string[] {
   return Object.keys((scope.handlers ? HandlerKeywords : TaskKeywords).properties);
 }
 
-function loadItem(map: Map_, loc: SourceLoc, scope: Scope, ctx: LoadContext, play: PlayBuild): Item[] {
+/** Keys Ansible once had, with what to write instead. */
+const LEGACY: Record<string, string> = {
+  include: "'include' is gone: use import_tasks (static) or include_tasks (dynamic)",
+  with_dict: "'with_dict' is not supported: loop over a list instead",
+  with_fileglob: "'with_fileglob' is not supported: loop over a list instead",
+  with_sequence: "'with_sequence' is not supported: loop over a list instead",
+  async: "'async' is not supported",
+  poll: "'poll' is not supported",
+};
+
+/** `action: copy src=a dest=b` / `local_action: {module: copy, …}` → the usual `copy: …` form. */
+function rewriteAction(map: Map_, ctx: LoadContext): Map_ {
+  const key = 'local_action' in map ? 'local_action' : 'action';
+  const v = map[key];
+  let module: string | undefined;
+  let args: unknown;
+  if (typeof v === 'string') {
+    const m = /^\s*(\S+)\s*([\s\S]*)$/.exec(v);
+    module = m?.[1];
+    args = m?.[2] ?? '';
+  } else if (isMapping(v) && typeof v['module'] === 'string') {
+    module = v['module'];
+    const rest: Map_ = {};
+    for (const [k, x] of Object.entries(v)) if (k !== 'module') rest[k] = x;
+    copyPositions(v, rest);
+    args = rest;
+  }
+  if (!module) {
+    ctx.diag.error(new KplayError('KPLAY_SCHEMA', `'${key}' needs a module: '${key}: MODULE args' or '${key}: {module: MODULE, …}'`, { loc: valueLoc(map, key) }));
+    return {};
+  }
+  const out: Map_ = {};
+  for (const [k, x] of Object.entries(map)) out[k === key ? module : k] = k === key ? args : x;
+  if (key === 'local_action' && out['delegate_to'] === undefined) out['delegate_to'] = 'localhost';
+  copyPositions(map, out, { [module]: key });
+  return out;
+}
+
+function loadItem(original: Map_, loc: SourceLoc, scope: Scope, ctx: LoadContext, play: PlayBuild): Item[] {
+  let map = 'action' in original || 'local_action' in original ? rewriteAction(original, ctx) : original;
+  const legacy = Object.keys(map).filter((k) => k in LEGACY && !isModule(k, ctx));
+  if (legacy.length > 0) {
+    for (const k of legacy) ctx.diag.error(new KplayError('KPLAY_SCHEMA', LEGACY[k]!, { loc: keyLoc(map, k) }));
+    const rest = withoutKeys(map, legacy);
+    copyPositions(map, rest);
+    map = rest;
+  }
   const keys = Object.keys(map);
   const keywords = new Set([...keywordNames(scope), ...Object.keys(BlockKeywords.properties)]);
   const actions = keys.filter((k) => isLoaderAction(k) || isModule(k, ctx));
@@ -104,7 +150,7 @@ function loadItem(map: Map_, loc: SourceLoc, scope: Scope, ctx: LoadContext, pla
 
   if (actions.length === 0) {
     if (unknown.length === 0) {
-      ctx.diag.error(new KplayError('KPLAY_SCHEMA', 'task has no module (nothing to do)', { loc }));
+      if (legacy.length === 0) ctx.diag.error(new KplayError('KPLAY_SCHEMA', 'task has no module (nothing to do)', { loc }));
       return [];
     }
     const candidates = [...Object.keys(ctx.modules), ...LOADER_ACTIONS, ...keywordNames(scope)];

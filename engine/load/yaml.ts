@@ -8,9 +8,11 @@
 import { readFileSync } from 'node:fs';
 import {
   constructFromEvents,
+  defineScalarTag,
   EVENT_ID,
   getScalarValue,
   mergeTag,
+  NOT_RESOLVED,
   parseEvents,
   YAML11_SCHEMA,
   YAMLException,
@@ -27,8 +29,20 @@ interface NodePositions {
 
 const positions = new WeakMap<object, NodePositions>();
 
-/** Ansible reads YAML 1.1 (`yes`/`no` are booleans); `<<` merges are common in inventories. */
-const SCHEMA = YAML11_SCHEMA.withTags(mergeTag);
+/**
+ * PyYAML's YAML 1.1 booleans, which Ansible uses: yes/no/on/off/true/false in three casings, but
+ * not js-yaml's `y`/`n` (a key or value `y` stays a string, as in Ansible).
+ */
+const ansibleBoolTag = defineScalarTag<boolean>('tag:yaml.org,2002:bool', {
+  implicit: true,
+  implicitFirstChars: ['y', 'Y', 'n', 'N', 't', 'T', 'f', 'F', 'o', 'O'],
+  resolve: (s) => (/^(yes|Yes|YES|true|True|TRUE|on|On|ON)$/.test(s) ? true : /^(no|No|NO|false|False|FALSE|off|Off|OFF)$/.test(s) ? false : NOT_RESOLVED),
+  identify: (d) => typeof d === 'boolean',
+  represent: (d) => (d ? 'true' : 'false'),
+});
+
+/** Ansible reads YAML 1.1 (`yes`/`no` are booleans, 0755 is octal); `<<` merges are common in inventories. */
+const SCHEMA = YAML11_SCHEMA.withTags(mergeTag, ansibleBoolTag);
 
 /** Where a mapping or sequence starts; undefined for values that did not come from YAML. */
 export function nodeLoc(node: unknown): SourceLoc | undefined {
@@ -269,4 +283,19 @@ function recordPositions(events: Event[], value: unknown, source: string, lines:
     }
     return at + 1;
   }
+}
+
+/**
+ * Give a rewritten mapping the positions of the one it was made from (e.g. `action: copy …`
+ * rewritten to `copy: …`); `renamed` maps new keys to the original keys they stand for.
+ */
+export function copyPositions(from: object, to: object, renamed: Record<string, string> = {}): void {
+  const src = positions.get(from);
+  if (!src) return;
+  const keys = new Map(src.keys);
+  for (const [newKey, oldKey] of Object.entries(renamed)) {
+    const p = src.keys.get(oldKey);
+    if (p) keys.set(newKey, p);
+  }
+  positions.set(to, { loc: src.loc, keys, items: src.items });
 }

@@ -77,6 +77,14 @@ describe('loader: bad input is located and explained', () => {
     it(`${name}: ${want.message}`, () => expectOnly(name, want));
   }
 
+  it('explains legacy keys instead of guessing', () => {
+    const errs = errorsOf('legacy.yml');
+    expect(errs.map((e) => `${e.loc?.line}:${e.loc?.col} ${e.message}`)).to.deep.equal([
+      "4:7 'include' is gone: use import_tasks (static) or include_tasks (dynamic)",
+      "7:7 'with_dict' is not supported: loop over a list instead",
+    ]);
+  });
+
   it('reports every error of a file, not only the first', () => {
     const errs = errorsOf('many-errors.yml');
     expect(errs).to.have.length(2);

@@ -150,6 +150,19 @@ describe('loader: good playbooks', () => {
   });
 });
 
+describe('loader: action and local_action', () => {
+  it('rewrites them to the module form, keeping positions; local_action delegates to localhost', () => {
+    const { playbook } = load('actions.yml');
+    const [local, action] = section(playbook.plays[0]!, 'tasks') as [Task, Task];
+    expect(local.module).to.equal('command');
+    expect(local.args).to.deep.equal({ cmd: 'echo hi' });
+    expect(local.delegate_to).to.equal('localhost');
+    expect(action.module).to.equal('file');
+    expect(action.args).to.deep.equal({ path: '/x', state: 'directory' });
+    expect(action.argLocs['state']).to.deep.equal({ file: resolve(FIX, 'actions.yml'), line: 9, col: 9 });
+  });
+});
+
 describe('loader: templated values', () => {
   it('accepts a template where the schema wants another type at load time', () => {
     const { playbook } = load('templated-arg.yml');
