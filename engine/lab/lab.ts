@@ -1,0 +1,176 @@
+/**
+ * A lab: N hosts on their own subnet 198.18.K.0/24. up = image → registry entry (K under the
+ * machine-wide lock) → network → hosts → wait for sshd → known_hosts + inventory. down undoes
+ * everything, driven only by the registry entry, so it also works for a lab whose owner died.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { ensureImage, type Image } from './image.ts';
+import { destroyHost, bootHost, prepareHost, waitForSsh } from './host.ts';
+import { renderInventory, renderKnownHosts, type LabHost } from './inventory.ts';
+import { withLock } from './lock.ts';
+import * as n from './names.ts';
+import { routedLabSubnets, setupBridge, setupHostNet, teardownBridge, teardownHostNet } from './network.ts';
+import { allocateK, findLab, ownerAlive, readRegistry, removeRecord, thisProcess, writeRecord, type LabRecord } from './registry.ts';
+import { LabError, run, runAll } from './run.ts';
+import { prepareMachine } from './support.ts';
+
+export interface UpOptions {
+  name?: string;
+  dir?: string;
+  /** true for `kplay lab up`: the lab outlives this process. false (tests): stale once we exit. */
+  persistent?: boolean;
+  log?: (msg: string) => void;
+  cacheDir?: string;
+}
+
+export interface LabInfo {
+  name: string;
+  k: number;
+  subnet: string;
+  controllerAddress: string;
+  bridgeAddress: string;
+  dir: string;
+  hosts: LabHost[];
+  keyPath: string;
+  knownHostsPath: string;
+  inventoryPath: string;
+  image: Image;
+  /** Milliseconds: image ready, then network + overlays + nspawn started, then until every sshd answers. */
+  timings: { imageMs: number; startMs: number; sshMs: number };
+}
+
+const PARALLEL = 8;
+
+export function labInfo(rec: LabRecord, image: Image, timings: LabInfo['timings']): LabInfo {
+  const f = n.labFiles(rec.dir);
+  return {
+    name: rec.name,
+    k: rec.k,
+    subnet: n.subnetOf(rec.k),
+    controllerAddress: n.controllerAddress(rec.k),
+    bridgeAddress: n.bridgeAddress(rec.k),
+    dir: rec.dir,
+    hosts: Array.from({ length: rec.hosts }, (_, j) => ({ name: n.hostName(rec.name, j + 1), address: n.hostAddress(rec.k, j + 1) })),
+    keyPath: f.key,
+    knownHostsPath: f.knownHosts,
+    inventoryPath: f.inventory,
+    image,
+    timings,
+  };
+}
+
+export async function upLab(count: number, opts: UpOptions = {}): Promise<LabInfo> {
+  const name = n.checkLabName(opts.name ?? 'lab');
+  if (!Number.isInteger(count) || count < 1 || count > n.MAX_HOSTS) throw new LabError(`a lab has 1 to ${n.MAX_HOSTS} hosts, not ${count}`);
+  const log = opts.log ?? (() => undefined);
+  const image = await ensureImage({ cacheDir: opts.cacheDir, log });
+  const t1 = Date.now();
+
+  const rec = await withLock(n.REGISTRY_LOCK, async () => {
+    await prepareMachine();
+    await cleanStaleLabs(log);
+    const existing = findLab(name);
+    if (existing) {
+      throw new LabError(
+        `lab "${name}" is already up (${existing.hosts} hosts on ${n.subnetOf(existing.k)}, state in ${existing.dir}); stop it with: kplay lab down --name ${name}`,
+      );
+    }
+    const k = allocateK(readRegistry(), await routedLabSubnets());
+    if (k === undefined) throw new LabError('no free lab subnet: all of 198.18.1.0/24 … 198.18.254.0/24 are in use');
+    const dir = opts.dir ?? n.defaultLabDir(name);
+    if (existsSync(n.labFiles(dir).state)) throw new LabError(`${dir} already holds a lab (lab.json); run kplay lab down --dir ${dir}`);
+    const r: LabRecord = { name, k, dir, hosts: count, image: image.key, owner: thisProcess(), createdAt: new Date().toISOString() };
+    writeRecord(r); // K is ours from here on; everything below is undone by teardown(r)
+    return r;
+  });
+
+  try {
+    const info = await startHosts(rec, image, log, t1);
+    if (opts.persistent) writeRecord({ ...rec, owner: null });
+    writeFileSync(n.labFiles(rec.dir).state, `${JSON.stringify({ ...rec, owner: opts.persistent ? null : rec.owner }, null, 2)}\n`);
+    return info;
+  } catch (e) {
+    await teardown(rec).catch((te: unknown) => log(`cleaning up after a failed start: ${String(te)}`));
+    throw e;
+  }
+}
+
+async function startHosts(rec: LabRecord, image: Image, log: (m: string) => void, t1: number): Promise<LabInfo> {
+  const f = n.labFiles(rec.dir);
+  mkdirSync(f.hostsDir, { recursive: true, mode: 0o700 });
+  rmSync(f.key, { force: true });
+  rmSync(`${f.key}.pub`, { force: true });
+  await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', `kplay-lab-${rec.name}`, '-f', f.key]);
+  const authorizedKey = readFileSync(`${f.key}.pub`, 'utf8');
+
+  log(`lab ${rec.name}: starting ${rec.hosts} host(s) on ${n.subnetOf(rec.k)}`);
+  await setupBridge(rec.name, rec.k);
+  const peers = Array.from({ length: rec.hosts }, (_, j) => ({ name: n.hostName(rec.name, j + 1), address: n.hostAddress(rec.k, j + 1) }));
+  const indexes = peers.map((_, j) => j + 1);
+  const hostKeys = new Map<number, string>();
+  const pids = new Map<number, number>();
+  await runAll(indexes, PARALLEL, async (i) => {
+    await setupHostNet(rec.name, rec.k, i);
+    const spec = { lab: rec.name, k: rec.k, i, dir: rec.dir, lowerdir: image.rootfs, peers, authorizedKey };
+    hostKeys.set(i, await prepareHost(spec));
+    pids.set(i, bootHost(spec));
+  });
+  const t2 = Date.now();
+  await Promise.all(indexes.map((i) => waitForSsh(n.hostAddress(rec.k, i), pids.get(i) ?? 0, n.hostFiles(rec.dir, i).log)));
+  const t3 = Date.now();
+
+  writeFileSync(f.knownHosts, renderKnownHosts(peers.map((p, j) => ({ ...p, hostKey: hostKeys.get(j + 1) ?? '' }))));
+  writeFileSync(f.inventory, renderInventory(rec.name, n.subnetOf(rec.k), peers, f.key, f.knownHosts));
+  log(`lab ${rec.name}: ${rec.hosts} host(s) answer ssh (${t3 - t1} ms); inventory: ${f.inventory}`);
+  return labInfo(rec, image, { imageMs: image.ms, startMs: t2 - t1, sshMs: t3 - t2 });
+}
+
+/** Everything a lab made, removed in reverse order. Idempotent; safe on a half-started lab. */
+export async function teardown(rec: LabRecord, opts: { graceMs?: number } = {}): Promise<void> {
+  const indexes = Array.from({ length: rec.hosts }, (_, j) => j + 1);
+  const errors: unknown[] = [];
+  await runAll(indexes, 32, async (i) => {
+    await destroyHost(rec.name, i, rec.dir, opts).catch((e: unknown) => errors.push(e));
+    await teardownHostNet(rec.name, i);
+  });
+  await teardownBridge(rec.name, rec.k);
+  for (const root of n.cgroupRoots()) {
+    try {
+      rmdirSync(n.labCgroup(root, rec.name));
+    } catch {
+      // absent, or (after an error above) still busy
+    }
+  }
+  if (errors.length) throw errors[0];
+  const f = n.labFiles(rec.dir);
+  for (const p of [f.state, f.key, `${f.key}.pub`, f.knownHosts, f.inventory]) rmSync(p, { force: true });
+  if (existsSync(f.hostsDir) && readdirSync(f.hostsDir).length === 0) rmdirSync(f.hostsDir);
+  if (existsSync(rec.dir) && readdirSync(rec.dir).length === 0) rmdirSync(rec.dir);
+  removeRecord(rec.name);
+}
+
+/** Tear down labs whose owner process is gone (a killed test run). Call under REGISTRY_LOCK. */
+export async function cleanStaleLabs(log: (m: string) => void = () => undefined): Promise<string[]> {
+  const stale = readRegistry().filter((r) => !ownerAlive(r.owner));
+  for (const r of stale) {
+    log(`removing stale lab "${r.name}" (owner pid ${r.owner?.pid} is gone)`);
+    await teardown(r, { graceMs: 3_000 });
+  }
+  return stale.map((r) => r.name);
+}
+
+/** The lab with this name, or the one whose state is in `dir`. */
+export function resolveLab(sel: { name?: string; dir?: string }): LabRecord | undefined {
+  if (sel.dir !== undefined) {
+    const state = n.labFiles(sel.dir).state;
+    const fromDir = existsSync(state) ? (JSON.parse(readFileSync(state, 'utf8')) as LabRecord) : undefined;
+    return fromDir ? (findLab(fromDir.name) ?? fromDir) : readRegistry().find((r) => r.dir === sel.dir);
+  }
+  return findLab(n.checkLabName(sel.name ?? 'lab'));
+}
+
+export async function downLab(sel: { name?: string; dir?: string }): Promise<LabRecord | undefined> {
+  const rec = resolveLab(sel);
+  if (rec) await teardown(rec);
+  return rec;
+}
