@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { KplayError, KplayErrors } from '../errors.ts';
+import { didYouMean, KplayError, KplayErrors } from '../errors.ts';
 import type { Vars } from '../playbook/model.ts';
 import { InventoryData } from './data.ts';
 import { LOCALHOST_NAMES, matchPattern, splitPattern, type PatternTarget } from './patterns.ts';
@@ -168,7 +168,8 @@ export class Inventory implements PatternTarget {
       if (this.dirs.inventory[0]) own['inventory_dir'] = this.dirs.inventory[0];
       vars = mergeInventoryVars({ host, all, groups: [], hostVars: own }, this.dirs, this.files);
     } else {
-      throw new KplayError('KPLAY_INVENTORY', `host "${host}" is not in the inventory`);
+      const guess = didYouMean(host, this.hostList);
+      throw new KplayError('KPLAY_INVENTORY', `host "${host}" is not in the inventory`, { hint: guess ? `did you mean "${guess}"?` : undefined });
     }
     this.varsCache.set(host, vars);
     return vars;
@@ -186,6 +187,10 @@ export class Inventory implements PatternTarget {
 
   /** `kplay inventory --graph`, in the shape of `ansible-inventory --graph`. */
   toGraph(group = 'all'): string {
+    if (!this.data.groups.has(group)) {
+      const guess = didYouMean(group, this.data.groups.keys());
+      throw new KplayError('KPLAY_INVENTORY', `no group "${group}" in the inventory`, { hint: guess ? `did you mean "${guess}"?` : undefined });
+    }
     return inventoryGraph(this.data, group);
   }
 
