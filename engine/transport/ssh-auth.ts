@@ -7,7 +7,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { utils, type AnyAuthMethod, type ParsedKey } from 'ssh2';
+// ssh2 is CommonJS: Node's ESM loader cannot see its named exports, so take them off the default export
+import ssh2, { type AnyAuthMethod, type ParsedKey } from 'ssh2';
+
+const { utils } = ssh2;
 
 export type PassphrasePrompt = (keyLabel: string) => Promise<string | undefined>;
 

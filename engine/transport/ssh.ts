@@ -12,7 +12,10 @@ import { createReadStream } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join, posix } from 'node:path';
 import { Readable, type Duplex } from 'node:stream';
-import { Client, type ClientChannel, type ConnectConfig, type ExecOptions as Ssh2ExecOptions, type SFTPWrapper } from 'ssh2';
+import ssh2, { type Client as Ssh2Client, type ClientChannel, type ConnectConfig, type ExecOptions as Ssh2ExecOptions, type SFTPWrapper } from 'ssh2';
+
+const { Client } = ssh2;
+type Client = Ssh2Client;
 import { TransportError, type BecomeSpec, type ExecOptions, type ExecResult, type PutOptions, type TcpCapable, type Transport } from './transport.ts';
 import { quote, quoteArgv } from './quote.ts';
 import { becomeWrap, effectiveBecome, SUDO_REQUIRETTY } from './become.ts';
@@ -111,6 +114,11 @@ export class SshTransport implements Transport, TcpCapable {
     this.user = opts.user ?? userInfo().username;
     this.port = opts.port ?? SSH_DEFAULTS.port;
     this.pool = new ChannelPool(opts.maxChannels ?? SSH_DEFAULTS.maxChannels);
+  }
+
+  /** How files travel: over SFTP, or `cat` over exec when the server has no SFTP subsystem. */
+  get fileChannel(): 'sftp' | 'exec' | 'unknown' {
+    return this.sftpMissing ? 'exec' : this.sftpSession ? 'sftp' : 'unknown';
   }
 
   /** Channel limiter, exposed for tests (high-water mark). */
