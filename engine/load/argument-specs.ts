@@ -46,6 +46,18 @@ function optionSchema(spec: OptionSpec): JsonSchema {
   return s;
 }
 
+const converted = new WeakMap<object, JsonSchema>();
+
+/** The top-level schema of a role entry point, converted once per spec object (ajv compiles it once). */
+export function roleParamsSchema(options: Record<string, OptionSpec>): JsonSchema {
+  let s = converted.get(options);
+  if (!s) {
+    s = optionsSchema(options, true);
+    converted.set(options, s);
+  }
+  return s;
+}
+
 /** `options:` → an object schema. The top level allows other variables (role internals). */
 export function optionsSchema(options: Record<string, OptionSpec>, allowOthers: boolean): JsonSchema {
   const properties: Record<string, JsonSchema> = {};

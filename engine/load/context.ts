@@ -9,17 +9,25 @@ export interface LoadWarning {
   loc?: SourceLoc;
 }
 
+/** Errors and warnings of a load. A file read twice (a role applied twice) reports its problems once. */
 export class Diagnostics {
   readonly errors: KplayError[] = [];
   readonly warnings: LoadWarning[] = [];
+  private readonly seen = new Set<string>();
+  private fresh(message: string, loc?: SourceLoc): boolean {
+    const key = `${loc?.file}:${loc?.line}:${loc?.col}:${message}`;
+    if (this.seen.has(key)) return false;
+    this.seen.add(key);
+    return true;
+  }
   error(err: KplayError): void {
-    this.errors.push(err);
+    if (this.fresh(err.message, err.loc)) this.errors.push(err);
   }
   add(errs: KplayError[]): void {
-    this.errors.push(...errs);
+    for (const e of errs) this.error(e);
   }
   warn(message: string, loc?: SourceLoc): void {
-    this.warnings.push({ message, loc });
+    if (this.fresh(`warning:${message}`, loc)) this.warnings.push({ message, loc });
   }
 }
 

@@ -7,8 +7,8 @@ import { readdirSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { KplayError, didYouMean, type SourceLoc } from '../errors.ts';
 import type { Block, Handler, Item, RoleApplication, RoleRef, Vars } from '../playbook/model.ts';
-import type { LoadContext, PlayBuild, Scope } from './context.ts';
-import { optionsSchema, type OptionSpec } from './argument-specs.ts';
+import type { Diagnostics, LoadContext, PlayBuild, Scope } from './context.ts';
+import { roleParamsSchema, type OptionSpec } from './argument-specs.ts';
 import { commonFields, combine, readOwnKeywords, type Inherited } from './inherit.ts';
 import { ROLE_ENTRY_KEYS, RoleEntryKeywords, RoleMeta, ArgumentSpecs } from './keywords.ts';
 import { isDir, staticPath, yamlFileIn } from './paths.ts';
@@ -96,7 +96,18 @@ interface RoleMetaData {
   argumentSpecsSource?: unknown;
 }
 
+// Per role directory and load: a role applied several times reads its meta once.
+const metaCache = new WeakMap<Diagnostics, Map<string, RoleMetaData>>();
+
 function readRoleMeta(dir: string, ctx: LoadContext): RoleMetaData {
+  let cache = metaCache.get(ctx.diag);
+  if (!cache) metaCache.set(ctx.diag, (cache = new Map()));
+  let meta = cache.get(dir);
+  if (!meta) cache.set(dir, (meta = readRoleMetaFiles(dir, ctx)));
+  return meta;
+}
+
+function readRoleMetaFiles(dir: string, ctx: LoadContext): RoleMetaData {
   const meta: RoleMetaData = { dependencies: [], allowDuplicates: false };
   const metaFile = yamlFileIn(join(dir, 'meta'), 'main');
   if (metaFile) {
@@ -211,7 +222,7 @@ function checkArgumentSpecs(meta: RoleMetaData, entry: string, call: RoleCall, d
     if (path.length > 0 && top in defaults) return locAtPath(defaults, path, want);
     return call.callerLoc;
   };
-  const errors = validateWith(optionsSchema(options, true), merged, {
+  const errors = validateWith(roleParamsSchema(options), merged, {
     locate,
     noun: 'role parameter',
     context: `for role ${call.name}`,

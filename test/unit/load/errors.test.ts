@@ -77,6 +77,12 @@ describe('loader: bad input is located and explained', () => {
     it(`${name}: ${want.message}`, () => expectOnly(name, want));
   }
 
+  it('reports an error in a role applied twice once', () => {
+    const errs = errorsOf('role-twice.yml');
+    expect(errs.map((e) => `${e.loc?.line}:${e.loc?.col} ${e.message}`)).to.deep.equal(["3:5 unknown argument 'mesg' for module debug (did you mean 'msg'?)"]);
+    expect(errs[0]!.loc?.file).to.equal(resolve(BAD, 'roles/twice/tasks/main.yml'));
+  });
+
   it('explains legacy keys instead of guessing', () => {
     const errs = errorsOf('legacy.yml');
     expect(errs.map((e) => `${e.loc?.line}:${e.loc?.col} ${e.message}`)).to.deep.equal([
