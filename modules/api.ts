@@ -60,6 +60,9 @@ export interface Effect {
   state: 'file' | 'directory' | 'link' | 'absent';
   content?: string | Buffer;
   mode?: string;
+  /** Owner and group when the change sets them (a later task then plans against them). */
+  owner?: string;
+  group?: string;
 }
 
 export interface Change {

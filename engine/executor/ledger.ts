@@ -27,13 +27,17 @@ export class HostLedger implements Ledger {
   static effectsOf(op: Op): Effect[] {
     switch (op.kind) {
       case 'put':
-        return [{ path: op.path, state: 'file', content: op.content, ...(op.mode ? { mode: op.mode } : {}) }];
+        return [{ path: op.path, state: 'file', content: op.content, ...(op.mode ? { mode: op.mode } : {}), ...ownership(op) }];
       case 'putFile':
-        return [{ path: op.path, state: 'file', ...(op.mode ? { mode: op.mode } : {}) }];
+        return [{ path: op.path, state: 'file', ...(op.mode ? { mode: op.mode } : {}), ...ownership(op) }];
       case 'remove':
         return [{ path: op.path, state: 'absent' }];
       default:
         return [];
     }
   }
+}
+
+function ownership(op: { owner?: string; group?: string }): { owner?: string; group?: string } {
+  return { ...(op.owner !== undefined ? { owner: op.owner } : {}), ...(op.group !== undefined ? { group: op.group } : {}) };
 }
