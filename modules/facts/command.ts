@@ -17,3 +17,14 @@ export function commandsExist<N extends string>(names: readonly N[]): Probe<Reco
 export function exists(path: string): Probe<boolean> {
   return { script: sh`[ -e ${path} ] || [ -L ${path} ]`, parse: (o) => o.rc === 0 };
 }
+
+/** The user (and primary group) commands run as: the owner of files a task creates. */
+export function identity(): Probe<{ user: string; group: string }> {
+  return {
+    script: 'id -un; id -gn',
+    parse: (o) => {
+      const [user = '', group = ''] = o.out.split('\n');
+      return { user, group };
+    },
+  };
+}

@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path/posix';
 import { defineModule, type Change, type LedgerEntry, type Plan } from '../api.ts';
 import { runProbes, type Probe } from '../facts/batch.ts';
 import { stat, type StatInfo } from '../facts/stat.ts';
+import { identity } from '../facts/command.ts';
 import { sh } from '../../engine/transport/quote.ts';
 import { groupSchema, modeSchema, ownerSchema } from './common/schema.ts';
 import { isSymbolic, modeError } from './common/mode.ts';
@@ -45,6 +46,8 @@ export interface FileState {
   srcLedger?: LedgerEntry;
   /** Something below a recursed directory has other owner/group/mode. */
   recurseDrift?: boolean;
+  /** Who creates files in this task (owner of what an earlier task creates, in check mode). */
+  me?: { user: string; group: string };
 }
 
 function srcPath(a: FileArgs, path: string): string {
@@ -98,8 +101,9 @@ export const file = defineModule({
     const probes: Record<string, Probe<unknown>> = { st: stat(path, follow) };
     if (state === 'link' || state === 'hard') probes.srcSt = stat(srcPath(a, path), true);
     if (a.recurse && (a.owner !== undefined || a.group !== undefined || a.mode !== undefined)) probes.drift = driftProbe(path, a);
-    const r = (await runProbes(ctx, probes)) as { st: StatInfo; srcSt?: StatInfo; drift?: boolean };
-    const s: FileState = { path, st: r.st, ...(r.srcSt ? { srcSt: r.srcSt } : {}), ...(r.drift !== undefined ? { recurseDrift: r.drift } : {}) };
+    if (ctx.check && (a.owner !== undefined || a.group !== undefined)) probes.me = identity();
+    const r = (await runProbes(ctx, probes)) as { st: StatInfo; srcSt?: StatInfo; drift?: boolean; me?: { user: string; group: string } };
+    const s: FileState = { path, st: r.st, ...(r.srcSt ? { srcSt: r.srcSt } : {}), ...(r.drift !== undefined ? { recurseDrift: r.drift } : {}), ...(r.me ? { me: r.me } : {}) };
     if (!r.st.exists && ctx.check) {
       const l = ctx.ledger.path(path);
       if (l) s.ledger = l;
@@ -120,7 +124,12 @@ function stateChange(path: string, before: string, after: string, ops: Change['o
 /** The attributes a path has now, or would have after an earlier task of this check run. */
 function currentAttrs(s: FileState): { attrs?: Attrs; after?: string } {
   if (s.st.exists) return { attrs: s.st };
-  if (s.ledger && s.ledger.state !== 'absent') return { ...(s.ledger.mode ? { attrs: { mode: s.ledger.mode } } : {}), after: s.ledger.by };
+  if (s.ledger && s.ledger.state !== 'absent') {
+    const l = s.ledger;
+    const owner = l.owner ?? s.me?.user;
+    const group = l.group ?? s.me?.group;
+    return { attrs: { ...(l.mode ? { mode: l.mode } : {}), ...(owner ? { owner } : {}), ...(group ? { group } : {}) }, after: l.by };
+  }
   return {};
 }
 
@@ -140,7 +149,7 @@ export function planFile(s: FileState, a: FileArgs): Plan {
     case 'directory': {
       if (present === 'absent') {
         const ops = [{ kind: 'exec' as const, cmd: ['mkdir', '-p', '--', path] }, ...attrOps(path, a, undefined, true)];
-        return { changes: [stateChange(path, 'absent', 'directory', ops, { effects: [{ path, state: 'directory', ...(a.mode !== undefined && !isSymbolic(a.mode) ? { mode: attrMode(a) } : {}) }] }, attrNote(a))], result };
+        return { changes: [stateChange(path, 'absent', 'directory', ops, { effects: [{ path, state: 'directory', ...(a.mode !== undefined && !isSymbolic(a.mode) ? { mode: attrMode(a) } : {}), ...ownedBy(a) }] }, attrNote(a))], result };
       }
       if (present !== 'directory') return { changes: [], failed: `${path} exists and is a ${present}, not a directory`, result };
       const cur = currentAttrs(s);
@@ -157,7 +166,7 @@ export function planFile(s: FileState, a: FileArgs): Plan {
     case 'touch': {
       if (present === 'absent') {
         const ops = [{ kind: 'exec' as const, cmd: ['touch', '--', path] }, ...attrOps(path, a, undefined, false)];
-        return { changes: [stateChange(path, 'absent', 'file', ops, { effects: [{ path, state: 'file', content: '', ...(a.mode !== undefined && !isSymbolic(a.mode) ? { mode: attrMode(a) } : {}) }] }, attrNote(a))], result };
+        return { changes: [stateChange(path, 'absent', 'file', ops, { effects: [{ path, state: 'file', content: '', ...(a.mode !== undefined && !isSymbolic(a.mode) ? { mode: attrMode(a) } : {}), ...ownedBy(a) }] }, attrNote(a))], result };
       }
       const cur = currentAttrs(s);
       return { changes: attrChanges(path, a, cur.attrs, present === 'directory').map((c) => (cur.after ? { ...c, after: cur.after } : c)), result };
@@ -167,6 +176,10 @@ export function planFile(s: FileState, a: FileArgs): Plan {
     case 'hard':
       return planHard(s, a, result);
   }
+}
+
+function ownedBy(a: FileArgs): { owner?: string; group?: string } {
+  return { ...(a.owner !== undefined ? { owner: String(a.owner) } : {}), ...(a.group !== undefined ? { group: String(a.group) } : {}) };
 }
 
 function attrNote(a: FileArgs): string {

@@ -36,10 +36,12 @@ export function pathValidate(a: PathArgs): { key?: string; message: string }[] {
   return [];
 }
 
+/** undefined: cannot tell (a name or id that is not known, e.g. planned from the ledger). */
 function matches(want: string | number, have: Attrs, kind: 'owner' | 'group'): boolean | undefined {
   const name = kind === 'owner' ? have.owner : have.group;
   const id = kind === 'owner' ? have.uid : have.gid;
-  if (name === undefined || id === undefined) return undefined;
+  const numeric = /^\d+$/.test(String(want));
+  if (numeric ? id === undefined : name === undefined) return undefined;
   const o = { owner: have.owner ?? '', group: have.group ?? '', uid: have.uid ?? -1, gid: have.gid ?? -1 };
   return kind === 'owner' ? ownerMatches(want, o) : groupMatches(want, o);
 }
