@@ -87,7 +87,7 @@ export function bootHost(h: { lab: string; i: number; dir: string }): number {
 }
 
 /** Resolves when sshd on address:22 sends its banner; fails when the host dies or the time is up. */
-export async function waitForSsh(address: string, pid: number, logPath: string, timeoutMs = 60_000): Promise<void> {
+export async function waitForSsh(address: string, pid: number, logPath: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await sshBanner(address)) return;

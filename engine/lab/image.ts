@@ -4,7 +4,7 @@
  * processes may ask at the same moment, so building and unpacking happen under a lock, into a
  * temporary directory that is renamed into place when complete.
  */
-import { existsSync, readdirSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CACHE_DIR } from './names.ts';
 import { CUSTOMISE_SCRIPT, PACKAGES, SUITE, imageKey } from './image-spec.ts';
@@ -59,6 +59,7 @@ export async function ensureImage(opts: ImageOptions = {}): Promise<Image> {
     await run(['tar', '-C', join(tmp, 'rootfs'), ...TAR_FLAGS, '-I', 'zstd -T0 -3', '-cf', tarTmp, '.']);
     renameSync(tarTmp, p.tarball);
     renameSync(tmp, p.unpacked);
+    await pruneOtherImages(p.dir, p.key, log);
     return result('built');
   });
 }
@@ -67,6 +68,20 @@ export async function ensureImage(opts: ImageOptions = {}): Promise<Image> {
 async function removeLeftovers(dir: string, key: string): Promise<void> {
   for (const f of readdirSync(dir)) {
     if (f.startsWith(`${key}.tmp-`) || f.startsWith(`${key}.tar.zst.tmp-`)) await removeTree(join(dir, f));
+  }
+}
+
+/**
+ * A new image replaces older ones (another package list or customisation). An old image that a
+ * running host still has as its overlay lower dir stays until the next build.
+ */
+async function pruneOtherImages(dir: string, key: string, log: (m: string) => void): Promise<void> {
+  const inUse = readFileSync('/proc/self/mountinfo', 'utf8');
+  for (const f of readdirSync(dir)) {
+    const m = /^(bookworm-[0-9a-f]{16})(\.tar\.zst|\.lock)?$/.exec(f);
+    if (!m || m[1] === key || inUse.includes(`lowerdir=${join(dir, m[1] as string)}/`)) continue;
+    log(`removing old lab image ${f}`);
+    await removeTree(join(dir, f));
   }
 }
 
