@@ -129,7 +129,8 @@ export class ConsoleReporter implements Reporter {
     }
     lines.push(this.statusLine(e));
     if (e.censored) return lines;
-    for (const c of e.changes) lines.push(...this.changeLines(c));
+    // An ok result can carry planned changes (changed_when: false); they are noise without -v.
+    if (e.status === 'changed' || this.verbosity >= 1) for (const c of e.changes) lines.push(...this.changeLines(c));
     lines.push(...this.resultLines(e));
     if (e.status === 'failed' && e.ignored) lines.push(this.style('ignored', '...ignoring'));
     return lines;

@@ -6,7 +6,7 @@ import { formatPatch, OMIT_HEADERS, structuredPatch } from 'diff';
 import type { Diff } from '../../modules/api.ts';
 
 export type RenderedDiff =
-  /** `before → after`, for values that fit on one line (a mode, a sysctl value). */
+  /** `before → after`, for values that fit on one line (a mode, a sysctl value, a one-line file). */
   | { kind: 'inline'; text: string }
   /** Header and hunk lines of a unified diff, without trailing newlines. */
   | { kind: 'unified'; lines: string[] }
@@ -30,6 +30,9 @@ export function renderDiff(raw: Diff): RenderedDiff {
     return { kind: 'unified', lines: [...headers(d), `Binary content differs (${d.before.length} → ${d.after.length} bytes)`] };
   }
   if (isOneLine(d)) return { kind: 'inline', text: `${show(d.before)} → ${show(d.after)}` };
+  // `old\n` → `new\n` (a hostname file, a one-property listing) reads better on one line too.
+  const single = (s: string): boolean => s.length > 1 && s.indexOf('\n') === s.length - 1;
+  if (single(d.before) && single(d.after)) return { kind: 'inline', text: `${d.before.slice(0, -1)} → ${d.after.slice(0, -1)}` };
   return { kind: 'unified', lines: unifiedLines(d) };
 }
 

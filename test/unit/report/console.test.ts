@@ -122,6 +122,12 @@ describe('ConsoleReporter', () => {
     expect(text).not.to.contain('---');
   });
 
+  it('shows the changes of an ok result (changed_when: false) only with -v', () => {
+    const r = result({ status: 'ok', module: 'command', changes: [{ summary: 'run: cat /etc/x' }] });
+    expect(render([taskStart(), r])).not.to.contain('run: cat');
+    expect(render([taskStart(), r], { verbosity: 1 })).to.contain('  ~ run: cat /etc/x\n');
+  });
+
   it('renders unified diffs with --diff', () => {
     const change = { summary: 'content /etc/hosts', diff: { path: '/etc/hosts', before: 'a\nb\nc\n', after: 'a\nB\nc\n' } };
     const text = render([taskStart(), result({ status: 'changed', changes: [change] })], { diff: true });
@@ -260,7 +266,7 @@ describe('ConsoleReporter', () => {
   });
 
   it('colours only when asked to', () => {
-    const events = [taskStart(), result({ status: 'changed', changes: [{ summary: 'x', diff: { before: 'a\n', after: 'b\n' } }] })];
+    const events = [taskStart(), result({ status: 'changed', changes: [{ summary: 'x', diff: { before: 'a\nz\n', after: 'b\nz\n' } }] })];
     expect(render(events, { diff: true })).not.to.contain('\u001b[');
     const coloured = render(events, { diff: true, color: true });
     expect(coloured).to.contain('\u001b[33mchanged: [web1]\u001b[39m');

@@ -7,6 +7,12 @@ describe('diff rendering', () => {
     expect(renderDiff({ before: '', after: 'x' })).to.deep.equal({ kind: 'inline', text: '(empty) → x' });
   });
 
+  it('shows a one-line file (old\\n → new\\n) on one line, but not a new file', () => {
+    expect(renderDiff({ path: '/etc/hostname', before: 'old\n', after: 'new\n' })).to.deep.equal({ kind: 'inline', text: 'old → new' });
+    expect(renderDiff({ path: '/etc/hostname', before: '', after: 'new\n' }).kind).to.equal('unified');
+    expect(unifiedDiff({ before: 'old\n', after: 'new\n' })).to.equal('--- before\n+++ after\n@@ -1,1 +1,1 @@\n-old\n+new\n');
+  });
+
   it('shows nothing when before equals after', () => {
     expect(renderDiff({ path: '/x', before: 'a\n', after: 'a\n' })).to.deep.equal({ kind: 'none' });
     expect(unifiedDiff({ path: '/x', before: 'a\n', after: 'a\n' })).to.equal('');
