@@ -34,6 +34,8 @@ export interface Sshd {
   authorize(publicKey: string): void;
   /** Number of live sshd processes serving connections (excluding the listener). */
   sessionProcesses(): number;
+  /** Signal the processes serving current connections, not the listener (SIGKILL drops them, SIGSTOP freezes them). */
+  signalConnections(signal: NodeJS.Signals): number;
   /** Stop the listener and every connection it serves (SIGKILL: as abrupt as a crash). */
   kill(): void;
   /** Start it again on the same port with the same host key (after kill). */
@@ -150,6 +152,10 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
     ...(opts.config ?? []),
   ];
   const configPath = join(dir, 'sshd_config');
+  // An empty HOME: bash started by sshd sources ~/.bashrc even for `bash -c`, and a login user's
+  // rc file (pyenv rehash takes a lock!) must not make transport tests slow or hang them.
+  mkdirSync(join(dir, 'home'), { mode: 0o755 });
+  lines.push(`SetEnv HOME=${join(dir, 'home')}`);
   writeFileSync(configPath, `${lines.join('\n')}\n`);
 
   let child: ChildProcess | undefined;
@@ -190,6 +196,19 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
     },
     sessionProcesses() {
       return child?.pid ? descendants(child.pid).length : 0;
+    },
+    signalConnections(signal: NodeJS.Signals) {
+      const root = child?.pid;
+      if (!root) return 0;
+      const pids = descendants(root);
+      for (const pid of pids) {
+        try {
+          process.kill(pid, signal);
+        } catch {
+          // already gone
+        }
+      }
+      return pids.length;
     },
     kill: killAll,
     async restart() {
