@@ -58,6 +58,43 @@ export function helperNames(): Set<string> {
   return HELPER_NAMES;
 }
 
+type AnyHelper = (this: unknown, ...args: unknown[]) => unknown;
+type RuntimeOptions = Handlebars.RuntimeOptions;
+
+/**
+ * Handlebars re-wraps every registered helper on every top-level template call (≈90 closures, the
+ * hot spot of rendering task args). A call made in its "partial" mode takes helpers, hooks and the
+ * prototype-access policy ready-made instead, so they are prepared once here. This relies on the
+ * runtime contract of Handlebars 4.x (the same one that invokePartial uses).
+ */
+interface Prepared {
+  partial: true;
+  helpers: Record<string, AnyHelper>;
+  hooks: Record<string, AnyHelper>;
+  partials: Record<string, never>;
+  decorators: Record<string, never>;
+  protoAccessControl: unknown;
+}
+let prepared: Prepared | undefined;
+function runtimeOptions(): Prepared {
+  if (prepared) return prepared;
+  // No wrapping with options.lookupProperty: only Handlebars' built-in `lookup` reads it, and ours replaces it.
+  const all = env.helpers as unknown as Record<string, AnyHelper>;
+  const helpers: Record<string, AnyHelper> = {};
+  for (const [name, helper] of Object.entries(all)) {
+    if (name !== 'helperMissing' && name !== 'blockHelperMissing') helpers[name] = helper;
+  }
+  const hooks = { helperMissing: all.helperMissing!, blockHelperMissing: all.blockHelperMissing! };
+  // Deny all prototype properties and methods (Handlebars' default, without its console warnings).
+  const properties = Object.create(null) as Record<string, boolean>;
+  properties['__proto__'] = false;
+  const methods = Object.create(null) as Record<string, boolean>;
+  for (const m of ['constructor', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__']) methods[m] = false;
+  const protoAccessControl = { properties: { whitelist: properties, defaultValue: false }, methods: { whitelist: methods, defaultValue: false } };
+  prepared = { partial: true, helpers, hooks, partials: {}, decorators: {}, protoAccessControl };
+  return prepared;
+}
+
 export type CompiledTemplate = { native: boolean; run: (context: unknown, data: RenderData) => string };
 
 const COMPILE_OPTIONS = { strict: true, noEscape: true } as const;
@@ -83,7 +120,21 @@ export function compile(source: string, validate?: (source: string) => void): Co
     program = rewriteProgram(ast, []);
   }
   const template = env.compile(program as unknown as string, COMPILE_OPTIONS);
-  compiled = { native: native !== undefined, run: (context, data) => template(context, { data: { kplay: data } }) };
+  compiled = {
+    native: native !== undefined,
+    run: (context, data) => {
+      const r = runtimeOptions();
+      return template(context, {
+        partial: r.partial,
+        helpers: r.helpers,
+        hooks: r.hooks,
+        partials: r.partials,
+        decorators: r.decorators,
+        protoAccessControl: r.protoAccessControl,
+        data: { root: context, kplay: data },
+      } as RuntimeOptions);
+    },
+  };
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(source, compiled);
   return compiled;

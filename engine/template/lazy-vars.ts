@@ -48,7 +48,7 @@ const VIEW = Symbol('kplay.lazyView');
 interface Root {
   render: VarRenderer;
   /** One scope per raw vars object, so hostvars.a.x read from b is the same value as x read on a. */
-  scopes: WeakMap<object, Scope>;
+  scopes: Map<object, Scope>;
   /** Vars being rendered right now, for cycle detection (also across hosts) and error messages. */
   resolving: { obj: object; key: string; path: string }[];
 }
@@ -57,8 +57,8 @@ interface Scope {
   root: Root;
   /** The top-level view of this scope: what a var's template is rendered against. */
   view: Record<string, unknown>;
-  proxies: WeakMap<object, object>;
-  memo: WeakMap<object, Map<string, unknown>>;
+  proxies: Map<object, object>;
+  memo: Map<object, Map<string, unknown>>;
 }
 
 interface ViewState {
@@ -88,13 +88,13 @@ export function rawOf<T>(v: T): T {
 /** A lazy view of `vars`; a view passed in is returned as it is. */
 export function lazyVars(vars: Record<string, unknown>, render: VarRenderer): Record<string, unknown> {
   if (isLazyView(vars)) return vars;
-  return scopeFor({ render, scopes: new WeakMap(), resolving: [] }, vars).view;
+  return scopeFor({ render, scopes: new Map(), resolving: [] }, vars).view;
 }
 
 function scopeFor(root: Root, raw: object): Scope {
   let scope = root.scopes.get(raw);
   if (!scope) {
-    scope = { root, proxies: new WeakMap(), memo: new WeakMap() } as unknown as Scope;
+    scope = { root, proxies: new Map(), memo: new Map() } as unknown as Scope;
     scope.view = viewOf(raw, scope, '') as Record<string, unknown>;
     root.scopes.set(raw, scope);
   }
