@@ -4,5 +4,6 @@ import { cert } from './cert/cert.ts';
 import { kubeconfig } from './kubeconfig/kubeconfig.ts';
 import { iptables } from './iptables/iptables.ts';
 import { iptablesRuleset } from './iptables/ruleset.ts';
+import { download } from './download/download.ts';
 
-export const clusterModules: Record<string, AnyModule> = { cert, kubeconfig, iptables, iptables_ruleset: iptablesRuleset };
+export const clusterModules: Record<string, AnyModule> = { cert, kubeconfig, iptables, iptables_ruleset: iptablesRuleset, download };
