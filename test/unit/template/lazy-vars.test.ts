@@ -70,6 +70,20 @@ describe('template/lazy vars', () => {
     expect(renderValue('{{hostvars.other.url}}', vars)).to.equal('them');
   });
 
+  it('works when hostvars is itself a Proxy computing hosts on access (as the executor builds it)', () => {
+    const hosts: Record<string, Record<string, unknown>> = { a: { ip: '1', url: 'u{{ip}}' }, b: { ip: '2', url: 'u{{ip}}' } };
+    const hostvars = new Proxy({} as Record<string, unknown>, {
+      get: (_t, key) => (typeof key === 'string' ? hosts[key] : undefined),
+      has: (_t, key) => typeof key === 'string' && key in hosts,
+      ownKeys: () => Object.keys(hosts),
+      getOwnPropertyDescriptor: (_t, key) => (typeof key === 'string' && key in hosts ? { enumerable: true, configurable: true } : undefined),
+    });
+    const vars = { ip: '0', hostvars, groups: { all: ['a', 'b'] } };
+    expect(renderValue('{{hostvars.b.url}}', vars)).to.equal('u2');
+    expect(renderString('{{#each groups.all}}{{lookup (lookup @root.hostvars this) "url"}} {{/each}}', vars)).to.equal('u1 u2 ');
+    expect(evaluateCondition(parseCondition("hostvars['a'].url == 'u1' and hostvars.zz is not defined"), vars)).to.equal(true);
+  });
+
   it('names the missing host in hostvars', () => {
     const err = thrown(() => renderValue('{{hostvars.node9.ip}}', { hostvars: { node1: { ip: 'x' } } }));
     expect(err.message).to.contain("'hostvars.node9.ip'").and.contain("'node9' is not defined");
