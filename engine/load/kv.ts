@@ -57,6 +57,8 @@ export function parseKv(text: string): KvToken[] | undefined {
 /** Take `known=value` words out of a free-form string; the rest stays as written. */
 export function extractKnownKv(text: string, known: Set<string>): { rest: string; tokens: KvToken[] } {
   const tokens: KvToken[] = [];
+  // A multi-line script is kept verbatim: `x=y` there is shell, not an option.
+  if (text.trimEnd().includes('\n')) return { rest: text, tokens };
   const cuts: { start: number; end: number }[] = [];
   for (const w of splitWords(text)) {
     const m = KEY.exec(w.word);

@@ -18,4 +18,8 @@ describe('key=value strings', () => {
     expect(r.tokens).to.deep.equal([{ key: 'chdir', value: '/tmp' }]);
     expect(r.rest).to.equal('sysctl -w net.ipv4.ip_forward=1 FOO=bar');
   });
+  it('keeps a multi-line script verbatim', () => {
+    const script = 'cd /tmp\nchdir=/x echo hi\n';
+    expect(extractKnownKv(script, new Set(['chdir']))).to.deep.equal({ rest: script, tokens: [] });
+  });
 });

@@ -116,7 +116,7 @@ describe('loader: good playbooks', () => {
     expect(meta.module).to.equal('meta');
     expect(meta.args).to.deep.equal({ action: 'flush_handlers' });
     const legacy = block.always[0] as Task;
-    expect(legacy.args).to.deep.equal({ path: '/tmp/x', state: 'touch', recurse: true });
+    expect(legacy.args).to.deep.equal({ path: '/tmp/x', state: 'directory', recurse: true });
     expect(legacy.argLocs['path']).to.deep.equal({ file: resolve(GOOD, 'site.yml'), line: 35, col: 17 });
   });
 
