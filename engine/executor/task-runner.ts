@@ -13,6 +13,7 @@ import { evaluateCondition, type Condition } from '../template/expression.ts';
 import { TransportError, type BecomeSpec } from '../transport/transport.ts';
 import { LocalTransport } from '../transport/local.ts';
 import { createModuleContext } from './module-context.ts';
+import { prepareArgs } from './args.ts';
 import { runModule, type ModuleOutcome } from './run-module.ts';
 import { hostState, OMIT, varsFor, type PlayContext, type Scope } from './play-context.ts';
 import type { HostStatus } from '../report/events.ts';
@@ -272,8 +273,13 @@ async function runIteration(pc: PlayContext, task: Task, host: string, vars: Var
   const module = modules[task.module];
   if (!module) throw new KplayError('KPLAY_UNKNOWN_MODULE', `unknown module ${task.module}`, { loc: task.loc });
   const renderCtx = { loc: task.loc, task: name };
-  const args = dropOmitted(renderValue(task.args, vars, renderCtx) as Vars);
-  if (task.no_log) pc.addSecret(args);
+  const rendered = dropOmitted(renderValue(task.args, vars, renderCtx) as Vars);
+  if (task.no_log) pc.addSecret(rendered);
+  const { args, errors } = prepareArgs(module, rendered);
+  if (errors.length > 0) {
+    const msg = `invalid arguments for ${task.module} after templating: ${errors.join('; ')}`;
+    return { changed: false, failed: true, skipped: false, msg, result: { failed: true, changed: false, msg } };
+  }
 
   const delegate = task.delegate_to ? String(renderValue(task.delegate_to, vars, renderCtx)) : undefined;
   const target = delegate ?? host;
