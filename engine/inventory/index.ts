@@ -30,6 +30,7 @@ export class Inventory implements PatternTarget {
   private readonly membership = new Map<string, string[]>();
   private readonly depths: Map<string, number>;
   private readonly varsCache = new Map<string, Vars>();
+  private groupsView?: Record<string, string[]>;
 
   private constructor(
     private readonly data: InventoryData,
@@ -98,11 +99,18 @@ export class Inventory implements PatternTarget {
     return this.data.hosts.has(host);
   }
 
-  /** Every group → its hosts (children included) in inventory order; has `all` and `ungrouped`. */
+  /**
+   * Every group → its hosts (children included) in inventory order; has `all` and `ungrouped`.
+   * The executor asks for this for every task and host, so it is built once and frozen
+   * (the object and its arrays): copy before changing.
+   */
   groups(): Record<string, string[]> {
-    const out: Record<string, string[]> = {};
-    for (const [name, hosts] of this.groupMembers) out[name] = [...hosts];
-    return out;
+    if (!this.groupsView) {
+      const out: Record<string, string[]> = {};
+      for (const [name, hosts] of this.groupMembers) out[name] = Object.freeze([...hosts]) as string[];
+      this.groupsView = Object.freeze(out);
+    }
+    return this.groupsView;
   }
 
   /** Ansible's group_names: the host's groups, sorted, without `all`. */

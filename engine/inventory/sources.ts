@@ -4,6 +4,7 @@
  * name order, skipping what Ansible skips), or a `host1,host2,` list.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { KplayError, type SourceLoc } from '../errors.ts';
 import { parseYaml } from '../load/yaml.ts';
@@ -25,7 +26,7 @@ export interface ReadSource {
 
 /** Read one `-i` source into `data`. */
 export function readSource(source: string, data: InventoryData, cwd = process.cwd()): ReadSource {
-  const path = resolve(cwd, source);
+  const path = resolve(cwd, source.startsWith('~/') ? join(homedir(), source.slice(2)) : source);
   let stat;
   try {
     stat = statSync(path);
@@ -86,7 +87,7 @@ export function isIgnored(name: string): boolean {
 
 /** Parse one inventory file, picking the format by extension, else by content. */
 export function readFile(path: string, data: InventoryData): KplayError[] {
-  const text = readFileSync(path, 'utf8');
+  const text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
   const ext = extname(path).toLowerCase();
   if (ext === '.yml' || ext === '.yaml' || ext === '.json') {
     const parsed = parseYaml(text, path);

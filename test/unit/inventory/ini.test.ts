@@ -108,3 +108,12 @@ replicas=3
     expect(inv.hostVars('h1')).to.include({ msg: 'a b', path: '/x y', n: 1 });
   });
 });
+
+describe('inventory: INI oddities', () => {
+  it('ignores a UTF-8 byte-order mark and CRLF line ends', () => {
+    const dir = writeTree({ 'hosts.ini': '\uFEFF[web]\r\nweb1 x=1\r\n' });
+    const inv = Inventory.load([`${dir}/hosts.ini`]);
+    expect(inv.groups()['web']).to.deep.equal(['web1']);
+    expect(inv.hostVars('web1')['x']).to.equal(1);
+  });
+});

@@ -56,3 +56,16 @@ describe('inventory: sources', () => {
     expect(inv.match('localhost')).to.deep.equal(['localhost']);
   });
 });
+
+describe('inventory: groups() is shared and frozen', () => {
+  it('returns the same frozen view each time', () => {
+    const inv = Inventory.load(['a,b,']);
+    const g = inv.groups();
+    expect(inv.groups()).to.equal(g);
+    expect(() => g['all']!.push('x')).to.throw(TypeError);
+    expect(() => {
+      g['new'] = [];
+    }).to.throw(TypeError);
+    expect(inv.groups()['all']).to.deep.equal(['a', 'b']);
+  });
+});
