@@ -89,7 +89,7 @@ describe('SshTransport become on lab hosts', function () {
 
   it('put with become (non-root login): owned by root, mode applied, atomic', async () => {
     await asKplay.put('/etc/kplay-become-test.conf', 'secret=1\n', { mode: '0600', become: root() });
-    const r = await asRoot.exec('stat -c "%U %a" /etc/kplay-become-test.conf; cat /etc/kplay-become-test.conf; ls -a /etc | grep -c '^\.kplay-.*\.tmp$' || true');
+    const r = await asRoot.exec(`stat -c '%U %a' /etc/kplay-become-test.conf; cat /etc/kplay-become-test.conf; ls -a /etc | grep -c '^[.]kplay-.*[.]tmp$' || true`);
     expect(r.stdout).to.equal('root 600\nsecret=1\n0\n');
   });
 
