@@ -145,7 +145,8 @@ export async function teardown(rec: LabRecord, opts: { graceMs?: number } = {}):
   const f = n.labFiles(rec.dir);
   for (const p of [f.state, f.key, `${f.key}.pub`, f.knownHosts, f.inventory]) rmSync(p, { force: true });
   if (existsSync(f.hostsDir) && readdirSync(f.hostsDir).length === 0) rmdirSync(f.hostsDir);
-  if (existsSync(rec.dir) && readdirSync(rec.dir).length === 0) rmdirSync(rec.dir);
+  // a --dir given by the user stays; our own default directory goes
+  if (rec.dir === n.defaultLabDir(rec.name) && existsSync(rec.dir) && readdirSync(rec.dir).length === 0) rmdirSync(rec.dir);
   removeRecord(rec.name);
 }
 
