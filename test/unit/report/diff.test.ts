@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { applyPatch } from 'diff';
 import { renderDiff, unifiedDiff } from '../../../engine/report/diff.ts';
 
 describe('diff rendering', () => {
@@ -38,5 +39,36 @@ describe('diff rendering', () => {
   it('tolerates a Buffer or undefined where a string belongs', () => {
     const d = { before: Buffer.from('a\n'), after: undefined } as unknown as { before: string; after: string };
     expect(unifiedDiff(d)).to.contain('-a');
+  });
+
+  describe('texts too different to diff cheaply', () => {
+    const before = Array.from({ length: 3000 }, (_, i) => `line ${i}`).join('\n') + '\n';
+    const after = Array.from({ length: 2500 }, (_, i) => `other ${i}`).join('\n');
+
+    it('shows a note on the console instead of hunks', () => {
+      const r = renderDiff({ path: '/big', before, after });
+      expect(r).to.deep.equal({
+        kind: 'unified',
+        tooLarge: true,
+        lines: ['--- before: /big', '+++ after: /big', 'Too many differences to show (3000 → 2500 lines); --json carries both versions'],
+      });
+    });
+
+    it('still gives --json a valid patch that replaces every line', () => {
+      const patch = unifiedDiff({ path: '/big', before, after });
+      expect(patch.split('\n')[2]).to.equal('@@ -1,3000 +1,2500 @@');
+      expect(applyPatch(before, patch)).to.equal(after);
+    });
+  });
+
+  it('gives patches that apply (no newline at the end, new file, removed content)', () => {
+    for (const [before, after] of [
+      ['a\nb', 'a\nc'],
+      ['', 'x\ny\n'],
+      ['x\ny\n', ''],
+      ['1\n2\n3\n4\n5\n6\n7\n8\n9\n', '1\n2\n3\n4\nfive\n6\n7\n8\n9\nten\n'],
+    ]) {
+      expect(applyPatch(before!, unifiedDiff({ before: before!, after: after! }))).to.equal(after);
+    }
   });
 });
