@@ -43,7 +43,9 @@ export function renderModuleMarkdown(module: AnyModule, name = module.name): str
 }
 
 function row(o: OptionDoc, prefix: string): string {
-  const description = [o.description ?? '', o.aliases.length ? `Aliases: ${o.aliases.map(code).join(', ')}.` : ''].filter(Boolean).join(' ');
+  const saysAliases = /\baliases?\b/i.test(o.description ?? '');
+  const aliases = o.aliases.length && !saysAliases ? `Aliases: ${o.aliases.map(code).join(', ')}.` : '';
+  const description = [o.description ?? '', aliases].filter(Boolean).join(' ');
   return [
     '',
     code(prefix + o.name),

@@ -47,3 +47,14 @@ export function createStyler(color: boolean): Styler {
 export function visibleLength(text: string): number {
   return text.replace(/\u001b\[[0-9;]*m/g, '').length;
 }
+
+/**
+ * Whether to colour a stream: a TTY, unless NO_COLOR is set (https://no-color.org) or TERM is
+ * dumb; FORCE_COLOR (non-empty, not "0") forces it on, for CI logs that render ANSI.
+ */
+export function colorEnabled(out: NodeJS.WritableStream, env: Record<string, string | undefined> = process.env): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '' && env.FORCE_COLOR !== '0') return true;
+  if (env.TERM === 'dumb') return false;
+  return (out as { isTTY?: boolean }).isTTY === true;
+}
