@@ -99,12 +99,18 @@ export function readOwnKeywords(map: Record<string, unknown>, diag: Diagnostics)
   };
 }
 
+/** environment mappings merge (the child's variables win); a template replaces. */
+function mergedEnvironment(parent: unknown, own: unknown): InheritableKeywords {
+  const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  return isMap(parent) && isMap(own) ? { environment: { ...parent, ...own } } : {};
+}
+
 export function combine(parent: Inherited, own: Inherited): Inherited {
   return {
     when: [...parent.when, ...own.when],
     tags: [...new Set([...parent.tags, ...own.tags])],
     vars: { ...parent.vars, ...own.vars },
-    keywords: { ...parent.keywords, ...own.keywords },
+    keywords: { ...parent.keywords, ...own.keywords, ...mergedEnvironment(parent.keywords.environment, own.keywords.environment) },
   };
 }
 
