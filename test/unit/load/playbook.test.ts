@@ -209,3 +209,22 @@ describe('loader: with the real module registry', () => {
     expect(tasks[1]!.args).to.deep.equal({ cmd: 'echo $HOME | tr a-z A-Z' });
   });
 });
+
+describe('loader: paths known from extra vars, per-host paths, environment', () => {
+  const { playbook, warnings } = loadPlaybook(resolve(FIX, 'templated-paths.yml'), { rolesPath: [], modules: fakeModules, extraVars: { which: 'other' } });
+
+  it('renders import_playbook paths with extra vars', () => {
+    expect(playbook.plays[0]!.loc.file).to.equal(resolve(GOOD, 'other.yml'));
+  });
+
+  it('keeps a vars_files entry that needs host vars for run time, with a warning', () => {
+    const play = playbook.plays[1]!;
+    expect(play.vars_files).to.deep.equal(['vars/{{ inventory_hostname }}.yml']);
+    expect(warnings.map((w) => [w.message, w.loc?.line])).to.deep.equal([["vars_files entry 'vars/{{ inventory_hostname }}.yml' is a template; it is resolved per host at run time", 7]]);
+  });
+
+  it('merges environment mappings down to tasks, the task winning per variable', () => {
+    const t = section(playbook.plays[1]!, 'tasks')[0] as Task;
+    expect(t.environment).to.deep.equal({ A: '1', B: '2' });
+  });
+});
