@@ -9,7 +9,7 @@ import { destroyHost, bootHost, prepareHost, waitForSsh } from './host.ts';
 import { renderInventory, renderKnownHosts, type LabHost } from './inventory.ts';
 import { withLock } from './lock.ts';
 import * as n from './names.ts';
-import { routedLabSubnets, setupBridge, setupHostNet, teardownBridge, teardownHostNet } from './network.ts';
+import { routedLabSubnets, setupBridge, setupHostsNet, teardownBridge, teardownHostNet } from './network.ts';
 import { allocateK, findLab, ownerAlive, readRegistry, removeRecord, thisProcess, writeRecord, type LabRecord } from './registry.ts';
 import { LabError, run, runAll } from './run.ts';
 import { prepareMachine } from './support.ts';
@@ -109,8 +109,8 @@ async function startHosts(rec: LabRecord, image: Image, log: (m: string) => void
   const indexes = peers.map((_, j) => j + 1);
   const hostKeys = new Map<number, string>();
   const pids = new Map<number, number>();
+  await setupHostsNet(rec.name, rec.k, indexes);
   await runAll(indexes, PARALLEL, async (i) => {
-    await setupHostNet(rec.name, rec.k, i);
     const spec = { lab: rec.name, k: rec.k, i, dir: rec.dir, lowerdir: image.rootfs, peers, authorizedKey };
     hostKeys.set(i, await prepareHost(spec));
     pids.set(i, bootHost(spec));

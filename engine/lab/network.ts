@@ -5,39 +5,62 @@
  * fall through to this machine's default route, even while the veth is down or gone.
  */
 import * as n from './names.ts';
-import { run } from './run.ts';
+import { run, runAll } from './run.ts';
 
-const ip = (...args: string[]) => run(['ip', ...args]);
 const ipQuiet = (...args: string[]) => run(['ip', ...args], { allowFail: true });
+
+/** One `ip` process for many commands (in netns `ns` when given): spawns are what cost under load. */
+function ipBatch(lines: readonly string[][], ns?: string) {
+  return run(['ip', ...(ns ? ['-n', ns] : []), '-batch', '-'], { input: lines.map((l) => l.join(' ')).join('\n') + '\n' });
+}
 
 export async function setupBridge(lab: string, k: number): Promise<void> {
   const br = n.bridgeNetns(lab);
-  await ip('netns', 'add', br);
-  await run(['ip', 'netns', 'exec', br, 'sysctl', '-qw', 'net.ipv4.ip_forward=0', 'net.ipv6.conf.all.disable_ipv6=1']);
-  await ip('-n', br, 'link', 'set', 'lo', 'up');
-  await ip('-n', br, 'link', 'add', 'br0', 'type', 'bridge');
-  await ip('-n', br, 'addr', 'add', `${n.bridgeAddress(k)}/24`, 'dev', 'br0');
-  await ip('-n', br, 'link', 'set', 'br0', 'up');
   const c = n.controllerVeth(k);
   const peer = n.controllerPeerVeth(k);
-  await ip('link', 'add', c, 'type', 'veth', 'peer', 'name', peer, 'netns', br);
-  await ip('-n', br, 'link', 'set', peer, 'master', 'br0', 'up');
-  await ip('route', 'add', 'unreachable', n.subnetOf(k), 'metric', '9999');
-  await ip('addr', 'add', `${n.controllerAddress(k)}/24`, 'dev', c);
-  await ip('link', 'set', c, 'up');
+  await run(['ip', 'netns', 'add', br]);
+  await run(['ip', 'netns', 'exec', br, 'sysctl', '-qw', 'net.ipv4.ip_forward=0', 'net.ipv6.conf.all.disable_ipv6=1']);
+  await ipBatch(
+    [
+      ['link', 'set', 'lo', 'up'],
+      ['link', 'add', 'br0', 'type', 'bridge'],
+      ['addr', 'add', `${n.bridgeAddress(k)}/24`, 'dev', 'br0'],
+      ['link', 'set', 'br0', 'up'],
+    ],
+    br,
+  );
+  // the unreachable route goes in before the address, so the subnet is never without a guard
+  await ipBatch([
+    ['link', 'add', c, 'type', 'veth', 'peer', 'name', peer, 'netns', br],
+    ['route', 'add', 'unreachable', n.subnetOf(k), 'metric', '9999'],
+    ['addr', 'add', `${n.controllerAddress(k)}/24`, 'dev', c],
+    ['link', 'set', c, 'up'],
+  ]);
+  await ipBatch([['link', 'set', peer, 'master', 'br0', 'up']], br);
 }
 
-export async function setupHostNet(lab: string, k: number, i: number): Promise<void> {
-  const ns = n.hostNetns(lab, i);
+/** Netns, veth to the bridge, address and default route for hosts `indexes` (1-based). */
+export async function setupHostsNet(lab: string, k: number, indexes: readonly number[]): Promise<void> {
   const br = n.bridgeNetns(lab);
-  const veth = n.hostVeth(k, i);
-  await ip('netns', 'add', ns);
-  await ip('-n', br, 'link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
-  await ip('-n', br, 'link', 'set', veth, 'master', 'br0', 'up');
-  await ip('-n', ns, 'link', 'set', 'lo', 'up');
-  await ip('-n', ns, 'addr', 'add', `${n.hostAddress(k, i)}/24`, 'dev', 'eth0');
-  await ip('-n', ns, 'link', 'set', 'eth0', 'up');
-  await ip('-n', ns, 'route', 'add', 'default', 'via', n.bridgeAddress(k));
+  await ipBatch(indexes.map((i) => ['netns', 'add', n.hostNetns(lab, i)]));
+  await ipBatch(
+    indexes.flatMap((i) => [
+      ['link', 'add', n.hostVeth(k, i), 'type', 'veth', 'peer', 'name', 'eth0', 'netns', n.hostNetns(lab, i)],
+      ['link', 'set', n.hostVeth(k, i), 'master', 'br0', 'up'],
+    ]),
+    br,
+  );
+  await runAll(indexes, 8, (i) =>
+    ipBatch(
+      [
+        ['link', 'set', 'lo', 'up'],
+        ['addr', 'add', `${n.hostAddress(k, i)}/24`, 'dev', 'eth0'],
+        ['link', 'set', 'eth0', 'up'],
+        ['route', 'add', 'default', 'via', n.bridgeAddress(k)],
+      ],
+      n.hostNetns(lab, i),
+    ).then(() => undefined),
+  );
 }
 
 /** Idempotent: removes whatever of the host's network exists. */
