@@ -133,9 +133,12 @@ describe('inventory: group_vars / host_vars and precedence', () => {
     }
   });
 
-  it('returns a fresh object each time, so callers cannot corrupt the cache', () => {
+  it('returns the same frozen object each time, so callers cannot corrupt the cache', () => {
     const inv = Inventory.load(['h1,']);
-    inv.hostVars('h1')['x'] = 1;
+    expect(inv.hostVars('h1')).to.equal(inv.hostVars('h1'));
+    expect(() => {
+      inv.hostVars('h1')['x'] = 1;
+    }).to.throw(TypeError);
     expect(inv.hostVars('h1')).not.to.have.property('x');
   });
 });

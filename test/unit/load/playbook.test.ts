@@ -228,3 +228,11 @@ describe('loader: paths known from extra vars, per-host paths, environment', () 
     expect(t.environment).to.deep.equal({ A: '1', B: '2' });
   });
 });
+
+describe('loader: role entry keys', () => {
+  it('passes unknown keys as parameters, warning when one looks like a misspelt keyword', () => {
+    const { playbook, warnings } = loadPlaybook(resolve(GOOD, 'role-typo.yml'), { rolesPath: [], modules: fakeModules });
+    expect(playbook.plays[0]!.roles[0]!.params).to.deep.equal({ whne: 'x' });
+    expect(warnings.map((w) => [w.message, w.loc?.line, w.loc?.col])).to.deep.equal([["'whne' is passed to role as a parameter; did you mean the keyword 'when'?", 4, 7]]);
+  });
+});

@@ -288,6 +288,7 @@ describe('ConsoleReporter', () => {
 
     it('is one updating line on a TTY, cleared before the next line', () => {
       const out = new Capture({ columns: 60 });
+      const opts = { progressIntervalMs: 0 };
       const text = render(
         [
           taskStart(),
@@ -295,10 +296,17 @@ describe('ConsoleReporter', () => {
           { type: 'progress', host: 'web1', task: 'configure', message: '50%', time: 0 },
           result({ status: 'changed' }),
         ],
-        {},
+        opts,
         out,
       );
       expect(text).to.contain('\r\u001b[2K[web1] 10%\r\u001b[2K[web1] 50%\r\u001b[2Kchanged: [web1]\n');
+    });
+
+    it('is not redrawn for every event of a burst', () => {
+      const out = new Capture({ columns: 60 });
+      const burst = Array.from({ length: 50 }, (_, i): RunEvent => ({ type: 'progress', host: 'web1', task: 't', message: `${i}%`, time: 0 }));
+      const text = render(burst, { progressIntervalMs: 60_000 }, out);
+      expect(text).to.equal('\r\u001b[2K[web1] 0%');
     });
 
     it('does not come back after the recap (the CLI may exit without close())', () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { KplayError } from '../../../engine/errors.ts';
-import { evaluateCondition, evaluateExpression, parseCondition } from '../../../engine/template/expression.ts';
+import { evaluateCondition, evaluateExpression, parseCondition, UndefinedVariableError } from '../../../engine/template/expression.ts';
 
 const loc = { file: 'site.yml', line: 9, col: 13 };
 
@@ -269,6 +269,25 @@ describe('template/expression', () => {
       expect(err.loc).to.deep.equal({ ...loc, col: loc.col + 11 });
       expect(evalError("result.stdout_lines[5] == 'x'").message).to.contain("'result.stdout_lines[5]'");
       expect(evalError('d.nope.deeper').message).to.contain("'d.nope");
+    });
+
+    it('an undefined variable error carries the variable and its root', () => {
+      const err = evalError("result.nope[0] == 'x'");
+      expect(err).to.be.instanceOf(UndefinedVariableError);
+      expect((err as UndefinedVariableError).variable).to.equal('result.nope[0]');
+      expect((err as UndefinedVariableError).root).to.equal('result');
+      try {
+        evaluateCondition(parseCondition('x == 1'), { x: '{{reg.stdout}}', reg: { skipped: true } });
+        expect.fail('should throw');
+      } catch (e) {
+        expect((e as UndefinedVariableError).root).to.equal('reg');
+      }
+    });
+
+    it('evaluateExpression returns plain data', () => {
+      const v = evaluateExpression(parseCondition('cfg'), { root: '/x', cfg: { d: ['{{root}}/a'] } });
+      expect(v).to.deep.equal({ d: ['/x/a'] });
+      (v as { d: string[] }).d.push('ok'); // not a read-only view
     });
 
     it('a type error is KPLAY_EXPRESSION', () => {

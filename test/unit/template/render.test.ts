@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { KplayError } from '../../../engine/errors.ts';
-import { checkTemplate, isTemplate, renderString, renderValue } from '../../../engine/template/render.ts';
+import { checkTemplate, isTemplate, renderString, renderValue, UndefinedVariableError } from '../../../engine/template/render.ts';
 
 const loc = { file: 'roles/etcd/tasks/main.yml', line: 12, col: 7 };
 const ctx = { task: 'Install etcd', loc };
@@ -110,6 +110,8 @@ describe('template/render', () => {
 
     it('names the full path and the missing segment', () => {
       const err = thrown(() => renderString('x {{cfg.nope.deeper}}', vars, ctx));
+      expect(err).to.be.instanceOf(UndefinedVariableError);
+      expect((err as UndefinedVariableError).root).to.equal('cfg');
       expect(err.message).to.contain("'cfg.nope.deeper'").and.contain("'nope' is not defined");
     });
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { LocalTransport } from '../../../../engine/transport/local.ts';
 import { runModuleOn } from '../../../support/module-harness.ts';
 import { cert } from '../../../../modules/cluster/cert/cert.ts';
-import { cfsslGencert, openssl, x509Fields } from './pki-tools.ts';
+import { cfsslGencert, cfsslInitca, openssl, x509Fields } from './pki-tools.ts';
 
 const t = new LocalTransport('localhost');
 
@@ -36,6 +36,11 @@ describe('cert module on the controller', function () {
     expect(f.subject).to.equal('CN=kubernetes-ca,O=kplay');
     expect(f.basicConstraints).to.match(/CA:TRUE/);
     expect(f.keyUsage).to.match(/Certificate Sign, CRL Sign/);
+  });
+
+  it('makes a CA like cfssl gencert -initca', () => {
+    const theirs = x509Fields(cfsslInitca(pki, 'cfssl-ca', { CN: 'kubernetes-ca', O: ['kplay'] }));
+    expect({ ...x509Fields(join(pki, 'ca.pem')), issuer: '' }).to.deep.equal({ ...theirs, issuer: '' });
   });
 
   it('never regenerates an existing CA, even with other arguments (warning)', async () => {

@@ -2,6 +2,8 @@
 import { expect } from 'chai';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { LocalTransport } from '../../../../engine/transport/local.ts';
 import { runModuleOn } from '../../../support/module-harness.ts';
@@ -91,6 +93,38 @@ describe('download module (controller cache and on_host, local)', function () {
     const r = await run({ url: [srv.url('/missing/kubelet'), srv.url('/bin/kubelet')], dest: join(root, 'k'), checksum: `sha512:${sha512(art.binary)}`, retry_delay: 0 });
     expect(r.failed, r.msg).to.equal(false);
     expect(srv.log).to.deep.equal(['/missing/kubelet', '/bin/kubelet', '/bin/kubelet']);
+  });
+
+  it('goes through http_proxy from the environment, and not for no_proxy hosts', async () => {
+    const seen: string[] = [];
+    const proxy = createServer((req, res) => {
+      seen.push(req.url ?? '');
+      const up = httpRequest(req.url!, { method: req.method, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      req.pipe(up);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const saved = { http_proxy: process.env.http_proxy, no_proxy: process.env.no_proxy };
+    process.env.http_proxy = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    process.env.no_proxy = '';
+    try {
+      const r = await run({ url: srv.url('/bin/kubelet'), dest: join(root, 'k'), checksum: `sha256:${sha256(art.binary)}` });
+      expect(r.failed, r.msg).to.equal(false);
+      expect(seen).to.deep.equal([srv.url('/bin/kubelet')]);
+      process.env.no_proxy = 'localhost,127.0.0.1';
+      cacheDir = mkdtempSync(join(tmpdir(), 'kplay-cache-'));
+      const r2 = await run({ url: srv.url('/bin/kubelet'), dest: join(root, 'k2'), checksum: `sha256:${sha256(art.binary)}` });
+      expect(r2.failed, r2.msg).to.equal(false);
+      expect(seen).to.have.length(1);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   it('follows redirects', async () => {

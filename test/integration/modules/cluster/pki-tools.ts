@@ -68,3 +68,13 @@ export function cfsslGencert(dir: string, caName: string, name: string, csr: Csr
   writeFileSync(path, (JSON.parse(out) as { cert: string }).cert);
   return path;
 }
+
+/** `cfssl gencert -initca`; writes DIR/NAME.pem. */
+export function cfsslInitca(dir: string, name: string, csr: CsrJson): string {
+  const csrJson = { CN: csr.CN, key: { algo: 'rsa', size: 2048 }, names: (csr.O ?? []).map((O) => ({ O })) };
+  writeFileSync(join(dir, `${name}-csr.json`), JSON.stringify(csrJson));
+  const out = execFileSync('cfssl', ['gencert', '-initca', join(dir, `${name}-csr.json`)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const path = join(dir, `${name}.pem`);
+  writeFileSync(path, (JSON.parse(out) as { cert: string }).cert);
+  return path;
+}
