@@ -19,7 +19,8 @@ export function contentDifferences(info: CertInfo, want: CertSpec): string[] {
   }
   if (!sameSet(info.dns, want.dns)) why.push(`DNS names ${info.dns.join(',') || '(none)'} → ${want.dns.join(',') || '(none)'}`);
   if (!sameSet(info.ips, want.ips)) why.push(`IP addresses ${info.ips.join(',') || '(none)'} → ${want.ips.join(',') || '(none)'}`);
-  if (!sameSet(info.keyUsage, want.keyUsage) || !sameSet(info.extKeyUsage, want.extKeyUsage)) {
+  // a CA's key usage varies by tool (cfssl, kubeadm, openssl) and does not matter for signing
+  if (!want.isCa && (!sameSet(info.keyUsage, want.keyUsage) || !sameSet(info.extKeyUsage, want.extKeyUsage))) {
     why.push(`usages ${[...info.keyUsage, ...info.extKeyUsage].join(',')} → ${[...want.keyUsage, ...want.extKeyUsage].join(',')}`);
   }
   if (info.isCa !== want.isCa) why.push(`CA ${info.isCa} → ${want.isCa}`);

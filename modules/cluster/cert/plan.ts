@@ -166,5 +166,12 @@ export function planCert(s: CertState, a: CertArgs, issue: IssueRunner, check: b
       });
     }
   }
-  return { changes, ...(warnings.length ? { result: { warnings } } : {}) };
+  const result = {
+    cert: s.files.cert,
+    key: s.files.key,
+    ...(s.files.hostCert ? { installed_cert: s.files.hostCert } : {}),
+    ...(s.files.hostKey ? { installed_key: s.files.hostKey } : {}),
+    ...(warnings.length ? { warnings } : {}),
+  };
+  return { changes, result };
 }

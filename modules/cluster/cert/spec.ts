@@ -50,7 +50,8 @@ const uniqSorted = (xs: string[]): string[] => [...new Set(xs)].sort();
 export function desiredSpec(a: CertArgs): CertSpec {
   const isCa = a.kind === 'ca';
   const usages = new Set(a.usages ?? []);
-  const keyUsage: KeyUsageName[] = isCa ? ['digital_signature', 'cert_sign', 'crl_sign'] : ['digital_signature', 'key_encipherment'];
+  // a CA like `cfssl gencert -initca`: Certificate Sign, CRL Sign (kubeadm adds Digital Signature; both work)
+  const keyUsage: KeyUsageName[] = isCa ? ['cert_sign', 'crl_sign'] : ['digital_signature', 'key_encipherment'];
   const extKeyUsage: ExtKeyUsageName[] = isCa ? [] : (['server_auth', 'client_auth'] as const).filter((u) => usages.has(u));
   return {
     subject: { cn: a.common_name ?? '', o: a.organization ?? [], ou: a.organizational_unit ?? [] },

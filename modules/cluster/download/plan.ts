@@ -70,8 +70,8 @@ export function planDownload(s: DownloadState, a: DownloadArgs): Plan {
     const strip = a.strip_components ?? 0;
     if (x.format === 'zip' && strip > 0) return { changes: [], failed: 'strip_components is not supported for zip archives', result };
     const tool = x.format === 'zip' ? 'unzip' : 'tar';
-    if (!s.tools.includes(tool)) return { changes: [], failed: `extracting ${s.fileName} needs ${tool} on the host`, result };
     const why = fresh ? 'archive changed' : !x.dirExists ? `${x.dir} missing` : x.missing.length ? `missing ${x.missing.join(', ')}` : undefined;
+    if (why && !s.tools.includes(tool)) return { changes: [], failed: `extracting ${s.fileName} needs ${tool} on the host`, result };
     if (why) {
       const effects: Effect[] = [{ path: x.dir, state: 'directory' }, ...(a.include ?? []).flatMap((m) => {
         const p = extractedPath(m, strip);
