@@ -21,6 +21,8 @@ export interface ConsoleReporterOptions {
   live?: boolean;
   /** Banner width. Default: the terminal's width (at most 100), else 80. */
   width?: number;
+  /** Redraw the live line at most this often; a download's per-chunk events would flood the terminal. Default 100. */
+  progressIntervalMs?: number;
 }
 
 type HostResult = Extract<RunEvent, { type: 'host_result' }>;
@@ -49,6 +51,8 @@ export class ConsoleReporter implements Reporter {
   /** Latest progress message per host, shown on the live line. */
   private readonly progress = new Map<string, string>();
   private progressShown = false;
+  private readonly progressIntervalMs: number;
+  private lastProgressDraw = 0;
 
   constructor(opts: ConsoleReporterOptions) {
     this.out = opts.out;
@@ -59,6 +63,7 @@ export class ConsoleReporter implements Reporter {
     const tty = opts.out as { isTTY?: boolean; columns?: number };
     this.live = opts.live ?? tty.isTTY === true;
     this.width = opts.width ?? (tty.isTTY && tty.columns ? Math.min(100, tty.columns) : 80);
+    this.progressIntervalMs = opts.progressIntervalMs ?? 100;
   }
 
   on(event: RunEvent): void {
@@ -86,7 +91,7 @@ export class ConsoleReporter implements Reporter {
       case 'progress':
         if (!this.live) return;
         this.progress.set(event.host, `[${event.host}] ${event.message}`);
-        this.drawProgress();
+        if (Date.now() - this.lastProgressDraw >= this.progressIntervalMs) this.drawProgress();
         return;
       case 'warning': {
         const where = event.loc ? `${event.loc.file}:${event.loc.line}:${event.loc.col}: ` : '';
@@ -224,6 +229,7 @@ export class ConsoleReporter implements Reporter {
     const text = truncate(latest.replace(/\s+/g, ' ') + more, this.width - 1);
     this.out.write(`\r\u001b[2K${this.style('dim', text)}`);
     this.progressShown = true;
+    this.lastProgressDraw = Date.now();
   }
 
   private clearProgress(): void {
