@@ -10,7 +10,7 @@ import { didYouMean, KplayError, KplayErrors } from '../errors.ts';
 import type { Vars } from '../playbook/model.ts';
 import { InventoryData } from './data.ts';
 import { LOCALHOST_NAMES, matchPattern, splitPattern, type PatternTarget } from './patterns.ts';
-import { groupDepths, mergeInventoryVars, sortGroups, type VarDirs } from './precedence.ts';
+import { groupDepths, mergeGroupVars, mergeHostVars, sortGroups, type VarDirs } from './precedence.ts';
 import { readSource } from './sources.ts';
 import { VarFileCache } from './var-files.ts';
 import { inventoryGraph, inventoryList } from './views.ts';
@@ -30,6 +30,7 @@ export class Inventory implements PatternTarget {
   private readonly membership = new Map<string, string[]>();
   private readonly depths: Map<string, number>;
   private readonly varsCache = new Map<string, Vars>();
+  private readonly groupVarsCache = new Map<string, Vars>();
   private groupsView?: Record<string, string[]>;
 
   private constructor(
@@ -153,32 +154,29 @@ export class Inventory implements PatternTarget {
 
   /**
    * The inventory layers of a host's variables, merged (see precedence.ts for the order).
-   * Includes Ansible's inventory_file and inventory_dir. A fresh top-level object per call.
+   * Includes Ansible's inventory_file and inventory_dir. Computed once per host and frozen
+   * (top level): the executor merges it into its own objects, so no copy is made here.
    */
   hostVars(host: string): Vars {
-    return { ...this.inventoryVars(host) };
+    return this.inventoryVars(host);
   }
 
   private inventoryVars(host: string): Vars {
     let vars = this.varsCache.get(host);
     if (vars) return vars;
-    const all = this.data.groups.get('all')!;
     const h = this.data.hosts.get(host);
     if (h) {
-      const groups = sortGroups(
-        this.groupNames(host).map((g) => this.data.groups.get(g)!),
-        this.depths,
-      );
       const own: Vars = h.source ? { inventory_file: h.source, inventory_dir: dirname(h.source), ...h.vars } : h.vars;
-      vars = mergeInventoryVars({ host, all, groups, hostVars: own }, this.dirs, this.files);
+      vars = mergeHostVars(this.groupVars(this.groupNames(host)), { host, hostVars: own }, this.dirs, this.files);
     } else if (LOCALHOST_NAMES.includes(host)) {
       const own: Vars = { ansible_connection: 'local' };
       if (this.dirs.inventory[0]) own['inventory_dir'] = this.dirs.inventory[0];
-      vars = mergeInventoryVars({ host, all, groups: [], hostVars: own }, this.dirs, this.files);
+      vars = mergeHostVars(this.groupVars([]), { host, hostVars: own }, this.dirs, this.files);
     } else {
       const guess = didYouMean(host, this.hostList);
       throw new KplayError('KPLAY_INVENTORY', `host "${host}" is not in the inventory`, { hint: guess ? `did you mean "${guess}"?` : undefined });
     }
+    Object.freeze(vars);
     this.varsCache.set(host, vars);
     return vars;
   }
@@ -214,6 +212,21 @@ export class Inventory implements PatternTarget {
   }
   allGroupNames(): string[] {
     return [...this.data.groups.keys()];
+  }
+
+  /** Group layers for a set of groups (hosts in the same groups share them). */
+  private groupVars(groupNames: string[]): Vars {
+    const key = groupNames.join('\0');
+    let vars = this.groupVarsCache.get(key);
+    if (!vars) {
+      const groups = sortGroups(
+        groupNames.map((g) => this.data.groups.get(g)!),
+        this.depths,
+      );
+      vars = mergeGroupVars(this.data.groups.get('all')!, groups, this.dirs, this.files);
+      this.groupVarsCache.set(key, vars);
+    }
+    return vars;
   }
 
   /** Hosts of a group and of every group below it, in inventory order. */

@@ -64,10 +64,12 @@ export function matchPattern(target: PatternTarget, pattern: string): string[] {
   return inInventoryOrder(target, selected);
 }
 
+/** Inventory hosts first, in inventory order; then names the inventory lacks (implicit localhost). */
 function inInventoryOrder(target: PatternTarget, hosts: string[]): string[] {
-  const rank = new Map(target.hostOrder.map((h, i) => [h, i]));
-  const pos = (h: string): number => rank.get(h) ?? target.hostOrder.length;
-  return [...hosts].sort((a, b) => pos(a) - pos(b));
+  const chosen = new Set(hosts);
+  const out = target.hostOrder.filter((h) => chosen.has(h));
+  if (out.length < chosen.size) for (const h of hosts) if (!target.isHost(h)) out.push(h);
+  return out;
 }
 
 interface Subscript {
