@@ -16,7 +16,7 @@ import { validateWith, type Segment } from './schema-errors.ts';
 import { loadHandlerFile, loadTaskFile } from './tasks.ts';
 import { checkTemplates } from './template-check.ts';
 import { readVarsFile } from './vars-file.ts';
-import { itemLoc, locAtPath, nodeLoc, readYamlFile, valueLoc } from './yaml.ts';
+import { itemLoc, keyLoc, locAtPath, nodeLoc, readYamlFile, valueLoc } from './yaml.ts';
 
 type Map_ = Record<string, unknown>;
 
@@ -170,6 +170,9 @@ export function parseRoleEntry(entry: unknown, loc: SourceLoc, parent: Inherited
     else {
       params[k] = v;
       inline.push(k);
+      // Any other key is a role parameter (Ansible); one that looks like a misspelt keyword deserves a word.
+      const guess = didYouMean(k, ROLE_ENTRY_KEYS);
+      if (guess && guess !== k) ctx.diag.warn(`'${k}' is passed to role as a parameter; did you mean the keyword '${guess}'?`, keyLoc(entry, k));
     }
   }
   ctx.diag.add(validateWith(RoleEntryKeywords, keywordPart, { locate: (p, w) => locAtPath(entry, p, w), noun: 'keyword', context: 'for a role', lenientTemplates: true }));
