@@ -1,8 +1,9 @@
 /**
  * PLAY RECAP: counting (pure, for the executor) and rendering (for the console).
  * Counting follows Ansible so that recaps read the same: `ok` counts every task that did not fail
- * (changed ones included), an ignored failure counts as ok + ignored, and a loop counts once per
- * task, not once per item.
+ * (changed ones included), an ignored failure counts as ok + ignored, a rescued failure as rescued
+ * (not failed), and a loop counts once per task, not once per item
+ * (ansible/plugins/strategy/__init__.py, _process_pending_results).
  */
 import { emptyStats, type HostStats, type HostStatus } from './events.ts';
 import type { Styler, StyleRole } from './style.ts';
@@ -10,6 +11,8 @@ import type { Styler, StyleRole } from './style.ts';
 export interface CountedResult {
   status: HostStatus;
   ignored?: boolean;
+  /** For an ignored failure: whether it changed something first (Ansible counts that too). */
+  changed?: boolean;
 }
 
 /** Add one task's result on one host to its stats (mutates and returns stats). */
@@ -32,6 +35,7 @@ export function countResult(stats: HostStats, r: CountedResult): HostStats {
       if (r.ignored) {
         stats.ok++;
         stats.ignored++;
+        if (r.changed) stats.changed++;
       } else {
         stats.failed++;
       }

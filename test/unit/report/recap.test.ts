@@ -13,6 +13,8 @@ describe('recap counting', () => {
     countResult(s, { status: 'failed' });
     countResult(s, { status: 'unreachable' });
     expect(s).to.deep.equal(stats({ ok: 3, changed: 1, skipped: 1, ignored: 1, failed: 1, unreachable: 1 }));
+    countResult(s, { status: 'failed', ignored: true, changed: true });
+    expect(s).to.include({ ok: 4, changed: 2, ignored: 2 });
     countRescued(s);
     expect(s).to.include({ failed: 0, rescued: 1 });
   });
