@@ -6,9 +6,10 @@
 import { KplayError, type SourceLoc } from '../errors.ts';
 import { ExpressionSyntaxError } from './expression-lexer.ts';
 import { parseExpression, type Expr } from './expression-parser.ts';
-import { EvaluationError, UndefinedVariableError, evaluate } from './expression-eval.ts';
+import { EvaluationError, UndefinedVariableError as UndefinedVariable, evaluate } from './expression-eval.ts';
+import { UndefinedVariableError } from './undefined-error.ts';
 import { templateVars, toKplayError } from './render.ts';
-import { VarCycleError, VarRenderError } from './lazy-vars.ts';
+import { materialize, VarCycleError, VarRenderError } from './lazy-vars.ts';
 import { truthy } from './values.ts';
 
 export type Vars = Record<string, unknown>;
@@ -57,10 +58,12 @@ export function evaluateCondition(cond: Condition, vars: Vars): boolean {
   }
 }
 
+export { UndefinedVariableError };
+
 /** The value of an expression (for assert messages, `debug: var=`, loop expressions). */
 export function evaluateExpression(cond: Condition, vars: Vars): unknown {
   try {
-    return evaluate(cond.ast as Expr, templateVars(vars));
+    return materialize(evaluate(cond.ast as Expr, templateVars(vars)));
   } catch (err) {
     throw evaluationError(err, cond);
   }
@@ -68,8 +71,8 @@ export function evaluateExpression(cond: Condition, vars: Vars): unknown {
 
 function evaluationError(err: unknown, cond: Condition): KplayError {
   const { offset } = unwrapMustache(cond.source);
-  if (err instanceof UndefinedVariableError) {
-    return new KplayError('KPLAY_TEMPLATE', `undefined variable '${err.variable}' in condition '${cond.source}'`, {
+  if (err instanceof UndefinedVariable) {
+    return new UndefinedVariableError(err.variable, `undefined variable '${err.variable}' in condition '${cond.source}'`, {
       loc: columnLoc(cond.loc, cond.source, offset + err.pos),
       hint: `test it first (${err.variable} is defined) or give a default (${err.variable} | default(…))`,
     });
@@ -79,7 +82,9 @@ function evaluationError(err: unknown, cond: Condition): KplayError {
   }
   if (err instanceof VarRenderError || err instanceof VarCycleError) {
     const e = toKplayError(err, {}, undefined);
-    return new KplayError(e.code, `${e.message} in condition '${cond.source}'`, { loc: cond.loc, hint: e.hint, cause: err });
+    const message = `${e.message} in condition '${cond.source}'`;
+    if (e instanceof UndefinedVariableError) return new UndefinedVariableError(e.variable, message, { loc: cond.loc, hint: e.hint, cause: err });
+    return new KplayError(e.code, message, { loc: cond.loc, hint: e.hint, cause: err });
   }
   if (err instanceof KplayError) {
     // A lazy var that failed to render: keep its message, point at the condition.

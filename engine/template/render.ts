@@ -6,6 +6,7 @@ import { didYouMean, KplayError, type SourceLoc } from '../errors.ts';
 import { compile, helperNames, parse, unknownHelpers, type RenderData } from './handlebars-env.ts';
 import { findJinja, findJinjaBlock, mayHoldJinjaBlocks } from './jinja-hint.ts';
 import { isLazyView, lazyVars, materialize, VarCycleError, VarRenderError } from './lazy-vars.ts';
+import { UndefinedVariableError } from './undefined-error.ts';
 import { isPlainObject, stringify } from './values.ts';
 
 export type Vars = Record<string, unknown>;
@@ -193,7 +194,7 @@ export function toKplayError(err: unknown, ctx: RenderContext, source: string | 
     const missing = (via.length === 0 && view && firstMissing(view, name)) || undef[1]!;
     const lastPart = name.split(/[.[\]/]+/).filter(Boolean).at(-1);
     const segment = lastPart === missing ? '' : ` ('${missing}' is not defined)`;
-    return new KplayError('KPLAY_TEMPLATE', `undefined variable '${name}'${segment}${chain}${where(ctx)}`, {
+    return new UndefinedVariableError(name, `undefined variable '${name}'${segment}${chain}${where(ctx)}`, {
       loc: ctx.loc,
       hint: `define it in vars, or give a default: {{default ${name} 'value'}}`,
       cause: inner,
@@ -264,4 +265,4 @@ function offsetLoc(loc: SourceLoc | undefined, source: string, offset: number): 
   return { ...loc, line: loc.line + newlines, col: offset - before.lastIndexOf('\n') };
 }
 
-export { isLazyView };
+export { isLazyView, UndefinedVariableError };

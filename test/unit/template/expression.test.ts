@@ -274,7 +274,7 @@ describe('template/expression', () => {
     it('an undefined variable error carries the variable and its root', () => {
       const err = evalError("result.nope[0] == 'x'");
       expect(err).to.be.instanceOf(UndefinedVariableError);
-      expect((err as UndefinedVariableError).variable).to.equal('result.nope[0]');
+      expect((err as UndefinedVariableError).variable).to.equal('result.nope'); // the first part that is missing
       expect((err as UndefinedVariableError).root).to.equal('result');
       try {
         evaluateCondition(parseCondition('x == 1'), { x: '{{reg.stdout}}', reg: { skipped: true } });
