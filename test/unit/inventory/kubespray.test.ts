@@ -74,3 +74,17 @@ describe('inventory: a Kubespray-shaped inventory loads unchanged', () => {
     expect(inv.hostJson('cp2')).to.include({ ip: '10.10.0.12' });
   });
 });
+
+describe('inventory: a Kubespray hosts.yaml (inventory builder shape)', () => {
+  const inv = Inventory.load([fileURLToPath(new URL('../../fixtures/inventory/kubespray-yaml/hosts.yaml', import.meta.url))]);
+  it('has the groups, no ungrouped hosts, and the vars of all.hosts', () => {
+    const g = inv.groups();
+    expect(g['kube_control_plane']).to.deep.equal(['node1', 'node2']);
+    expect(g['etcd']).to.deep.equal(['node1', 'node2', 'node3']);
+    expect(g['k8s_cluster']).to.deep.equal(['node1', 'node2', 'node3']);
+    expect(g['calico_rr']).to.deep.equal([]);
+    expect(g['ungrouped']).to.deep.equal([]);
+    expect(inv.hostVars('node3')).to.include({ ansible_host: '198.18.0.33', access_ip: '10.3.0.3', kube_network_plugin: 'calico' });
+    expect(inv.groupNames('node1')).to.deep.equal(['etcd', 'k8s_cluster', 'kube_control_plane', 'kube_node']);
+  });
+});
