@@ -15,6 +15,7 @@ import type { Reporter } from '../report/events.ts';
 import { runPlaybooks } from '../executor/run-playbook.ts';
 import type { RunOptions } from '../executor/options.ts';
 import { tagsSelect } from '../executor/tags.ts';
+import { hostPattern } from '../executor/play-runner.ts';
 import { commaList, count, parse, strings } from './args.ts';
 import { promptSecret } from './prompt.ts';
 
@@ -125,7 +126,8 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream = pr
   if (errors.length) throw new KplayErrors(errors);
   for (const pb of playbooks) {
     for (const play of pb.plays) {
-      if (inventory.match(play.hosts).length === 0) warnings.push({ message: `no hosts matched the pattern '${play.hosts}'`, loc: play.loc });
+      const pattern = hostPattern(play, extraVars);
+      if (inventory.match(pattern).length === 0) warnings.push({ message: `no hosts matched the pattern '${pattern}'`, loc: play.loc });
     }
   }
   const json = flags.json === true;
@@ -247,7 +249,7 @@ function listing(
     pb.plays.forEach((play, i) => {
       lines.push(`  play #${i + 1} (${play.hosts}): ${play.name ?? play.hosts}\tTAGS: [${play.tags.join(', ')}]`);
       if (o.hosts) {
-        const hosts = inventory.match(play.hosts).filter((h) => !limit || limit.has(h));
+        const hosts = inventory.match(hostPattern(play, {})).filter((h) => !limit || limit.has(h));
         lines.push(`    pattern: ['${play.hosts}']`, `    hosts (${hosts.length}):`, ...hosts.map((h) => `      ${h}`));
       }
       const all: { name: string; tags: string[] }[] = [];

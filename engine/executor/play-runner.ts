@@ -6,6 +6,7 @@ import PQueue from 'p-queue';
 import type { Item, Play } from '../playbook/model.ts';
 import { KplayError, formatError } from '../errors.ts';
 import { TransportError } from '../transport/transport.ts';
+import { isTemplate, renderValue } from '../template/render.ts';
 import { FACTS_SCRIPT, parseFacts } from '../vars/facts.ts';
 import { HostState } from './host-state.ts';
 import { hostState, varsFor, type DynamicLoader, type PlayContext } from './play-context.ts';
@@ -31,16 +32,22 @@ export interface RunShared {
   skippingToStart: boolean;
 }
 
+/** A play's host pattern may be a template over extra vars (`hosts: "{{target}}"`), as in Ansible. */
+export function hostPattern(play: Play, extraVars: Record<string, unknown>): string {
+  return isTemplate(play.hosts) ? String(renderValue(play.hosts, extraVars, { loc: play.loc })) : play.hosts;
+}
+
 export async function runPlay(run: RunShared, play: Play): Promise<void> {
-  let hosts = run.inventory.match(play.hosts);
+  const pattern = hostPattern(play, run.options.extraVars);
+  let hosts = run.inventory.match(pattern);
   if (run.limit) hosts = hosts.filter((h) => run.limit!.has(h));
   hosts = orderHosts(hosts, play.order);
   for (const h of hosts) if (!run.hosts.has(h)) run.hosts.set(h, new HostState(h));
   // hosts that failed or were unreachable in an earlier play stay out (as in Ansible)
   hosts = hosts.filter((h) => !run.hosts.get(h)!.failed && !run.hosts.get(h)!.unreachable);
-  run.emit({ type: 'play_start', name: play.name ?? play.hosts, hosts, loc: play.loc });
+  run.emit({ type: 'play_start', name: play.name ?? pattern, hosts, loc: play.loc });
   if (hosts.length === 0) {
-    run.emit({ type: 'warning', message: `no hosts matched the pattern '${play.hosts}'${run.limit ? ' with the limit' : ''}; skipping play`, loc: play.loc });
+    run.emit({ type: 'warning', message: `no hosts matched the pattern '${pattern}'${run.limit ? ' with the limit' : ''}; skipping play`, loc: play.loc });
     return;
   }
 
