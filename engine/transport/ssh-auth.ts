@@ -4,6 +4,7 @@
  * default identity files, then a password. Keys are parsed here, before connecting, so a wrong
  * passphrase is reported as such and not as a vague "authentication failed".
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +37,23 @@ export class KeyError extends Error {}
 
 function isEncryptedError(e: Error): boolean {
   return /encrypted|passphrase|bad decrypt/i.test(e.message);
+}
+
+/**
+ * Parsed keys by content and given passphrase, for the whole run: decrypting an OpenSSH key runs
+ * bcrypt (seconds), and 100 hosts sharing one key must not pay it 100 times or prompt 100 times.
+ */
+const parsedKeys = new Map<string, Promise<ParsedKey>>();
+
+function parseKeyCached(data: Buffer, label: string, input: AuthInput): Promise<ParsedKey> {
+  const id = `${createHash('sha256').update(data).digest('hex')}\0${input.passphrase ?? ''}`;
+  let p = parsedKeys.get(id);
+  if (!p) {
+    p = parseKeyWithPassphrase(data, label, input);
+    parsedKeys.set(id, p);
+    p.catch(() => parsedKeys.delete(id));
+  }
+  return p;
 }
 
 async function parseKeyWithPassphrase(data: Buffer, label: string, input: AuthInput): Promise<ParsedKey> {
@@ -71,9 +89,9 @@ export async function authMethods(username: string, input: AuthInput): Promise<A
   const methods: AuthMethod[] = [];
   if (input.privateKey !== undefined) {
     const data = Buffer.isBuffer(input.privateKey) ? input.privateKey : Buffer.from(input.privateKey);
-    methods.push({ type: 'publickey', username, key: await parseKeyWithPassphrase(data, '(inline key)', input), label: 'publickey (inline key)' });
+    methods.push({ type: 'publickey', username, key: await parseKeyCached(data, '(inline key)', input), label: 'publickey (inline key)' });
   } else if (input.privateKeyPath) {
-    const key = await parseKeyWithPassphrase(readKeyFile(input.privateKeyPath), input.privateKeyPath, input);
+    const key = await parseKeyCached(readKeyFile(input.privateKeyPath), input.privateKeyPath, input);
     methods.push({ type: 'publickey', username, key, label: `publickey ${input.privateKeyPath}` });
   }
   const agent = input.agent === false ? undefined : (input.agent ?? process.env['SSH_AUTH_SOCK']);
@@ -84,7 +102,7 @@ export async function authMethods(username: string, input: AuthInput): Promise<A
       if (!existsSync(path)) continue;
       // A default key we cannot decrypt is skipped, as OpenSSH does without a tty.
       try {
-        methods.push({ type: 'publickey', username, key: await parseKeyWithPassphrase(readKeyFile(path), path, input), label: `publickey ${path}` });
+        methods.push({ type: 'publickey', username, key: await parseKeyCached(readKeyFile(path), path, input), label: `publickey ${path}` });
       } catch {
         continue;
       }

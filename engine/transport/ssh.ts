@@ -378,13 +378,20 @@ export class SshTransport implements Transport, TcpCapable {
       pty: this.needsPty || wrapped.ptyPassword !== undefined,
       ...(wrapped.ptyPassword !== undefined ? { ptyPassword: wrapped.ptyPassword } : {}),
     };
+    if (run.pty && !ptySafe(opts.stdin)) throw new PtyStdinError(this.host);
     const r = await this.runWithRetry(run);
     // sudoers `requiretty`: the command did not run; run it again on a pty (and remember that).
-    if (!run.pty && opts.become && r.rc === 1 && SUDO_REQUIRETTY.test(r.stderr.toString('utf8')) && !(opts.stdin instanceof Readable)) {
+    if (!run.pty && opts.become && r.rc === 1 && SUDO_REQUIRETTY.test(r.stderr.toString('utf8'))) {
       this.needsPty = true;
-      return this.runWithRetry({ ...run, pty: true });
+      if (ptySafe(opts.stdin)) return this.runWithRetry({ ...run, pty: true });
     }
     return r;
+  }
+
+  /** Whether commands with this become run on a pty (su with a password, sudo with requiretty). */
+  private becomeNeedsPty(become: BecomeSpec | undefined): boolean {
+    if (!become) return false;
+    return this.needsPty || (become.method === 'su' && become.password !== undefined);
   }
 
   private async runWithRetry(run: ChannelRun): Promise<RawResult> {
@@ -412,7 +419,7 @@ export class SshTransport implements Transport, TcpCapable {
 
   private channelExec(client: Client, run: ChannelRun): Promise<RawResult> {
     return new Promise<RawResult>((resolve, reject) => {
-      const execOpts: Ssh2ExecOptions = run.pty ? { pty: { term: 'dumb', modes: { ECHO: 0, ONLCR: 0 } } } : {};
+      const execOpts: Ssh2ExecOptions = run.pty ? { pty: { term: 'dumb', modes: { ECHO: 0, ONLCR: 0, ISIG: 0, IXON: 0 } } } : {};
       const onOpen = (err: Error | undefined, ch: ClientChannel) => {
         if (err) {
           if (/open failed|open failure|administratively prohibited/i.test(err.message) && this.client === client && this.pool.active > 1) {
@@ -480,6 +487,12 @@ export class SshTransport implements Transport, TcpCapable {
 
       const feedStdin = () => {
         if (run.stdinPrefix) ch.write(run.stdinPrefix);
+        if (run.pty) {
+          // A terminal has no end of file: ^D at the start of a line is one (ptySafe checked the text).
+          const text = run.stdin === undefined ? '' : run.stdin.toString();
+          ch.write(text.length === 0 || text.endsWith('\n') ? `${text}\x04` : `${text}\n\x04`);
+          return;
+        }
         if (run.stdin instanceof Readable) {
           run.stdin.on('error', () => ch.close());
           run.stdin.pipe(ch);
@@ -605,29 +618,78 @@ export class SshTransport implements Transport, TcpCapable {
    * and an atomic mv.
    */
   private async putShell(path: string, src: { data: Buffer } | { localPath: string }, opts: PutOptions, become: BecomeSpec | undefined): Promise<void> {
-    const tmp = tempPathFor(path);
-    const t = quote(tmp);
-    const p = quote(path);
-    const script = [
-      'umask 077',
-      `cat > ${t} || { rm -f ${t}; exit 1; }`,
-      opts.mode
-        ? `chmod ${quote(opts.mode)} ${t} || { rm -f ${t}; exit 1; }`
-        : `if test -e ${p}; then chmod --reference=${p} ${t}; else chmod 0644 ${t}; fi || { rm -f ${t}; exit 1; }`,
-      opts.owner || opts.group ? `chown ${quote(ownerSpec(opts))} ${t} || { rm -f ${t}; exit 1; }` : '',
-      `mv -f ${t} ${p} || { rm -f ${t}; exit 1; }`,
-    ]
-      .filter(Boolean)
-      .join('\n');
+    if (this.becomeNeedsPty(become)) return this.putViaLoginTemp(path, src, opts, become!);
     const stdin = 'data' in src ? src.data : createReadStream(src.localPath);
-    const r = await this.execRaw(script, { stdin, ...(become ? { become } : {}) });
+    const r = await this.execRaw(installScript(path, '', opts), { stdin, ...(become ? { become } : {}) });
+    if (r.rc !== 0 && become && this.needsPty && SUDO_REQUIRETTY.test(r.stderr.toString('utf8'))) {
+      return this.putViaLoginTemp(path, src, opts, become);
+    }
     if (r.rc !== 0) throw new Error(`write ${path} on ${this.host}: ${r.stderr.toString('utf8').trim() || `exit ${r.rc}`}`);
+  }
+
+  /**
+   * When become runs on a pty (file content cannot travel through a terminal), the content goes
+   * first to a private directory of the login user (0700 dir, 0600 file), then the become'd shell
+   * copies it next to the target and renames it into place. Works for become root; a non-root
+   * become user cannot read the login user's private file and gets a clear permission error.
+   */
+  private async putViaLoginTemp(path: string, src: { data: Buffer } | { localPath: string }, opts: PutOptions, become: BecomeSpec): Promise<void> {
+    const mk = await this.execRaw('umask 077; mktemp -d "${TMPDIR:-/tmp}/.kplay-put-XXXXXXXX"', {});
+    const dir = mk.stdout.toString('utf8').trim();
+    if (mk.rc !== 0 || !dir) throw new Error(`write ${path} on ${this.host}: mktemp failed: ${mk.stderr.toString('utf8').trim()}`);
+    try {
+      const staged = posix.join(dir, 'content');
+      await this.putFrom(staged, src, { mode: '0600' });
+      const r = await this.execRaw(installScript(path, staged, opts), { become });
+      if (r.rc !== 0) throw new Error(`write ${path} on ${this.host}: ${r.stdout.toString('utf8').trim() || r.stderr.toString('utf8').trim() || `exit ${r.rc}`}`);
+    } finally {
+      await this.execRaw(`rm -rf ${quote(dir)}`, {}).catch(() => undefined);
+    }
   }
 
   private wrapSftpError(e: unknown, what: string): Error {
     if (this.state !== 'ready') return this.lostError(e);
     return new Error(`${what} on ${this.host}: ${(e as Error).message}`, { cause: e });
   }
+}
+
+/**
+ * Shell that writes the new content into a temp file beside `path` (umask 077, so nobody else can
+ * read it meanwhile), applies mode and owner, and renames it into place. The content comes from
+ * stdin, or from `from` when given.
+ */
+function installScript(path: string, from: string, opts: PutOptions): string {
+  const tmp = tempPathFor(path);
+  const t = quote(tmp);
+  const p = quote(path);
+  return [
+    'umask 077',
+    from ? `cat ${quote(from)} > ${t} || { rm -f ${t}; exit 1; }` : `cat > ${t} || { rm -f ${t}; exit 1; }`,
+    opts.mode
+      ? `chmod ${quote(opts.mode)} ${t} || { rm -f ${t}; exit 1; }`
+      : `if test -e ${p}; then chmod --reference=${p} ${t}; else chmod 0644 ${t}; fi || { rm -f ${t}; exit 1; }`,
+    opts.owner || opts.group ? `chown ${quote(ownerSpec(opts))} ${t} || { rm -f ${t}; exit 1; }` : '',
+    `mv -f ${t} ${p} || { rm -f ${t}; exit 1; }`,
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+/** A command on a pty gets stdin as terminal input: only short lines of text survive that. */
+export class PtyStdinError extends Error {
+  constructor(host: string) {
+    super(`${host}: this become needs a terminal (su with a password, or sudo with requiretty), and this stdin cannot go through one (binary, a stream, or lines over 4000 bytes)`);
+    this.name = 'PtyStdinError';
+  }
+}
+
+export function ptySafe(stdin: ExecOptions['stdin']): boolean {
+  if (stdin === undefined) return true;
+  if (stdin instanceof Readable) return false;
+  const text = stdin.toString();
+  if (Buffer.isBuffer(stdin) && !Buffer.from(text).equals(stdin)) return false; // not UTF-8
+  if (/[\x00-\x08\x0b-\x1f\x7f]/.test(text)) return false;
+  return text.split('\n').every((line) => line.length < 4000);
 }
 
 /** Output capture with a cap: the rest is counted and dropped, and the result says so. */
