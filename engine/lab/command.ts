@@ -3,9 +3,9 @@
  * the CLI owns the process. Exit codes: 0 ok, 1 failure, 2 nothing to act on, 5 bad options.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { downLab, resolveLab, upLab } from './lab.ts';
+import { downLab, isStale, resolveLab, upLab } from './lab.ts';
 import * as n from './names.ts';
-import { ownerAlive, readRegistry, type LabRecord } from './registry.ts';
+import { readRegistry, type LabRecord } from './registry.ts';
 import { alive } from './host.ts';
 import { labSupported } from './support.ts';
 
@@ -143,8 +143,9 @@ function describe(r: LabRecord): string {
     const pidFile = n.hostFiles(r.dir, i).pid;
     return existsSync(pidFile) && alive(Number(readFileSync(pidFile, 'utf8')));
   }).length;
-  const owner = r.owner === null ? 'kplay lab up' : `pid ${r.owner.pid}${ownerAlive(r.owner) ? '' : ' (gone: stale)'}`;
-  return `${r.name}\t${n.subnetOf(r.k)}\t${up}/${r.hosts} up\towner ${owner}\t${r.dir}`;
+  const owner = r.owner === null ? 'kplay lab up' : `pid ${r.owner.pid}`;
+  const stale = isStale(r) ? '\tstale: the next up removes it' : '';
+  return `${r.name}\t${n.subnetOf(r.k)}\t${up}/${r.hosts} up\towner ${owner}\t${r.dir}${stale}`;
 }
 
 function status(): number {

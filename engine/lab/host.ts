@@ -164,14 +164,14 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-/** The pid file's pid, but only if that process is really this host's nspawn (pids get reused). */
-function hostPid(lab: string, i: number, dir: string): number | undefined {
+/** The pid file's pid, if that process is alive and really this host's nspawn (pids get reused). */
+export function hostPid(lab: string, i: number, dir: string): number | undefined {
   const f = n.hostFiles(dir, i);
   if (!existsSync(f.pid)) return undefined;
   const pid = Number(readFileSync(f.pid, 'utf8').trim());
   try {
     const cg = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
-    return cg.includes(`/kplay/${lab}/h${i}`) ? pid : undefined;
+    return cg.includes(`/kplay/${lab}/h${i}`) && alive(pid) ? pid : undefined;
   } catch {
     return undefined;
   }

@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { ensureImage, type Image } from './image.ts';
-import { destroyHost, bootHost, prepareHost, waitForSsh } from './host.ts';
+import { destroyHost, bootHost, hostPid, prepareHost, waitForSsh } from './host.ts';
 import { renderInventory, renderKnownHosts, type LabHost } from './inventory.ts';
 import { withLock } from './lock.ts';
 import * as n from './names.ts';
@@ -150,11 +150,21 @@ export async function teardown(rec: LabRecord, opts: { graceMs?: number } = {}):
   removeRecord(rec.name);
 }
 
-/** Tear down labs whose owner process is gone (a killed test run). Call under REGISTRY_LOCK. */
+/**
+ * Stale: the owning test process is gone, or a `kplay lab up` lab has no host running any more
+ * (after a reboot, since /run may be on disk). A lab still starting always has a live owner.
+ */
+export function isStale(r: LabRecord): boolean {
+  if (!ownerAlive(r.owner)) return true;
+  if (r.owner !== null) return false;
+  return Array.from({ length: r.hosts }, (_, j) => j + 1).every((i) => hostPid(r.name, i, r.dir) === undefined);
+}
+
+/** Tear down stale labs (see isStale). Call under REGISTRY_LOCK. */
 export async function cleanStaleLabs(log: (m: string) => void = () => undefined): Promise<string[]> {
-  const stale = readRegistry().filter((r) => !ownerAlive(r.owner));
+  const stale = readRegistry().filter(isStale);
   for (const r of stale) {
-    log(`removing stale lab "${r.name}" (owner pid ${r.owner?.pid} is gone)`);
+    log(`removing stale lab "${r.name}" (${r.owner ? `owner pid ${r.owner.pid} is gone` : 'no host is running'})`);
     await teardown(r, { graceMs: 3_000 });
   }
   return stale.map((r) => r.name);
@@ -170,8 +180,8 @@ export function resolveLab(sel: { name?: string; dir?: string }): LabRecord | un
   return findLab(n.checkLabName(sel.name ?? 'lab'));
 }
 
-export async function downLab(sel: { name?: string; dir?: string }): Promise<LabRecord | undefined> {
+export async function downLab(sel: { name?: string; dir?: string }, opts: { graceMs?: number } = {}): Promise<LabRecord | undefined> {
   const rec = resolveLab(sel);
-  if (rec) await teardown(rec);
+  if (rec) await teardown(rec, opts);
   return rec;
 }

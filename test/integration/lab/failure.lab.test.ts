@@ -10,6 +10,14 @@ import { leftovers, NOTHING } from './leftovers.ts';
 
 const kOf = (subnet: string) => Number(subnet.split('.')[2]);
 
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // exited meanwhile
+  }
+}
+
 describe('kplay lab: when things go wrong', function () {
   this.timeout(LAB_START_TIMEOUT_MS);
   before(function () {
@@ -42,7 +50,11 @@ describe('kplay lab: when things go wrong', function () {
 
   it('treats a `kplay lab up` lab with no host left running as stale', async () => {
     const lab = await upLab(2, { name: 'labdead', persistent: true });
-    for (const p of leftovers('labdead', lab.k).processes) process.kill(p, 'SIGKILL'); // as after a reboot
+    // as after a reboot: every process of the lab is gone
+    for (let left = leftovers('labdead', lab.k).processes; left.length; left = leftovers('labdead', lab.k).processes) {
+      for (const p of left) killQuietly(p);
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const removed = await withLock(REGISTRY_LOCK, () => cleanStaleLabs());
     expect(removed).to.include('labdead');
     expect(leftovers('labdead', lab.k)).to.deep.equal(NOTHING);

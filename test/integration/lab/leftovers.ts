@@ -25,7 +25,9 @@ export function leftovers(lab: string, k: number): Leftovers {
   for (const p of readdirSync('/proc')) {
     if (!/^\d+$/.test(p)) continue;
     try {
-      if (readFileSync(`/proc/${p}/cgroup`, 'utf8').includes(`/kplay/${lab}/`)) processes.push(Number(p));
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const zombie = stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z'); // exited; its parent reaps it
+      if (!zombie && readFileSync(`/proc/${p}/cgroup`, 'utf8').includes(`/kplay/${lab}/`)) processes.push(Number(p));
     } catch {
       // exited while we looked
     }
