@@ -86,6 +86,14 @@ export class Inventory implements PatternTarget {
     return inventory;
   }
 
+  /**
+   * The inventory directories, in -i order: a directory source itself, or the directory of a
+   * file source (host lists have none). The first is Ansible's `inventory_dir` for the run.
+   */
+  inventoryDirs(): string[] {
+    return [...this.dirs.inventory];
+  }
+
   /** Problems that did not stop the load (undeclared child groups, unknown YAML keys). */
   get warnings(): readonly KplayError[] {
     return this.data.warnings;

@@ -69,3 +69,12 @@ describe('inventory: groups() is shared and frozen', () => {
     expect(inv.groups()['all']).to.deep.equal(['a', 'b']);
   });
 });
+
+describe('inventory: inventoryDirs()', () => {
+  it('lists a directory source itself and the directory of a file source, in -i order, without host lists', () => {
+    const a = writeTree({ 'hosts': '[g]\nh1\n' });
+    const b = writeTree({ 'inv.yml': 'g:\n  hosts:\n    h2:\n' });
+    expect(Inventory.load([`${a}/hosts`, 'x,', b]).inventoryDirs()).to.deep.equal([a, b]);
+    expect(Inventory.load(['x,']).inventoryDirs()).to.deep.equal([]);
+  });
+});
