@@ -3,6 +3,7 @@
  * tokenizer and recursive-descent parser of a Jinja-like expression subset (no eval, no Function).
  * The grammar and the tests and filters are documented in docs/templates.md.
  */
+import { readFileSync } from 'node:fs';
 import { KplayError, type SourceLoc } from '../errors.ts';
 import { ExpressionSyntaxError } from './expression-lexer.ts';
 import { parseExpression, type Expr } from './expression-parser.ts';
@@ -107,8 +108,24 @@ function unwrapMustache(source: string): { body: string; offset: number; warning
 /** Point at a column inside the condition (exact when the condition is on one line). */
 function columnLoc(loc: SourceLoc | undefined, source: string, offset: number): SourceLoc | undefined {
   if (!loc) return loc;
+  // A quoted YAML scalar starts at its quote, one column before the condition's text.
+  if (startsWithQuote(loc, source)) loc = { ...loc, col: loc.col + 1 };
   const before = source.slice(0, offset);
   const nl = before.lastIndexOf('\n');
   if (nl < 0) return { ...loc, col: loc.col + offset };
   return { ...loc, line: loc.line + (before.split('\n').length - 1), col: offset - nl };
+}
+
+/** Only on the error path: is the character at loc a YAML quote right before the condition's text? */
+function startsWithQuote(loc: SourceLoc, source: string): boolean {
+  let line: string | undefined;
+  try {
+    line = readFileSync(loc.file, 'utf8').split(/\r?\n/)[loc.line - 1];
+  } catch {
+    return false;
+  }
+  if (line === undefined) return false;
+  const quote = line[loc.col - 1];
+  const head = source.split('\n')[0]!.slice(0, 20);
+  return (quote === '"' || quote === "'") && head !== '' && line.startsWith(head, loc.col);
 }

@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { KplayError } from '../../../engine/errors.ts';
 import { evaluateCondition, evaluateExpression, parseCondition, UndefinedVariableError } from '../../../engine/template/expression.ts';
 
@@ -249,6 +252,24 @@ describe('template/expression', () => {
       expect(parseError('s | lowr').hint).to.contain("'lower'");
       expect(parseError('r is chnged').hint).to.contain("'changed'");
       expect(parseError('').message).to.contain('empty');
+    });
+
+    it('counts the quote of a quoted YAML scalar', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kplay-cond-'));
+      const file = join(dir, 'play.yml');
+      writeFileSync(file, `- hosts: all\n  tasks:\n    - command: x\n      when: "a ==  = 1"\n      changed_when: a = 1\n`);
+      try {
+        parseCondition('a ==  = 1', { file, line: 4, col: 13 });
+        expect.fail('should throw');
+      } catch (err) {
+        expect((err as KplayError).loc).to.deep.equal({ file, line: 4, col: 13 + 1 + 6 });
+      }
+      try {
+        parseCondition('a = 1', { file, line: 5, col: 21 });
+        expect.fail('should throw');
+      } catch (err) {
+        expect((err as KplayError).loc).to.deep.equal({ file, line: 5, col: 23 });
+      }
     });
 
     it('column of the second line of a multi-line condition', () => {
