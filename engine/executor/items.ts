@@ -105,7 +105,7 @@ async function runInclude(pc: PlayContext, inc: Include, hosts: string[], scope:
         await runItems(pc, loaded, g.hosts, incScope);
       } else {
         const loaded = pc.loader.role(g.key, inc, pc.roles.length);
-        pc.roles.push(loaded.application);
+        pc.roles.push(loaded.application, ...loaded.dependencies);
         pc.handlers.push(...loaded.handlers);
         await runItems(pc, loaded.items, g.hosts, incScope);
       }

@@ -43,7 +43,7 @@ export interface PlayContext {
 export interface DynamicLoader {
   taskFile(path: string, caller: Include): Item[];
   /** appIndex: the index the new application will have in PlayContext.roles. */
-  role(name: string, caller: Include, appIndex: number): { application: RoleApplication; items: Item[]; handlers: Handler[] };
+  role(name: string, caller: Include, appIndex: number): { application: RoleApplication; dependencies: RoleApplication[]; items: Item[]; handlers: Handler[] };
 }
 
 /** Scope handed down through blocks and includes. */

@@ -207,12 +207,13 @@ function finish(
     h.lastFailure = { task: { name: taskName(task), action: task.module, loc: `${task.loc.file}:${task.loc.line}` }, result: task.no_log ? { censored: NO_LOG_MSG } : o.result };
   }
   if (status === 'changed') for (const n of task.notify) h.notified.add(n);
-  if (ignored) h.stats.ignored++;
-  else if (o.failed) h.stats.failed++;
+  // as Ansible counts: an ignored failure is ok + ignored (+ changed if it changed something)
+  if (o.failed && !ignored) h.stats.failed++;
   else if (o.skipped) h.stats.skipped++;
   else {
     h.stats.ok++;
     if (o.changed) h.stats.changed++;
+    if (ignored) h.stats.ignored++;
   }
   if (!alreadyEmittedItems) emitResult(status, { ...(o.outcome ? { outcome: o.outcome } : {}), ...(o.msg !== undefined ? { msg: o.msg } : {}), result: o.result, ignored });
   return { host: h.name, status, ignored, result: o.result };
@@ -326,7 +327,8 @@ async function runIteration(pc: PlayContext, task: Task, host: string, vars: Var
     const resultVars = task.register ? { ...vars, [task.register]: last.result } : { ...vars, ...last.result };
     if (task.until.every((c) => evaluateCondition(c, resultVars))) break;
     if (attempt < attempts) {
-      pc.emit({ type: 'progress', host, task: name, message: `retrying (${attempts - attempt} left)` });
+      // a warning, not progress: retries must stay visible in logs (Ansible's "FAILED - RETRYING")
+      pc.emit({ type: 'warning', message: `FAILED - RETRYING: [${host}]: ${name} (${attempts - attempt} retries left)` });
       await sleep(task.delay * 1000);
     } else {
       last = { ...last, failed: true, msg: `until condition not met after ${attempts} attempts${last.msg ? `: ${last.msg}` : ''}` };
