@@ -8,6 +8,7 @@ import { dirname, basename, join } from 'node:path';
 import type { BecomeSpec, ExecOptions, ExecResult, PutOptions, TcpCapable, Transport } from './transport.ts';
 import { quote, quoteArgv } from './quote.ts';
 import { becomeWrap } from './become.ts';
+import { envPrefix } from './env.ts';
 
 const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
 
@@ -19,7 +20,9 @@ export class LocalTransport implements Transport, TcpCapable {
 
   exec(cmd: string | string[], opts: ExecOptions = {}): Promise<ExecResult> {
     const script = Array.isArray(cmd) ? quoteArgv(cmd) : cmd;
-    const wrapped = becomeWrap(script, effectiveBecome(opts.become), opts.cwd);
+    const become = effectiveBecome(opts.become);
+    // sudo resets the environment: under become, env travels inside the script.
+    const wrapped = becomeWrap(become ? envPrefix(opts.env) + script : script, become, opts.cwd);
     return new Promise((resolve) => {
       const child = spawn('/bin/sh', ['-c', wrapped.command], {
         env: { ...process.env, ...opts.env },

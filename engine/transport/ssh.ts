@@ -20,6 +20,7 @@ import { TransportError, type BecomeSpec, type ExecOptions, type ExecResult, typ
 import { quote, quoteArgv } from './quote.ts';
 import { becomeWrap, effectiveBecome, SUDO_REQUIRETTY } from './become.ts';
 import { ChannelPool } from './channel-pool.ts';
+import { envPrefix } from './env.ts';
 import { authMethods, KeyError, toSsh2AuthHandler, type PassphrasePrompt } from './ssh-auth.ts';
 import { HostKeyChecker, type HostKeyChecking } from './host-key-checker.ts';
 import { acquireJump, type JumpLease } from './jump.ts';
@@ -88,7 +89,7 @@ type ConnState = 'idle' | 'ready' | 'lost' | 'dead';
 /** The server refused a new session channel (MaxSessions reached): retried with a lower limit. */
 class ChannelRefused extends Error {}
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export { envPrefix } from './env.ts';
 
 export class SshTransport implements Transport, TcpCapable {
   readonly kind = 'ssh' as const;
@@ -716,20 +717,6 @@ class Capture {
   buffer(): Buffer {
     return Buffer.concat(this.chunks);
   }
-}
-
-/**
- * Environment as `export K=V;` words: sshd accepts only AcceptEnv names through `env` requests and
- * silently drops the rest, so a prefix is the only way that works everywhere (and survives sudo).
- */
-export function envPrefix(env: Record<string, string> | undefined): string {
-  if (!env) return '';
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(env)) {
-    if (!ENV_NAME.test(k)) throw new Error(`invalid environment variable name: ${JSON.stringify(k)}`);
-    parts.push(`${k}=${quote(v)}`);
-  }
-  return parts.length ? `export ${parts.join(' ')}; ` : '';
 }
 
 /**

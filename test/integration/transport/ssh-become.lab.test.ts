@@ -113,6 +113,22 @@ describe('SshTransport become on lab hosts', function () {
     expect(await asKplay.fetch('/etc/nope')).to.equal(undefined);
   });
 
+  it('su with a password: put goes through a private login-user temp, content intact', async () => {
+    const content = Buffer.from(Array.from({ length: 70_000 }, (_, i) => i & 0xff));
+    await asKplay.put('/home/kplaypw/from-su', content, { mode: '0600', become: { method: 'su', user: 'kplaypw', password: pw } }).then(
+      () => expect.fail('kplaypw cannot read the staging file of kplay: should fail clearly'),
+      (e: Error) => expect(e.message).to.match(/Permission denied/),
+    );
+    const r = await asKplay.exec('ls -a /tmp | grep -c kplay-put || true');
+    expect(r.stdout.trim()).to.equal('0');
+  });
+
+  it('su with a password and stdin text', async () => {
+    const r = await asKplay.exec('cat', { become: { method: 'su', user: 'kplaypw', password: pw }, stdin: 'a line\nanother\n' });
+    expect(r.rc).to.equal(0);
+    expect(r.stdout.replace(/\r/g, '')).to.equal('a line\nanother\n');
+  });
+
   it('sudo with requiretty: retried on a pty', async () => {
     await asRoot.put('/etc/sudoers.d/zz-requiretty', 'Defaults:kplay requiretty\n', { mode: '0440' });
     const t = new SshTransport({ host: 'h', address: lab.hosts[0]!.address, user: 'kplay', privateKeyPath: lab.keyPath, knownHostsFiles: [lab.knownHostsPath], agent: false });
@@ -120,6 +136,12 @@ describe('SshTransport become on lab hosts', function () {
       const r = await t.exec('id -un', { become: root() });
       expect(r).to.include({ rc: 0 });
       expect(r.stdout.trim()).to.equal('root');
+      const text = await t.exec('cat', { become: root(), stdin: 'through a tty\n' });
+      expect(text.stdout.replace(/\r/g, '')).to.equal('through a tty\n');
+      const bin = Buffer.from(Array.from({ length: 100_000 }, (_, i) => i & 0xff));
+      await t.put('/root/requiretty.bin', bin, { mode: '0600', become: root() });
+      expect((await asRoot.fetch('/root/requiretty.bin'))!.equals(bin)).to.equal(true);
+      expect((await asRoot.exec('stat -c %U:%a /root/requiretty.bin')).stdout.trim()).to.equal('root:600');
     } finally {
       await t.close();
       await asRoot.exec('rm -f /etc/sudoers.d/zz-requiretty');
