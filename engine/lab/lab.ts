@@ -21,6 +21,8 @@ export interface UpOptions {
   persistent?: boolean;
   log?: (msg: string) => void;
   cacheDir?: string;
+  /** When another live process holds a lab of this name, wait up to this long for it to go (tests). */
+  waitMs?: number;
 }
 
 export interface LabInfo {
@@ -64,25 +66,40 @@ export async function upLab(count: number, opts: UpOptions = {}): Promise<LabInf
   if (!Number.isInteger(count) || count < 1 || count > n.MAX_HOSTS) throw new LabError(`a lab has 1 to ${n.MAX_HOSTS} hosts, not ${count}`);
   const log = opts.log ?? (() => undefined);
   const image = await ensureImage({ cacheDir: opts.cacheDir, log });
-  const t1 = Date.now();
 
-  const rec = await withLock(n.REGISTRY_LOCK, async () => {
-    await prepareMachine();
-    await cleanStaleLabs(log);
-    const existing = findLab(name);
-    if (existing) {
-      throw new LabError(
-        `lab "${name}" is already up (${existing.hosts} hosts on ${n.subnetOf(existing.k)}, state in ${existing.dir}); stop it with: kplay lab down --name ${name}`,
-      );
+  const deadline = Date.now() + (opts.waitMs ?? 0);
+  let waiting = false;
+  let rec: LabRecord | undefined;
+  while (!rec) {
+    rec = await withLock(n.REGISTRY_LOCK, async () => {
+      await prepareMachine();
+      await cleanStaleLabs(log);
+      const existing = findLab(name);
+      if (existing) {
+        // the same test suite run by another process: wait for its turn
+        if (existing.owner && existing.owner.pid !== process.pid && Date.now() < deadline) return undefined;
+        throw new LabError(
+          `lab "${name}" is already up (${existing.hosts} hosts on ${n.subnetOf(existing.k)}, ` +
+            `${existing.owner ? `owned by pid ${existing.owner.pid}` : 'started by kplay lab up'}); stop it with: kplay lab down --name ${name}`,
+        );
+      }
+      const dir = opts.dir ?? n.defaultLabDir(name);
+      if (existsSync(n.labFiles(dir).state) || readRegistry().some((r) => r.dir === dir)) {
+        throw new LabError(`${dir} already holds a lab; run kplay lab down --dir ${dir}`);
+      }
+      const k = allocateK(readRegistry(), await routedLabSubnets());
+      if (k === undefined) throw new LabError('no free lab subnet: all of 198.18.1.0/24 … 198.18.254.0/24 are in use');
+      const r: LabRecord = { name, k, dir, hosts: count, image: image.key, owner: thisProcess(), createdAt: new Date().toISOString() };
+      writeRecord(r); // K is ours from here on; everything below is undone by teardown(r)
+      return r;
+    });
+    if (!rec) {
+      if (!waiting) log(`lab "${name}" is in use by another process; waiting for it`);
+      waiting = true;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
     }
-    const k = allocateK(readRegistry(), await routedLabSubnets());
-    if (k === undefined) throw new LabError('no free lab subnet: all of 198.18.1.0/24 … 198.18.254.0/24 are in use');
-    const dir = opts.dir ?? n.defaultLabDir(name);
-    if (existsSync(n.labFiles(dir).state)) throw new LabError(`${dir} already holds a lab (lab.json); run kplay lab down --dir ${dir}`);
-    const r: LabRecord = { name, k, dir, hosts: count, image: image.key, owner: thisProcess(), createdAt: new Date().toISOString() };
-    writeRecord(r); // K is ours from here on; everything below is undone by teardown(r)
-    return r;
-  });
+  }
+  const t1 = Date.now();
 
   try {
     const info = await startHosts(rec, image, log, t1);

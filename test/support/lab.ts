@@ -39,6 +39,11 @@ export interface Lab {
   transport(i: number, user?: string): Promise<Transport>;
 }
 
+/** Progress worth seeing in a test run: an image build that takes minutes, waiting for a lab name. */
+function labLog(msg: string): void {
+  if (/building|restoring|waiting|stale/.test(msg)) console.log(`      [lab] ${msg}`);
+}
+
 export function labSupport(): { ok: true } | { ok: false; reason: string } {
   return labSupported();
 }
@@ -58,7 +63,8 @@ export function requireLab(ctx: Mocha.Context): void {
 export async function startLab(n: number, opts: { name?: string } = {}): Promise<Lab> {
   const s = labSupported();
   if (!s.ok) throw new Error(`cannot start a lab: ${s.reason}`);
-  const info = await upLab(n, { name: opts.name ?? 'lab', persistent: false });
+  // the same suite run by another process at the same time (two people, or a full run): take turns
+  const info = await upLab(n, { name: opts.name ?? 'lab', persistent: false, waitMs: LAB_START_TIMEOUT_MS / 2, log: labLog });
   const open = new Set<Transport>();
   let stopped: Promise<void> | undefined;
   return {

@@ -48,4 +48,12 @@ describe('kplay lab: several processes at once', function () {
       expect({ ...left, routes: [], links: [] }).to.deep.equal(NOTHING);
     });
   });
+
+  it('makes two processes that want the same lab name take turns', async function () {
+    this.timeout(LAB_START_TIMEOUT_MS);
+    type Started = { k: number; hosts: { name: string }[] };
+    const results = await Promise.all([1, 2].map(() => runChild<Started>('up-down', 'labsame', '1')));
+    for (const r of results) expect(r.value.hosts.map((h) => h.name)).to.deep.equal(['kplay-labsame-h1']);
+    expect(leftovers('labsame', 0).registry).to.equal(false);
+  });
 });
