@@ -18,6 +18,11 @@ export interface RenderContext {
   task?: string;
   /** Directory that `lookup 'file' path` resolves a relative path against (default: the working directory). */
   baseDir?: string;
+  /**
+   * Location of each top-level key of the value being rendered (Task.argLocs): an error in
+   * argument `dest` then points at `dest:` instead of at the task.
+   */
+  keyLocs?: Record<string, SourceLoc>;
 }
 
 /** True when a string holds template syntax. */
@@ -35,6 +40,18 @@ export function renderValue(value: unknown, vars: Vars, ctx: RenderContext = {})
   if (typeof value === 'string' && !needsRender(value)) return value;
   if (typeof value !== 'string' && !hasTemplate(value)) return value;
   const view = templateVars(vars);
+  if (ctx.keyLocs && isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value)) {
+      const loc = Object.hasOwn(ctx.keyLocs, k) ? ctx.keyLocs[k] : undefined;
+      out[k] = renderOne(value[k], view, loc ? { ...ctx, loc, keyLocs: undefined } : ctx);
+    }
+    return out;
+  }
+  return renderOne(value, view, ctx);
+}
+
+function renderOne(value: unknown, view: Vars, ctx: RenderContext): unknown {
   try {
     return materialize(renderDeep(value, view, ctx));
   } catch (err) {

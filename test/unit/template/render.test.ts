@@ -108,6 +108,13 @@ describe('template/render', () => {
       expect(err.hint).to.contain('default');
     });
 
+    it('points at the argument with keyLocs', () => {
+      const destLoc = { ...loc, line: 14, col: 15 };
+      const err = thrown(() => renderValue({ mode: '0644', dest: '{{nope}}/x' }, vars, { ...ctx, keyLocs: { dest: destLoc } }));
+      expect(err.loc).to.deep.equal(destLoc);
+      expect(renderValue({ a: '{{port}}', b: 1 }, vars, { keyLocs: { a: loc } })).to.deep.equal({ a: 2379, b: 1 });
+    });
+
     it('names the full path and the missing segment', () => {
       const err = thrown(() => renderString('x {{cfg.nope.deeper}}', vars, ctx));
       expect(err).to.be.instanceOf(UndefinedVariableError);
