@@ -131,6 +131,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream = pr
     }
   }
   const json = flags.json === true;
+  warnings.unshift(...inventory.warnings.map((w) => ({ message: w.hint ? `${w.message} (${w.hint})` : w.message, ...(w.loc ? { loc: w.loc } : {}) })));
   if (!json) for (const w of warnings) err.write(`[WARNING]: ${w.loc ? `${w.loc.file}:${w.loc.line}:${w.loc.col}: ` : ''}${w.message}\n`);
 
   let limit = typeof flags.limit === 'string' ? flags.limit : undefined;
@@ -158,7 +159,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream = pr
   const password = flags['ask-pass'] ? await promptSecret('SSH password: ') : undefined;
   const becomePassword = flags['ask-become-pass'] ? await promptSecret('BECOME password: ') : undefined;
 
-  const inventoryDir = sources[0] && !sources[0].includes(',') ? (existsSync(sources[0]) && !sources[0].endsWith('.ini') && !/\.ya?ml$/.test(sources[0]) ? sources[0] : dirname(sources[0])) : playbookDir;
+  const inventoryDir = inventory.inventoryDirs()[0] ?? playbookDir;
   const reporter: Reporter = json
     ? new JsonReporter(out)
     : new ConsoleReporter({ out, color: (out as NodeJS.WriteStream).isTTY === true && !process.env.NO_COLOR, verbosity: count(flags.verbose), diff: flags.diff === true, check: flags.check === true });
