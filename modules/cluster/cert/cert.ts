@@ -11,7 +11,7 @@ import { stat } from '../../facts/stat.ts';
 import { loadController, runIssueJob } from './controller.ts';
 import { planCert, type CertState } from './plan.ts';
 import { CertArgs } from './schema.ts';
-import { certFiles, desiredSpec, keyBits, renewBeforeMs } from './spec.ts';
+import { certFiles, desiredSpec, keyAlgorithm, keyBits, renewBeforeMs } from './spec.ts';
 
 export const cert = defineModule({
   name: 'cert',
@@ -39,7 +39,7 @@ export const cert = defineModule({
       '    key_file: apiserver.key',
       '- cert: { kind: keypair, name: sa, copy_to: /etc/kubernetes/pki }',
     ].join('\n'),
-    notes: ['Only RSA keys: node-forge cannot sign with ECDSA.', 'Runs on the controller: use it with run_once/delegate_to localhost unless copy_to installs files on each host.'],
+    notes: ['RSA and ECDSA (P-256, P-384) keys: keys and signatures use Node\'s crypto, node-forge builds the certificate structure.', 'Runs on the controller: use it with run_once/delegate_to localhost unless copy_to installs files on each host.'],
   },
   validate(a) {
     const errs: { key?: string; message: string }[] = [];
@@ -51,6 +51,10 @@ export const cert = defineModule({
     if (a.kind !== 'cert' && (a.dns_names?.length || a.ip_addresses?.length)) errs.push({ key: 'dns_names', message: `SANs make no sense for kind ${a.kind}` });
     if (a.kind !== 'cert' && a.ca) errs.push({ key: 'ca', message: 'ca is only for kind cert' });
     if (a.kind === 'ca' && a.key_file) errs.push({ key: 'key_file', message: 'the CA key is never installed on hosts' });
+    const ecdsa = a.key_algorithm === 'ecdsa';
+    if (a.key_size !== undefined && ecdsa !== (a.key_size === 256 || a.key_size === 384)) {
+      errs.push({ key: 'key_size', message: ecdsa ? 'ecdsa keys are 256 or 384 bits' : 'rsa keys are 2048, 3072 or 4096 bits' });
+    }
     return errs;
   },
   async read(ctx, a): Promise<CertState> {
@@ -73,7 +77,7 @@ export const cert = defineModule({
       now: new Date().toISOString(),
       files,
       spec: desiredSpec(a),
-      keyBits: keyBits(a),
+      key: { algorithm: keyAlgorithm(a), bits: keyBits(a) },
       renewBeforeMs: renewBeforeMs(a),
       controller,
       ...(caAfter ? { caAfter } : {}),

@@ -1,5 +1,5 @@
 /** Why an existing certificate no longer matches what is asked for (PKI idempotency rules, §5.4). Pure. */
-import type { CertInfo, CertSpec, PublicKeyInfo, SubjectSpec } from '../pki/x509.ts';
+import type { CertInfo, CertSpec, KeyAlgorithm, PublicKeyInfo, SubjectSpec } from '../pki/x509.ts';
 
 const sameSet = (a: readonly string[], b: readonly string[]): boolean => {
   const sa = new Set(a);
@@ -36,7 +36,7 @@ export interface LeafFacts {
 }
 
 /** Reasons to (re)issue a leaf certificate; empty when the one on disk is right. */
-export function reissueReasons(f: LeafFacts, want: CertSpec, keyBits: number, renewBeforeMs: number): string[] {
+export function reissueReasons(f: LeafFacts, want: CertSpec, key: KeySpec, renewBeforeMs: number): string[] {
   if (!f.cert.present) return ['missing'];
   if (!f.cert.info) return [`unreadable certificate (${f.cert.error ?? 'parse error'})`];
   const info = f.cert.info;
@@ -44,12 +44,17 @@ export function reissueReasons(f: LeafFacts, want: CertSpec, keyBits: number, re
   if (!f.signedByCa) why.push('not signed by the current CA');
   const left = Date.parse(info.notAfter) - Date.parse(f.now);
   if (left <= renewBeforeMs) why.push(left <= 0 ? `expired ${info.notAfter}` : `expires ${info.notAfter}`);
-  if (newKeyNeeded(f, keyBits)) why.push(f.key.present ? 'key does not fit' : 'key missing');
+  if (newKeyNeeded(f, key)) why.push(f.key.present ? 'key does not fit' : 'key missing');
   else if (f.key.present && f.key.info && f.key.info.id !== info.key.id) why.push('key does not match the certificate');
   return why;
 }
 
 /** A new key is made only when there is none usable; otherwise the key stays across re-issues (§5.4 rule 3). */
-export function newKeyNeeded(f: Pick<LeafFacts, 'key'>, keyBits: number): boolean {
-  return !f.key.present || !f.key.info || f.key.info.bits !== keyBits;
+export function newKeyNeeded(f: Pick<LeafFacts, 'key'>, key: KeySpec): boolean {
+  return !f.key.present || !f.key.info || f.key.info.bits !== key.bits || f.key.info.algorithm !== key.algorithm;
+}
+
+export interface KeySpec {
+  algorithm: KeyAlgorithm;
+  bits: number;
 }

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readIfExists, withLock, writeFileAtomic } from '../pki/files.ts';
 import {
   certInfo,
-  generateRsaKeyPem,
+  generateKeyPem,
   isSignedBy,
   issueCertificate,
   privateKeyInfo,
@@ -16,7 +16,7 @@ import {
   type CertSpec,
   type PublicKeyInfo,
 } from '../pki/x509.ts';
-import { newKeyNeeded, reissueReasons } from './compare.ts';
+import { newKeyNeeded, reissueReasons, type KeySpec } from './compare.ts';
 import type { CertFiles } from './spec.ts';
 
 export interface Loaded<T> {
@@ -73,7 +73,7 @@ export interface IssueJob {
   kind: 'ca' | 'cert' | 'keypair';
   files: CertFiles;
   spec: CertSpec;
-  keyBits: number;
+  key: KeySpec;
   renewBeforeMs: number;
 }
 
@@ -92,7 +92,7 @@ export function runIssueJob(job: IssueJob): Promise<void> {
       await writeFileAtomic(job.files.cert, issueCertificate(job.spec, keyPem, now), 0o644);
       return;
     }
-    const reasons = reissueReasons({ ...facts, now: now.toISOString() }, job.spec, job.keyBits, job.renewBeforeMs);
+    const reasons = reissueReasons({ ...facts, now: now.toISOString() }, job.spec, job.key, job.renewBeforeMs);
     if (reasons.length === 0) return;
     const [caPem, caKeyPem] = await Promise.all([readIfExists(job.files.caCert!), readIfExists(job.files.caKey!)]);
     if (caPem === undefined || caKeyPem === undefined) throw new Error(`CA ${job.files.caCert} or its key is missing`);
@@ -103,11 +103,11 @@ export function runIssueJob(job: IssueJob): Promise<void> {
 
 /** The existing key when it fits, else a new one written 0600 before any certificate uses it. */
 async function ensureKey(job: IssueJob, facts: ControllerFacts): Promise<string> {
-  if (!newKeyNeeded(facts, job.keyBits)) {
+  if (!newKeyNeeded(facts, job.key)) {
     const pem = await readIfExists(job.files.key);
     if (pem !== undefined) return pem;
   }
-  const pem = generateRsaKeyPem(job.keyBits);
+  const pem = generateKeyPem(job.key.algorithm, job.key.bits);
   await writeFileAtomic(job.files.key, pem, 0o600);
   return pem;
 }
@@ -115,8 +115,8 @@ async function ensureKey(job: IssueJob, facts: ControllerFacts): Promise<string>
 async function ensureKeypair(job: IssueJob, facts: ControllerFacts): Promise<void> {
   let keyPem = await readIfExists(job.files.key);
   if (keyPem === undefined || (facts.key.present && !facts.key.info)) {
-    if (keyPem !== undefined) throw new Error(`${job.files.key} exists but is not a readable RSA key; not replacing it`);
-    keyPem = generateRsaKeyPem(job.keyBits);
+    if (keyPem !== undefined) throw new Error(`${job.files.key} exists but is not a readable key; not replacing it`);
+    keyPem = generateKeyPem(job.key.algorithm, job.key.bits);
     await writeFileAtomic(job.files.key, keyPem, 0o600);
   }
   const pub = publicKeyPemOf(keyPem);

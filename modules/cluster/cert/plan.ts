@@ -2,7 +2,7 @@
 import type { Change, Op, Plan } from '../../api.ts';
 import type { StatInfo } from '../../facts/stat.ts';
 import type { CertInfo, CertSpec } from '../pki/x509.ts';
-import { contentDifferences, newKeyNeeded, reissueReasons, subjectText } from './compare.ts';
+import { contentDifferences, newKeyNeeded, reissueReasons, subjectText, type KeySpec } from './compare.ts';
 import type { ControllerFacts, IssueJob } from './controller.ts';
 import type { CertArgs } from './schema.ts';
 import type { CertFiles } from './spec.ts';
@@ -16,7 +16,7 @@ export interface CertState {
   now: string;
   files: CertFiles;
   spec: CertSpec;
-  keyBits: number;
+  key: KeySpec;
   renewBeforeMs: number;
   controller: ControllerFacts;
   /** An earlier task of this run creates the signing CA (check mode on a fresh controller). */
@@ -41,7 +41,7 @@ export function describeCert(c: CertInfo): string {
   ].join('\n');
 }
 
-function describeSpec(s: CertSpec, issuer: string, keyBits: number, now: string): string {
+function describeSpec(s: CertSpec, issuer: string, key: KeySpec, now: string): string {
   return [
     `subject: ${subjectText(s.subject)}`,
     `issuer: ${issuer}`,
@@ -49,7 +49,7 @@ function describeSpec(s: CertSpec, issuer: string, keyBits: number, now: string)
     `ip: ${s.ips.join(', ') || '-'}`,
     `usages: ${[...s.keyUsage, ...s.extKeyUsage].join(', ')}`,
     `ca: ${s.isCa}`,
-    `key: rsa ${keyBits}`,
+    `key: ${key.algorithm} ${key.bits}`,
     `not after: ${new Date(Date.parse(now) + s.validityMs).toISOString().replace(/\.\d+Z$/, '.000Z')} (about)`,
     '',
   ].join('\n');
@@ -69,7 +69,7 @@ export function planCert(s: CertState, a: CertArgs, issue: IssueRunner, check: b
   const changes: Change[] = [];
   const warnings: string[] = [];
   const c = s.controller;
-  const job: IssueJob = { kind: a.kind, files: s.files, spec: s.spec, keyBits: s.keyBits, renewBeforeMs: s.renewBeforeMs };
+  const job: IssueJob = { kind: a.kind, files: s.files, spec: s.spec, key: s.key, renewBeforeMs: s.renewBeforeMs };
   const issueOp = (describe: string): Op => ({ kind: 'controller', describe, run: () => issue(job) });
   let certChanges = false;
   let keyChanges = false;
@@ -85,12 +85,12 @@ export function planCert(s: CertState, a: CertArgs, issue: IssueRunner, check: b
       }
       if (!c.key.present) warnings.push(`CA key ${s.files.key} is missing: certificates cannot be signed with this CA`);
     } else {
-      keyChanges = newKeyNeeded(c, s.keyBits);
+      keyChanges = newKeyNeeded(c, s.key);
       certChanges = true;
       changes.push({
         summary: `create CA ${s.files.cert} (${subjectText(s.spec.subject)})${keyChanges ? '' : ', existing key'}`,
         ops: [issueOp(`create CA ${s.files.cert}`)],
-        diff: { path: s.files.cert, before: '', after: describeSpec(s.spec, subjectText(s.spec.subject), s.keyBits, s.now) },
+        diff: { path: s.files.cert, before: '', after: describeSpec(s.spec, subjectText(s.spec.subject), s.key, s.now) },
         effects: [{ path: s.files.cert, state: 'file' }],
       });
     }
@@ -102,10 +102,10 @@ export function planCert(s: CertState, a: CertArgs, issue: IssueRunner, check: b
       if (!check) return { changes: [], failed: `CA ${a.ca ?? 'ca'} not found: ${missing} is missing (create it first with kind: ca)` };
     }
     if (ca.cert.present && !ca.cert.info) return { changes: [], failed: `CA ${s.files.caCert} is unreadable (${ca.cert.error})` };
-    const reasons = caReady ? reissueReasons({ ...c, now: s.now }, s.spec, s.keyBits, s.renewBeforeMs) : c.cert.present ? ['CA not created yet'] : ['missing'];
+    const reasons = caReady ? reissueReasons({ ...c, now: s.now }, s.spec, s.key, s.renewBeforeMs) : c.cert.present ? ['CA not created yet'] : ['missing'];
     if (reasons.length > 0) {
       certChanges = true;
-      keyChanges = newKeyNeeded(c, s.keyBits);
+      keyChanges = newKeyNeeded(c, s.key);
       const issuer = ca.cert.present && ca.cert.info ? subjectText(ca.cert.info.subject) : `(CA ${a.ca ?? 'ca'}, not created yet)`;
       changes.push({
         summary: `${c.cert.present ? 're-issue' : 'issue'} ${s.files.cert}: ${reasons.join('; ')}`,
@@ -113,16 +113,18 @@ export function planCert(s: CertState, a: CertArgs, issue: IssueRunner, check: b
         diff: {
           path: s.files.cert,
           before: c.cert.present && c.cert.info ? describeCert(c.cert.info) : '',
-          after: describeSpec(s.spec, issuer, s.keyBits, s.now),
+          after: describeSpec(s.spec, issuer, s.key, s.now),
         },
         effects: [{ path: s.files.cert, state: 'file' }],
         ...(!caReady ? { after: s.caAfter ?? `CA ${a.ca ?? 'ca'} is created first` } : {}),
       });
     }
   } else {
-    if (c.key.present && !c.key.info) return { changes: [], failed: `${s.files.key} exists but is not a readable RSA key (${c.key.error}); not replacing it` };
+    if (c.key.present && !c.key.info) return { changes: [], failed: `${s.files.key} exists but is not a readable key (${c.key.error}); not replacing it` };
     keyChanges = !c.key.present;
-    if (c.key.info && c.key.info.bits !== s.keyBits) warnings.push(`${s.files.key} is RSA ${c.key.info.bits}, not ${s.keyBits}; key pairs are never rotated by kplay`);
+    if (c.key.info && (c.key.info.bits !== s.key.bits || c.key.info.algorithm !== s.key.algorithm)) {
+      warnings.push(`${s.files.key} is ${c.key.info.algorithm} ${c.key.info.bits}, not ${s.key.algorithm} ${s.key.bits}; key pairs are never rotated by kplay`);
+    }
     certChanges = keyChanges || !c.pub.present || !c.pub.info || c.pub.info.id !== c.key.info?.id;
     if (certChanges) {
       changes.push({
@@ -134,7 +136,7 @@ export function planCert(s: CertState, a: CertArgs, issue: IssueRunner, check: b
     }
   }
   if (keyChanges && a.kind !== 'keypair') {
-    changes.push({ summary: `new private key ${s.files.key} (rsa ${s.keyBits})`, ops: [], sensitive: true, effects: [{ path: s.files.key, state: 'file' }] });
+    changes.push({ summary: `new private key ${s.files.key} (${s.key.algorithm} ${s.key.bits})`, ops: [], sensitive: true, effects: [{ path: s.files.key, state: 'file' }] });
   }
 
   if (s.host && s.files.hostDir) {

@@ -35,8 +35,12 @@ export const CertArgs = Type.Object(
     ),
     validity: Type.Optional(Duration('Lifetime: `8760h`, `365d`, `10y` or a number of days. Default 87600h (10 y) for a CA, 8760h (1 y) for a cert.')),
     renew_before: Type.Optional(Duration('kind cert: re-issue when the certificate expires within this long. Default 30d.')),
-    key_algorithm: Type.Optional(Type.Literal('rsa', { description: 'Key algorithm. Only rsa is supported (node-forge cannot sign with ECDSA).' })),
-    key_size: Type.Optional(Type.Union([Type.Literal(2048), Type.Literal(3072), Type.Literal(4096)], { description: 'RSA key size in bits. Default 2048.' })),
+    key_algorithm: Type.Optional(Type.Union([Type.Literal('rsa'), Type.Literal('ecdsa')], { description: 'Key algorithm of a new key: rsa (default) or ecdsa. An existing key of another algorithm or size is replaced at the next issue.' })),
+    key_size: Type.Optional(
+      Type.Union([Type.Literal(2048), Type.Literal(3072), Type.Literal(4096), Type.Literal(256), Type.Literal(384)], {
+        description: 'Key size in bits: 2048 (default), 3072 or 4096 for rsa; 256 (P-256, default) or 384 (P-384) for ecdsa.',
+      }),
+    ),
     copy_to: Type.Optional(Type.String({ description: 'Install on the host into this directory as well (certificate 0644, key 0600). For a CA only the certificate is installed.' })),
     cert_file: Type.Optional(Type.String({ description: 'File name of the certificate under copy_to (default NAME.pem, e.g. `apiserver.crt` for the kubeadm layout; for keypair NAME.pub).' })),
     key_file: Type.Optional(Type.String({ description: 'File name of the key under copy_to (default NAME-key.pem, e.g. `apiserver.key`; for keypair NAME.key).' })),

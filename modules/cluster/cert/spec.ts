@@ -1,7 +1,7 @@
 /** From the module's arguments to the certificate it should produce and the files it lives in. Pure. */
 import { join } from 'node:path';
 import { durationMs } from '../pki/duration.ts';
-import { normalizeIp, type CertSpec, type ExtKeyUsageName, type KeyUsageName } from '../pki/x509.ts';
+import { normalizeIp, type CertSpec, type ExtKeyUsageName, type KeyAlgorithm, type KeyUsageName } from '../pki/x509.ts';
 import type { CertArgs } from './schema.ts';
 
 export const DEFAULT_CA_VALIDITY = '87600h';
@@ -64,8 +64,12 @@ export function desiredSpec(a: CertArgs): CertSpec {
   };
 }
 
+export function keyAlgorithm(a: CertArgs): KeyAlgorithm {
+  return a.key_algorithm ?? 'rsa';
+}
+
 export function keyBits(a: CertArgs): number {
-  return a.key_size ?? 2048;
+  return a.key_size ?? (keyAlgorithm(a) === 'ecdsa' ? 256 : 2048);
 }
 
 export function renewBeforeMs(a: CertArgs): number {

@@ -1,12 +1,15 @@
 /**
- * X.509 with node-forge (RSA). Keys are generated with Node's crypto (native, fast even for 4096
- * bits) and handed to forge as PEM. The profile follows cfssl: subject O… then CN, key usage
- * critical, basic constraints critical, SKI, AKI on leaves, SANs when any.
+ * X.509 for the cluster PKI. node-forge builds the TBSCertificate (names, validity, extensions) and
+ * parses certificates; Node's crypto makes and reads the keys and signs, because forge knows only
+ * RSA. Certificates with an ECDSA key are handled by swapping the SubjectPublicKeyInfo: forge
+ * builds (or parses) the structure around a placeholder RSA key, and the real one is put in its
+ * place. The profile follows cfssl: subject O… then CN, key usage critical, basic constraints
+ * critical, SKI, AKI on leaves, SANs when any.
  */
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { X509Certificate, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
 
-const { pki } = forge;
+const { pki, asn1 } = forge;
 
 export type KeyUsageName = 'digital_signature' | 'key_encipherment' | 'cert_sign' | 'crl_sign';
 export type ExtKeyUsageName = 'server_auth' | 'client_auth';
@@ -34,8 +37,10 @@ export interface CertInfo {
   fingerprint: string;
 }
 
+export type KeyAlgorithm = 'rsa' | 'ecdsa';
+
 export interface PublicKeyInfo {
-  algorithm: 'rsa';
+  algorithm: KeyAlgorithm;
   bits: number;
   /** sha256 of the SubjectPublicKeyInfo DER, hex: matches a cert to its key. */
   id: string;
@@ -51,30 +56,61 @@ export interface CertSpec {
   validityMs: number;
 }
 
-export function generateRsaKeyPem(bits: number): string {
+const CURVES: Record<number, string> = { 256: 'prime256v1', 384: 'secp384r1' };
+const CURVE_BITS: Record<string, number> = { prime256v1: 256, secp384r1: 384, secp521r1: 521 };
+
+/** A new private key PEM: RSA as PKCS#1 ("RSA PRIVATE KEY"), ECDSA as SEC1 ("EC PRIVATE KEY"), as cfssl and kubeadm write them. */
+export function generateKeyPem(algorithm: KeyAlgorithm, bits: number): string {
+  if (algorithm === 'ecdsa') {
+    const curve = CURVES[bits];
+    if (!curve) throw new Error(`ECDSA keys are 256 or 384 bits, not ${bits}`);
+    return generateKeyPairSync('ec', { namedCurve: curve }).privateKey.export({ type: 'sec1', format: 'pem' }).toString();
+  }
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: bits, publicExponent: 0x10001 });
-  // PKCS#1 ("RSA PRIVATE KEY"), what cfssl and kubeadm write
   return privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
 }
 
-function publicKeyInfo(pub: forge.pki.rsa.PublicKey): PublicKeyInfo {
-  const der = forge.asn1.toDer(pki.publicKeyToAsn1(pub)).getBytes();
-  return { algorithm: 'rsa', bits: pub.n.bitLength(), id: createHash('sha256').update(Buffer.from(der, 'binary')).digest('hex') };
+const spkiDer = (k: KeyObject): Buffer => k.export({ type: 'spki', format: 'der' });
+
+function publicKeyInfo(pub: KeyObject): PublicKeyInfo {
+  const d = pub.asymmetricKeyDetails ?? {};
+  const type = pub.asymmetricKeyType;
+  if (type !== 'rsa' && type !== 'ec') throw new Error(`unsupported key type ${type}`);
+  return {
+    algorithm: type === 'rsa' ? 'rsa' : 'ecdsa',
+    bits: type === 'rsa' ? (d.modulusLength ?? 0) : (CURVE_BITS[d.namedCurve ?? ''] ?? 0),
+    id: createHash('sha256').update(spkiDer(pub)).digest('hex'),
+  };
 }
 
-/** The public half of a private key PEM; throws on a non-RSA or malformed key. */
+/** The public half of a private key PEM (RSA or ECDSA); throws on a malformed key. */
 export function privateKeyInfo(pem: string): PublicKeyInfo {
-  const k = pki.privateKeyFromPem(pem) as forge.pki.rsa.PrivateKey;
-  return publicKeyInfo(pki.setRsaPublicKey(k.n, k.e));
+  return publicKeyInfo(createPublicKey(createPrivateKey(pem)));
 }
 
 export function publicKeyPemOf(privatePem: string): string {
-  const k = pki.privateKeyFromPem(privatePem) as forge.pki.rsa.PrivateKey;
-  return pki.publicKeyToPem(pki.setRsaPublicKey(k.n, k.e)).replace(/\r\n/g, '\n');
+  return createPublicKey(createPrivateKey(privatePem)).export({ type: 'spki', format: 'pem' }).toString();
 }
 
 export function publicKeyPemInfo(pem: string): PublicKeyInfo {
-  return publicKeyInfo(pki.publicKeyFromPem(pem) as forge.pki.rsa.PublicKey);
+  return publicKeyInfo(createPublicKey(pem));
+}
+
+/** A syntactically valid RSA SubjectPublicKeyInfo for forge to carry until the real key replaces it. */
+const PLACEHOLDER_KEY = pki.setRsaPublicKey(new forge.jsbn.BigInteger('65537'), new forge.jsbn.BigInteger('65537'));
+const PLACEHOLDER_SPKI = pki.publicKeyToAsn1(PLACEHOLDER_KEY);
+
+/** Index of subjectPublicKeyInfo in a TBSCertificate (after the optional [0] version). */
+function spkiIndex(tbs: forge.asn1.Asn1): number {
+  const first = (tbs.value as forge.asn1.Asn1[])[0]!;
+  return first.tagClass === asn1.Class.CONTEXT_SPECIFIC ? 6 : 5;
+}
+
+function parseForge(pem: string): forge.pki.Certificate {
+  const obj = asn1.fromDer(forge.pem.decode(pem).find((m) => m.type === 'CERTIFICATE')?.body ?? '');
+  const tbs = (obj.value as forge.asn1.Asn1[])[0]!;
+  (tbs.value as forge.asn1.Asn1[])[spkiIndex(tbs)] = PLACEHOLDER_SPKI;
+  return pki.certificateFromAsn1(obj);
 }
 
 function subjectOf(attrs: forge.pki.CertificateField[]): SubjectSpec {
@@ -93,7 +129,8 @@ export function normalizeIp(ip: string): string {
 }
 
 export function certInfo(pem: string): CertInfo {
-  const cert = pki.certificateFromPem(pem);
+  const cert = parseForge(pem);
+  const x = new X509Certificate(pem);
   const dns: string[] = [];
   const ips: string[] = [];
   const san = cert.getExtension('subjectAltName') as { altNames?: { type: number; value: string; ip?: string }[] } | null;
@@ -112,7 +149,6 @@ export function certInfo(pem: string): CertInfo {
   if (eku?.serverAuth) extKeyUsage.push('server_auth');
   if (eku?.clientAuth) extKeyUsage.push('client_auth');
   const bc = cert.getExtension('basicConstraints') as { cA?: boolean } | null;
-  const der = Buffer.from(forge.asn1.toDer(pki.certificateToAsn1(cert)).getBytes(), 'binary');
   return {
     subject: subjectOf(cert.subject.attributes),
     issuer: subjectOf(cert.issuer.attributes),
@@ -124,17 +160,17 @@ export function certInfo(pem: string): CertInfo {
     notBefore: cert.validity.notBefore.toISOString(),
     notAfter: cert.validity.notAfter.toISOString(),
     serial: cert.serialNumber,
-    key: publicKeyInfo(cert.publicKey as forge.pki.rsa.PublicKey),
-    fingerprint: createHash('sha256').update(der).digest('hex').toUpperCase().replace(/(..)(?!$)/g, '$1:'),
+    key: publicKeyInfo(x.publicKey),
+    fingerprint: x.fingerprint256,
   };
 }
 
-/** Whether caPem's key signed certPem (and the issuer name matches). */
+/** Whether caPem's key signed certPem and the issuer name matches. */
 export function isSignedBy(certPem: string, caPem: string): boolean {
   try {
-    const ca = pki.certificateFromPem(caPem);
-    const cert = pki.certificateFromPem(certPem);
-    return ca.verify(cert);
+    const ca = new X509Certificate(caPem);
+    const cert = new X509Certificate(certPem);
+    return cert.checkIssued(ca) && cert.verify(ca.publicKey);
   } catch {
     return false;
   }
@@ -160,18 +196,45 @@ export interface Issuer {
   keyPem: string;
 }
 
-/** Sign a certificate for keyPem; self-signed when issuer is omitted. Returns the certificate PEM. */
+const OID_SHA256_RSA = '1.2.840.113549.1.1.11';
+const OID_ECDSA_SHA256 = '1.2.840.10045.4.3.2';
+const OID_ECDSA_SHA384 = '1.2.840.10045.4.3.3';
+
+function algorithmIdentifier(signer: KeyObject): { asn: forge.asn1.Asn1; hash: 'sha256' | 'sha384' } {
+  if (signer.asymmetricKeyType === 'ec') {
+    const p384 = signer.asymmetricKeyDetails?.namedCurve === 'secp384r1';
+    // ECDSA AlgorithmIdentifiers have no parameters (RFC 5758)
+    return { asn: asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(p384 ? OID_ECDSA_SHA384 : OID_ECDSA_SHA256).getBytes())]), hash: p384 ? 'sha384' : 'sha256' };
+  }
+  return {
+    asn: asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
+      asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(OID_SHA256_RSA).getBytes()),
+      asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, ''),
+    ]),
+    hash: 'sha256',
+  };
+}
+
+/** RFC 5280 method 1: SHA-1 of the subjectPublicKey bits. */
+function keyIdentifier(pub: KeyObject): string {
+  const spki = asn1.fromDer(forge.util.createBuffer(spkiDer(pub).toString('binary')));
+  const bits = (spki.value as forge.asn1.Asn1[])[1]!.value as string; // first byte: unused bits (0)
+  return createHash('sha1').update(Buffer.from(bits.slice(1), 'binary')).digest('binary');
+}
+
+/** Sign a certificate for keyPem (RSA or ECDSA); self-signed when issuer is omitted. Returns the certificate PEM. */
 export function issueCertificate(spec: CertSpec, keyPem: string, now: Date, issuer?: Issuer): string {
-  const key = pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
+  const subjectKey = createPrivateKey(keyPem);
+  const subjectPub = createPublicKey(subjectKey);
+  const signKey = issuer ? createPrivateKey(issuer.keyPem) : subjectKey;
   const cert = pki.createCertificate();
-  cert.publicKey = pki.setRsaPublicKey(key.n, key.e);
+  cert.publicKey = PLACEHOLDER_KEY;
   cert.serialNumber = positiveSerial();
   // backdated like cfssl, so hosts with a slightly slow clock accept it at once
   cert.validity.notBefore = new Date(now.getTime() - 5 * 60_000);
   cert.validity.notAfter = new Date(now.getTime() + spec.validityMs);
   cert.setSubject(subjectAttrs(spec.subject));
-  const caCert = issuer ? pki.certificateFromPem(issuer.certPem) : undefined;
-  const signKey = issuer ? (pki.privateKeyFromPem(issuer.keyPem) as forge.pki.rsa.PrivateKey) : key;
+  const caCert = issuer ? parseForge(issuer.certPem) : undefined;
   cert.setIssuer(caCert ? caCert.subject.attributes : subjectAttrs(spec.subject));
   const ku = new Set(spec.keyUsage);
   const eku = new Set(spec.extKeyUsage);
@@ -187,12 +250,10 @@ export function issueCertificate(spec: CertSpec, keyPem: string, now: Date, issu
   ];
   if (eku.size > 0) extensions.push({ name: 'extKeyUsage', serverAuth: eku.has('server_auth'), clientAuth: eku.has('client_auth') });
   extensions.push({ name: 'basicConstraints', critical: true, cA: spec.isCa });
-  extensions.push({ name: 'subjectKeyIdentifier' });
+  extensions.push({ name: 'subjectKeyIdentifier', value: asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, keyIdentifier(subjectPub)) });
   if (caCert) {
     const ski = caCert.getExtension('subjectKeyIdentifier') as { subjectKeyIdentifier?: string } | null;
-    const id = ski?.subjectKeyIdentifier
-      ? forge.util.hexToBytes(ski.subjectKeyIdentifier)
-      : pki.getPublicKeyFingerprint(caCert.publicKey, { type: 'RSAPublicKey' }).getBytes();
+    const id = ski?.subjectKeyIdentifier ? forge.util.hexToBytes(ski.subjectKeyIdentifier) : keyIdentifier(createPublicKey(issuer!.certPem));
     extensions.push({ name: 'authorityKeyIdentifier', keyIdentifier: id });
   }
   if (spec.dns.length + spec.ips.length > 0) {
@@ -202,6 +263,19 @@ export function issueCertificate(spec: CertSpec, keyPem: string, now: Date, issu
     });
   }
   cert.setExtensions(extensions);
-  cert.sign(signKey, forge.md.sha256.create());
-  return pki.certificateToPem(cert).replace(/\r\n/g, '\n');
+  const alg = algorithmIdentifier(signKey);
+  cert.siginfo.algorithmOid = OID_SHA256_RSA; // replaced below; forge needs a known one to build the TBS
+  // getTBSCertificate exists in node-forge but is missing from @types/node-forge
+  const tbs = (pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
+  const parts = tbs.value as forge.asn1.Asn1[];
+  parts[2] = alg.asn;
+  parts[spkiIndex(tbs)] = asn1.fromDer(forge.util.createBuffer(spkiDer(subjectPub).toString('binary')));
+  const tbsDer = Buffer.from(asn1.toDer(tbs).getBytes(), 'binary');
+  const signature = sign(alg.hash, tbsDer, signKey);
+  const certAsn = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
+    tbs,
+    alg.asn,
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BITSTRING, false, `\0${signature.toString('binary')}`),
+  ]);
+  return forge.pem.encode({ type: 'CERTIFICATE', body: asn1.toDer(certAsn).getBytes() }).replace(/\r\n/g, '\n');
 }

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export function openssl(...args: string[]): string {
-  return execFileSync('openssl', args, { encoding: 'utf8' });
+  return execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
 }
 
 export interface X509Fields {
@@ -14,6 +14,8 @@ export interface X509Fields {
   keyUsage: string;
   extKeyUsage: string;
   basicConstraints: string;
+  publicKey: string;
+  signature: string;
 }
 
 /** The fields both cfssl and kplay must agree on, from `openssl x509 -text`. */
@@ -28,6 +30,7 @@ export function x509Fields(pemPath: string): X509Fields {
     }
   };
   const sanText = ext('subjectAltName');
+  const text = openssl('x509', '-in', pemPath, '-noout', '-text');
   return {
     subject,
     issuer,
@@ -35,6 +38,8 @@ export function x509Fields(pemPath: string): X509Fields {
     keyUsage: ext('keyUsage'),
     extKeyUsage: ext('extendedKeyUsage'),
     basicConstraints: ext('basicConstraints'),
+    publicKey: `${/Public Key Algorithm: (\S+)/.exec(text)?.[1] ?? ''} ${/\((\d+) bit\)/.exec(text)?.[1] ?? ''}`,
+    signature: /Signature Algorithm: (\S+)/.exec(text)?.[1] ?? '',
   };
 }
 
@@ -42,6 +47,7 @@ export interface CsrJson {
   CN: string;
   O?: string[];
   hosts?: string[];
+  key?: { algo: 'rsa' | 'ecdsa'; size: number };
 }
 
 /** `cfssl gencert` with a server/client/peer profile like §5.1; writes DIR/NAME.pem. */
@@ -57,7 +63,7 @@ export function cfsslGencert(dir: string, caName: string, name: string, csr: Csr
     },
   };
   writeFileSync(join(dir, 'ca-config.json'), JSON.stringify(config));
-  const csrJson = { CN: csr.CN, key: { algo: 'rsa', size: 2048 }, names: (csr.O ?? []).map((O) => ({ O })), hosts: csr.hosts ?? [] };
+  const csrJson = { CN: csr.CN, key: csr.key ?? { algo: 'rsa', size: 2048 }, names: (csr.O ?? []).map((O) => ({ O })), hosts: csr.hosts ?? [] };
   writeFileSync(join(dir, `${name}-csr.json`), JSON.stringify(csrJson));
   const out = execFileSync(
     'cfssl',
@@ -71,7 +77,7 @@ export function cfsslGencert(dir: string, caName: string, name: string, csr: Csr
 
 /** `cfssl gencert -initca`; writes DIR/NAME.pem. */
 export function cfsslInitca(dir: string, name: string, csr: CsrJson): string {
-  const csrJson = { CN: csr.CN, key: { algo: 'rsa', size: 2048 }, names: (csr.O ?? []).map((O) => ({ O })) };
+  const csrJson = { CN: csr.CN, key: csr.key ?? { algo: 'rsa', size: 2048 }, names: (csr.O ?? []).map((O) => ({ O })) };
   writeFileSync(join(dir, `${name}-csr.json`), JSON.stringify(csrJson));
   const out = execFileSync('cfssl', ['gencert', '-initca', join(dir, `${name}-csr.json`)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   const path = join(dir, `${name}.pem`);

@@ -36,7 +36,7 @@ function state(a: CertArgs, over: Partial<CertState['controller']> = {}, extra: 
     now: NOW,
     files: certFiles(a, '/pki'),
     spec: desiredSpec(a),
-    keyBits: 2048,
+    key: { algorithm: 'rsa', bits: 2048 },
     renewBeforeMs: 30 * 86_400_000,
     controller: {
       cert: { present: true, info: info() },
