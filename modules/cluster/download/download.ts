@@ -68,10 +68,13 @@ export const download = defineModule({
   },
   validate(a) {
     const errs: { key?: string; message: string }[] = [];
-    try {
-      parseChecksumArg(a.checksum);
-    } catch (e) {
-      errs.push({ key: 'checksum', message: (e as Error).message });
+    // at load time a templated checksum ("sha256:{{etcd_checksum}}") is only known after rendering
+    if (!a.checksum.includes('{{')) {
+      try {
+        parseChecksumArg(a.checksum);
+      } catch (e) {
+        errs.push({ key: 'checksum', message: (e as Error).message });
+      }
     }
     if (!a.extract_to && (a.include || a.strip_components !== undefined || a.format)) errs.push({ key: 'extract_to', message: 'include, strip_components and format need extract_to' });
     return errs;

@@ -103,3 +103,13 @@ describe('download plan', () => {
     expect(planDownload({ ...base, tools: [], extract: x }, a).failed).to.match(/needs tar/);
   });
 });
+
+describe('download validate', () => {
+  it('leaves a templated checksum to run time and still rejects a bad literal one', async () => {
+    const { download } = await import('../../../../modules/cluster/download/download.ts');
+    const args = (checksum: string) => ({ url: 'http://198.18.0.1/a', dest: '/tmp/a', checksum }) as DownloadArgs;
+    expect(download.validate!(args('sha256:{{etcd_checksum}}'))).to.deep.equal([]);
+    expect(download.validate!(args('{{artifact_checksum}}'))).to.deep.equal([]);
+    expect(download.validate!(args('sha256:abc'))[0]?.key).to.equal('checksum');
+  });
+});
