@@ -11,6 +11,7 @@ import * as yaml from 'js-yaml';
 import { KplayError } from '../errors.ts';
 import { quote } from '../transport/quote.ts';
 import {
+  setOwn,
   compare,
   contains,
   deepEqual,
@@ -128,6 +129,15 @@ function safeGet(obj: unknown, key: unknown): unknown {
   return undefined;
 }
 
+/** Shallow merge that copies a `__proto__` key (from from_json) as data instead of setting a prototype. */
+function safeMerge(objects: Record<string, unknown>[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const o of objects) {
+    for (const k of Object.keys(o)) setOwn(out, k, o[k]);
+  }
+  return out;
+}
+
 export const HELPERS: Record<string, Helper> = {
   default(...args) {
     const { params } = split(args);
@@ -213,7 +223,7 @@ export const HELPERS: Record<string, Helper> = {
   list: (...args) => split(args).params,
   // Handlebars builds the hash from its last pair to its first: restore the order of the source.
   dict: (...args) => Object.fromEntries(Object.entries(split(args).options.hash).reverse()),
-  combine: (...args) => Object.assign({}, ...split(args).params.filter(isPlainObject)),
+  combine: (...args) => safeMerge(split(args).params.filter(isPlainObject)),
   keys: pure((o) => (isPlainObject(o) ? Object.keys(o) : [])),
   values: pure((o) => (isPlainObject(o) ? Object.values(o) : [])),
   dict2items: pure((o) => (isPlainObject(o) ? Object.entries(o).map(([key, value]) => ({ key, value })) : [])),

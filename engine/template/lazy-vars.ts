@@ -7,7 +7,7 @@
  * A view is cheap to make; callers make one per render call unless they pass a view in, so that
  * set_fact/register between tasks is never hidden behind a stale cache.
  */
-import { isPlainObject } from './values.ts';
+import { isPlainObject, setOwn } from './values.ts';
 
 /** Renders a var's template string (lone `{{expr}}` → native value) against a scope view. */
 export type VarRenderer = (source: string, scope: Record<string, unknown>) => unknown;
@@ -203,7 +203,7 @@ function materializeInto(value: unknown, seen: Map<object, unknown>): unknown {
   if (!isPlainObject(rawOf(value))) return value;
   const out: Record<string, unknown> = {};
   seen.set(value, out);
-  for (const k of Object.keys(value)) out[k] = materializeInto((value as Record<string, unknown>)[k], seen);
+  for (const k of Object.keys(value)) setOwn(out, k, materializeInto((value as Record<string, unknown>)[k], seen));
   return out;
 }
 

@@ -7,7 +7,7 @@ import { compile, helperNames, parse, unknownHelpers, type RenderData } from './
 import { findJinja, findJinjaBlock, mayHoldJinjaBlocks } from './jinja-hint.ts';
 import { isLazyView, lazyVars, materialize, VarCycleError, VarRenderError } from './lazy-vars.ts';
 import { UndefinedVariableError } from './undefined-error.ts';
-import { isPlainObject, stringify } from './values.ts';
+import { isPlainObject, setOwn, stringify } from './values.ts';
 
 export type Vars = Record<string, unknown>;
 
@@ -44,7 +44,7 @@ export function renderValue(value: unknown, vars: Vars, ctx: RenderContext = {})
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(value)) {
       const loc = Object.hasOwn(ctx.keyLocs, k) ? ctx.keyLocs[k] : undefined;
-      out[k] = renderOne(value[k], view, loc ? { ...ctx, loc, keyLocs: undefined } : ctx);
+      setOwn(out, k, renderOne(value[k], view, loc ? { ...ctx, loc, keyLocs: undefined } : ctx));
     }
     return out;
   }
@@ -120,7 +120,7 @@ function renderDeep(value: unknown, view: Vars, ctx: RenderContext): unknown {
   if (Array.isArray(value)) return value.map((v) => renderDeep(v, view, ctx));
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value)) out[k] = renderDeep(value[k], view, ctx);
+    for (const k of Object.keys(value)) setOwn(out, k, renderDeep(value[k], view, ctx));
     return out;
   }
   return value;

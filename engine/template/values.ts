@@ -50,6 +50,12 @@ export function lengthOf(v: unknown): number {
   throw new TypeError(`a ${typeName(v)} has no length`);
 }
 
+/** `obj[key] = value`, except that a `__proto__` key stays data instead of replacing the prototype. */
+export function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
   const proto: unknown = Object.getPrototypeOf(v);

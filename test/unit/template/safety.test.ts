@@ -78,6 +78,23 @@ describe('template/safety: no code execution, no JavaScript internals', () => {
     }
   });
 
+  it('combine of a parsed __proto__ key keeps it as data', () => {
+    const out = renderValue(`{{combine (from_json '{"__proto__": {"polluted": 1}}') (dict a=1)}}`, {}) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(out)).to.equal(Object.prototype);
+    expect(Object.keys(out)).to.deep.equal(['__proto__', 'a']);
+  });
+
+  it('a __proto__ key in args or vars stays data through rendering', () => {
+    const args = JSON.parse('{"__proto__": {"x": "{{a}}"}, "b": "{{a}}"}') as Record<string, unknown>;
+    const out = renderValue(args, { a: 1 }) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(out)).to.equal(Object.prototype);
+    expect(Object.keys(out)).to.deep.equal(['__proto__', 'b']);
+    const vars = JSON.parse('{"a": 1, "v": {"__proto__": {"y": "{{a}}"}}}') as Record<string, unknown>;
+    const v = renderValue('{{v}}', vars) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(v)).to.equal(Object.prototype);
+    expect(Object.keys(v)).to.deep.equal(['__proto__']);
+  });
+
   it('rendered values cannot mutate the vars', () => {
     const raw = { o: { k: 1 }, t: '{{o}}' };
     const out = renderValue('{{t}}', raw) as Record<string, unknown>;
