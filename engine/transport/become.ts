@@ -11,7 +11,7 @@
  * sudo's env_reset keeps the variable out of the command's environment.
  *
  * su with a password needs a terminal: that case is flagged `ptyPassword` and the SSH transport
- * answers the prompt on a pty.
+ * answers the prompt on a pty (and then feeds the command's stdin from a file, see stdinFile).
  */
 import type { BecomeSpec } from './transport.ts';
 import { quote } from './quote.ts';
@@ -30,22 +30,30 @@ export const BECOME_PASS_VAR = 'KPLAY_BECOME_PASS';
 /** sudo's message when the sudoers policy has `requiretty` and we ran without a pty. */
 export const SUDO_REQUIRETTY = /sudo: sorry, you must have a tty to run sudo|sudo: a terminal is required/;
 
-export function becomeWrap(script: string, become: BecomeSpec | undefined, cwd?: string): WrappedCommand {
+/**
+ * `stdinFile`: on a pty (su with a password, sudo with requiretty) the command's stdin must not be
+ * the terminal (a terminal has no end of file and mangles bytes), so the login shell opens this
+ * file for it: directly for sudo (which closes other descriptors), through fd 3 for su (whose own
+ * stdin must stay the terminal that answers the password prompt).
+ */
+export function becomeWrap(script: string, become: BecomeSpec | undefined, cwd?: string, stdinFile?: string): WrappedCommand {
   const body = cwd ? `cd ${quote(cwd)} || exit 1; ${script}` : script;
-  if (!become) return { command: body };
+  const redirect = stdinFile !== undefined ? ` < ${quote(stdinFile)}` : '';
+  if (!become) return { command: stdinFile !== undefined ? `{ ${body}\n}${redirect}` : body };
   const user = become.user || 'root';
   if (become.method === 'su') {
-    const command = `su ${quote(user)} -s /bin/sh -c ${quote(body)}`;
+    const suBody = stdinFile !== undefined ? `exec 0<&3 3<&-; ${body}` : body;
+    const command = `su ${quote(user)} -s /bin/sh -c ${quote(suBody)}${stdinFile !== undefined ? ` 3< ${quote(stdinFile)}` : ''}`;
     return become.password !== undefined ? { command, ptyPassword: become.password } : { command };
   }
   if (become.password !== undefined) {
     if (/[\r\n]/.test(become.password)) throw new Error('a become password cannot contain a line break');
     const command =
       `IFS= read -r ${BECOME_PASS_VAR} || exit 1; export ${BECOME_PASS_VAR}; ` +
-      `SUDO_ASKPASS="$(command -v printenv)" exec sudo -A -p ${BECOME_PASS_VAR} -H -u ${quote(user)} /bin/sh -c ${quote(body)}`;
+      `SUDO_ASKPASS="$(command -v printenv)" exec sudo -A -p ${BECOME_PASS_VAR} -H -u ${quote(user)} /bin/sh -c ${quote(body)}${redirect}`;
     return { command, stdinPrefix: `${become.password}\n` };
   }
-  return { command: `sudo -n -H -u ${quote(user)} /bin/sh -c ${quote(body)}` };
+  return { command: `sudo -n -H -u ${quote(user)} /bin/sh -c ${quote(body)}${redirect}` };
 }
 
 /** Becoming the login user is a no-op: no sudo needed (root logging in as root, or become_user == login). */

@@ -12,6 +12,7 @@ import { createReadStream } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join, posix } from 'node:path';
 import { Readable, type Duplex } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import ssh2, { type Client as Ssh2Client, type ClientChannel, type ConnectConfig, type ExecOptions as Ssh2ExecOptions, type SFTPWrapper } from 'ssh2';
 
 const { Client } = ssh2;
@@ -367,26 +368,72 @@ export class SshTransport implements Transport, TcpCapable {
   // ---- exec --------------------------------------------------------------------------------
 
   private async execRaw(script: string, opts: ExecOptions): Promise<RawResult> {
-    const timeoutMs = opts.timeoutMs ?? this.opts.commandTimeoutMs;
-    const withEnv = envPrefix(opts.env) + script;
-    const wrapped = becomeWrap(timeoutMs ? remoteTimeout(withEnv, timeoutMs) : withEnv, effectiveBecome(opts.become, this.user), opts.cwd);
-    const run: ChannelRun = {
+    const become = effectiveBecome(opts.become, this.user);
+    if (this.becomeNeedsPty(become)) return this.execOnPty(script, opts, become!);
+    const wrapped = becomeWrap(this.scriptFor(script, opts), become, opts.cwd);
+    const r = await this.runWithRetry({
       command: wrapped.command,
       ...(wrapped.stdinPrefix !== undefined ? { stdinPrefix: wrapped.stdinPrefix } : {}),
       ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
-      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...this.timeoutOf(opts),
       maxOutput: opts.maxOutput ?? SSH_DEFAULTS.maxOutput,
-      pty: this.needsPty || wrapped.ptyPassword !== undefined,
-      ...(wrapped.ptyPassword !== undefined ? { ptyPassword: wrapped.ptyPassword } : {}),
-    };
-    if (run.pty && !ptySafe(opts.stdin)) throw new PtyStdinError(this.host);
-    const r = await this.runWithRetry(run);
+      pty: false,
+    });
     // sudoers `requiretty`: the command did not run; run it again on a pty (and remember that).
-    if (!run.pty && opts.become && r.rc === 1 && SUDO_REQUIRETTY.test(r.stderr.toString('utf8'))) {
+    // A stream already handed to the first attempt cannot be replayed: that one caller gets the error.
+    if (become && r.rc === 1 && SUDO_REQUIRETTY.test(r.stderr.toString('utf8'))) {
       this.needsPty = true;
-      if (ptySafe(opts.stdin)) return this.runWithRetry({ ...run, pty: true });
+      if (!(opts.stdin instanceof Readable)) return this.execOnPty(script, opts, become);
     }
     return r;
+  }
+
+  /**
+   * become on a pty. Nothing but the password line is typed into the terminal: the command's
+   * stdin is a file (the caller's stdin staged in a private directory of the login user, or
+   * /dev/null), so it gets every byte and a real end of file.
+   */
+  private async execOnPty(script: string, opts: ExecOptions, become: BecomeSpec): Promise<RawResult> {
+    let dir: string | undefined;
+    let stdinFile = '/dev/null';
+    try {
+      if (opts.stdin !== undefined && !(typeof opts.stdin !== 'object' && opts.stdin === '')) {
+        dir = await this.privateTempDir();
+        stdinFile = posix.join(dir, 'stdin');
+        const src = opts.stdin instanceof Readable ? { stream: opts.stdin } : { data: Buffer.isBuffer(opts.stdin) ? opts.stdin : Buffer.from(opts.stdin) };
+        await this.putFrom(stdinFile, src, { mode: '0600' });
+      }
+      const wrapped = becomeWrap(this.scriptFor(script, opts), become, opts.cwd, stdinFile);
+      return await this.runWithRetry({
+        command: wrapped.command,
+        ...(wrapped.stdinPrefix !== undefined ? { stdinPrefix: wrapped.stdinPrefix } : {}),
+        ...this.timeoutOf(opts),
+        maxOutput: opts.maxOutput ?? SSH_DEFAULTS.maxOutput,
+        pty: true,
+        ...(wrapped.ptyPassword !== undefined ? { ptyPassword: wrapped.ptyPassword } : {}),
+      });
+    } finally {
+      if (dir) await this.execRaw(`rm -rf ${quote(dir)}`, {}).catch(() => undefined);
+    }
+  }
+
+  private scriptFor(script: string, opts: ExecOptions): string {
+    const withEnv = envPrefix(opts.env) + script;
+    const timeoutMs = this.timeoutOf(opts).timeoutMs;
+    return timeoutMs ? remoteTimeout(withEnv, timeoutMs) : withEnv;
+  }
+
+  private timeoutOf(opts: ExecOptions): { timeoutMs?: number } {
+    const t = opts.timeoutMs ?? this.opts.commandTimeoutMs;
+    return t !== undefined ? { timeoutMs: t } : {};
+  }
+
+  /** A 0700 directory of the login user for staging (mktemp -d under $TMPDIR or /tmp). */
+  private async privateTempDir(): Promise<string> {
+    const mk = await this.execRaw('umask 077; mktemp -d "${TMPDIR:-/tmp}/.kplay-XXXXXXXX"', {});
+    const dir = mk.stdout.toString('utf8').trim();
+    if (mk.rc !== 0 || !dir) throw new Error(`${this.host}: mktemp -d failed: ${mk.stderr.toString('utf8').trim()}`);
+    return dir;
   }
 
   /** Whether commands with this become run on a pty (su with a password, sudo with requiretty). */
@@ -488,12 +535,8 @@ export class SshTransport implements Transport, TcpCapable {
 
       const feedStdin = () => {
         if (run.stdinPrefix) ch.write(run.stdinPrefix);
-        if (run.pty) {
-          // A terminal has no end of file: ^D at the start of a line is one (ptySafe checked the text).
-          const text = run.stdin === undefined ? '' : run.stdin.toString();
-          ch.write(text.length === 0 || text.endsWith('\n') ? `${text}\x04` : `${text}\n\x04`);
-          return;
-        }
+        // On a pty the command reads a file (see execOnPty); the terminal itself gets no more input.
+        if (run.pty) return;
         if (run.stdin instanceof Readable) {
           run.stdin.on('error', () => ch.close());
           run.stdin.pipe(ch);
@@ -505,8 +548,14 @@ export class SshTransport implements Transport, TcpCapable {
       if (run.ptyPassword !== undefined) {
         // su on a pty: wait for the prompt, answer it, and keep the prompt out of the output.
         let answered = false;
+        let afterPrompt = true;
         let preamble = Buffer.alloc(0);
         ch.on('data', (b: Buffer) => {
+          if (answered && afterPrompt) {
+            // su ends the (unechoed) password line with a newline of its own
+            afterPrompt = false;
+            b = b.subarray(/^\r?\n/.exec(b.toString('latin1'))?.[0].length ?? 0);
+          }
           if (answered) return out.push(b);
           preamble = Buffer.concat([preamble, b]);
           const text = preamble.toString('utf8');
@@ -563,7 +612,7 @@ export class SshTransport implements Transport, TcpCapable {
     return this.sftpSession;
   }
 
-  private async putFrom(path: string, src: { data: Buffer } | { localPath: string }, opts: PutOptions): Promise<void> {
+  private async putFrom(path: string, src: PutSource, opts: PutOptions): Promise<void> {
     const become = effectiveBecome(opts.become, this.user);
     if (!become) {
       const sftp = await this.sftp();
@@ -572,11 +621,13 @@ export class SshTransport implements Transport, TcpCapable {
     return this.putShell(path, src, opts, become);
   }
 
-  private async putSftp(sftp: SFTPWrapper, path: string, src: { data: Buffer } | { localPath: string }, opts: PutOptions): Promise<void> {
+  private async putSftp(sftp: SFTPWrapper, path: string, src: PutSource, opts: PutOptions): Promise<void> {
     const tmp = tempPathFor(path);
     try {
       if ('data' in src) {
         await sftpCall<void>((cb) => sftp.writeFile(tmp, src.data, { mode: 0o600, flag: 'wx' }, cb));
+      } else if ('stream' in src) {
+        await pipeline(src.stream, sftp.createWriteStream(tmp, { mode: 0o600, flags: 'wx' }));
       } else {
         await sftpCall<void>((cb) => sftp.fastPut(src.localPath, tmp, { mode: 0o600, concurrency: 64, chunkSize: 32 * 1024 }, cb));
       }
@@ -616,35 +667,19 @@ export class SshTransport implements Transport, TcpCapable {
   /**
    * `cat >` into a temp file beside the target, as the become user (content streamed on stdin, so it
    * is never readable by anyone else, and never parked somewhere world-readable), then chmod/chown
-   * and an atomic mv.
+   * and an atomic mv. When become needs a pty, execRaw stages stdin in a private directory of the
+   * login user whose shell opens it for the command.
    */
-  private async putShell(path: string, src: { data: Buffer } | { localPath: string }, opts: PutOptions, become: BecomeSpec | undefined): Promise<void> {
-    if (this.becomeNeedsPty(become)) return this.putViaLoginTemp(path, src, opts, become!);
-    const stdin = 'data' in src ? src.data : createReadStream(src.localPath);
-    const r = await this.execRaw(installScript(path, '', opts), { stdin, ...(become ? { become } : {}) });
-    if (r.rc !== 0 && become && this.needsPty && SUDO_REQUIRETTY.test(r.stderr.toString('utf8'))) {
-      return this.putViaLoginTemp(path, src, opts, become);
+  private async putShell(path: string, src: PutSource, opts: PutOptions, become: BecomeSpec | undefined): Promise<void> {
+    const stdinOf = () => ('data' in src ? src.data : 'stream' in src ? src.stream : createReadStream(src.localPath));
+    let r = await this.execRaw(installScript(path, opts), { stdin: stdinOf(), ...(become ? { become } : {}) });
+    // requiretty found out on this very call with a file stream: open the file again, now on a pty.
+    if (r.rc !== 0 && become && 'localPath' in src && SUDO_REQUIRETTY.test(r.stderr.toString('utf8'))) {
+      r = await this.execRaw(installScript(path, opts), { stdin: stdinOf(), become });
     }
-    if (r.rc !== 0) throw new Error(`write ${path} on ${this.host}: ${r.stderr.toString('utf8').trim() || `exit ${r.rc}`}`);
-  }
-
-  /**
-   * When become runs on a pty (file content cannot travel through a terminal), the content goes
-   * first to a private directory of the login user (0700 dir, 0600 file), then the become'd shell
-   * copies it next to the target and renames it into place. Works for become root; a non-root
-   * become user cannot read the login user's private file and gets a clear permission error.
-   */
-  private async putViaLoginTemp(path: string, src: { data: Buffer } | { localPath: string }, opts: PutOptions, become: BecomeSpec): Promise<void> {
-    const mk = await this.execRaw('umask 077; mktemp -d "${TMPDIR:-/tmp}/.kplay-put-XXXXXXXX"', {});
-    const dir = mk.stdout.toString('utf8').trim();
-    if (mk.rc !== 0 || !dir) throw new Error(`write ${path} on ${this.host}: mktemp failed: ${mk.stderr.toString('utf8').trim()}`);
-    try {
-      const staged = posix.join(dir, 'content');
-      await this.putFrom(staged, src, { mode: '0600' });
-      const r = await this.execRaw(installScript(path, staged, opts), { become });
-      if (r.rc !== 0) throw new Error(`write ${path} on ${this.host}: ${r.stdout.toString('utf8').trim() || r.stderr.toString('utf8').trim() || `exit ${r.rc}`}`);
-    } finally {
-      await this.execRaw(`rm -rf ${quote(dir)}`, {}).catch(() => undefined);
+    if (r.rc !== 0) {
+      const why = (r.stderr.toString('utf8').trim() || r.stdout.toString('utf8').trim() || `exit ${r.rc}`).replace(/\r/g, '');
+      throw new Error(`write ${path} on ${this.host}: ${why}`);
     }
   }
 
@@ -656,16 +691,15 @@ export class SshTransport implements Transport, TcpCapable {
 
 /**
  * Shell that writes the new content into a temp file beside `path` (umask 077, so nobody else can
- * read it meanwhile), applies mode and owner, and renames it into place. The content comes from
- * stdin, or from `from` when given.
+ * read it meanwhile), applies mode and owner, and renames it into place. The content comes on stdin.
  */
-function installScript(path: string, from: string, opts: PutOptions): string {
+function installScript(path: string, opts: PutOptions): string {
   const tmp = tempPathFor(path);
   const t = quote(tmp);
   const p = quote(path);
   return [
     'umask 077',
-    from ? `cat ${quote(from)} > ${t} || { rm -f ${t}; exit 1; }` : `cat > ${t} || { rm -f ${t}; exit 1; }`,
+    `cat > ${t} || { rm -f ${t}; exit 1; }`,
     opts.mode
       ? `chmod ${quote(opts.mode)} ${t} || { rm -f ${t}; exit 1; }`
       : `if test -e ${p}; then chmod --reference=${p} ${t}; else chmod 0644 ${t}; fi || { rm -f ${t}; exit 1; }`,
@@ -676,22 +710,8 @@ function installScript(path: string, from: string, opts: PutOptions): string {
     .join('\n');
 }
 
-/** A command on a pty gets stdin as terminal input: only short lines of text survive that. */
-export class PtyStdinError extends Error {
-  constructor(host: string) {
-    super(`${host}: this become needs a terminal (su with a password, or sudo with requiretty), and this stdin cannot go through one (binary, a stream, or lines over 4000 bytes)`);
-    this.name = 'PtyStdinError';
-  }
-}
 
-export function ptySafe(stdin: ExecOptions['stdin']): boolean {
-  if (stdin === undefined) return true;
-  if (stdin instanceof Readable) return false;
-  const text = stdin.toString();
-  if (Buffer.isBuffer(stdin) && !Buffer.from(text).equals(stdin)) return false; // not UTF-8
-  if (/[\x00-\x08\x0b-\x1f\x7f]/.test(text)) return false;
-  return text.split('\n').every((line) => line.length < 4000);
-}
+type PutSource = { data: Buffer } | { localPath: string } | { stream: Readable };
 
 /** Output capture with a cap: the rest is counted and dropped, and the result says so. */
 class Capture {

@@ -113,13 +113,13 @@ describe('SshTransport become on lab hosts', function () {
     expect(await asKplay.fetch('/etc/nope')).to.equal(undefined);
   });
 
-  it('su with a password: put goes through a private login-user temp, content intact', async () => {
+  it('su with a password: put and putFile, binary content intact, no staging left behind', async () => {
     const content = Buffer.from(Array.from({ length: 70_000 }, (_, i) => i & 0xff));
-    await asKplay.put('/home/kplaypw/from-su', content, { mode: '0600', become: { method: 'su', user: 'kplaypw', password: pw } }).then(
-      () => expect.fail('kplaypw cannot read the staging file of kplay: should fail clearly'),
-      (e: Error) => expect(e.message).to.match(/Permission denied/),
-    );
-    const r = await asKplay.exec('ls -a /tmp | grep -c kplay-put || true');
+    const su = { method: 'su' as const, user: 'kplaypw', password: pw };
+    await asKplay.put('/home/kplaypw/from-su', content, { mode: '0600', become: su });
+    expect((await asRoot.fetch('/home/kplaypw/from-su'))!.equals(content)).to.equal(true);
+    expect((await asRoot.exec('stat -c %U:%a /home/kplaypw/from-su')).stdout.trim()).to.equal('kplaypw:600');
+    const r = await asKplay.exec('ls -a /tmp | grep -c "^[.]kplay-" || true');
     expect(r.stdout.trim()).to.equal('0');
   });
 

@@ -81,6 +81,19 @@ describe('become: sudo wrapper', () => {
     expect(becomeWrap('id', { method: 'su', user: 'app', password: 'x' }).ptyPassword).to.equal('x');
   });
 
+  it('with stdinFile, the command reads the file while the password still comes from stdin', () => {
+    writeFileSync(join(dir, 'input'), 'from the file\n');
+    const w = becomeWrap('cat', { method: 'sudo', user: 'root', password: 'pw' }, undefined, join(dir, 'input'));
+    const out = execFileSync('/bin/sh', ['-c', w.command], {
+      input: w.stdinPrefix,
+      env: { PATH: `${dir}:/usr/bin:/bin`, FAKE_SUDO_NEEDS_PW: 'pw' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    }).toString();
+    expect(out).to.equal('from the file\n');
+    const su = becomeWrap('cat', { method: 'su', user: 'app', password: 'x' }, undefined, '/some file');
+    expect(su.command).to.equal(`su app -s /bin/sh -c 'exec 0<&3 3<&-; cat' 3< '/some file'`);
+  });
+
   it('runs in cwd inside the become', () => {
     expect(run('pwd', undefined, undefined, '').trim()).to.equal(process.cwd());
     const w = becomeWrap('pwd', { method: 'sudo', user: 'root' }, '/tmp');

@@ -3,9 +3,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import SSHConfig from 'ssh-config';
 import { expandSshPath, parseJumpList, proxyCommandAsJump, splitArgs, sshArgsToEntry, sshConfigFor } from '../../../engine/transport/ssh-config.ts';
-import { envPrefix, ptySafe, remoteTimeout, tempPathFor } from '../../../engine/transport/ssh.ts';
+import { envPrefix, remoteTimeout, tempPathFor } from '../../../engine/transport/ssh.ts';
 import { execFileSync } from 'node:child_process';
-import { Readable } from 'node:stream';
 
 describe('ssh-config', () => {
   it('computes HostName, User, Port, IdentityFile, ProxyJump (first match wins)', () => {
@@ -91,14 +90,5 @@ describe('ssh helpers', () => {
     const t = tempPathFor('/etc/app/conf.yml');
     expect(t).to.match(/^\/etc\/app\/\.conf\.yml\.kplay-[0-9a-f]{12}\.tmp$/);
     expect(tempPathFor('/etc/app/conf.yml')).to.not.equal(t);
-  });
-
-  it('ptySafe accepts short text only', () => {
-    expect(ptySafe(undefined)).to.equal(true);
-    expect(ptySafe('line\nline\n')).to.equal(true);
-    expect(ptySafe('x'.repeat(5000))).to.equal(false);
-    expect(ptySafe('a\x03b')).to.equal(false);
-    expect(ptySafe(Buffer.from([0xff, 0xfe]))).to.equal(false);
-    expect(ptySafe(Readable.from(['x']))).to.equal(false);
   });
 });
