@@ -5,8 +5,8 @@
  * for the same checksum share one transfer.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { access, mkdir, rename, rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { access, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
@@ -39,15 +39,37 @@ export interface FetchJob {
 }
 
 const inFlight = new Map<string, Promise<string>>();
+/** Cache entries (path, size, mtime, inode) whose hash this process has checked: a run uploads one entry to many hosts. */
+const verified = new Set<string>();
 
-/** The cache path of the verified file, fetching it first unless it is cached. */
+async function fileHash(path: string, algo: Algo): Promise<string> {
+  const h = createHash(algo);
+  await pipeline(createReadStream(path), h);
+  return h.digest('hex');
+}
+
+/**
+ * The cache path of the verified file, fetching it first unless it is cached. A cached entry is
+ * re-hashed once per run before use: a damaged cache must not reach the hosts.
+ */
 export function fetchToCache(job: FetchJob): Promise<string> {
   const path = cachePath(job.cacheDir, job.algo, job.hex);
   let p = inFlight.get(path);
   if (!p) {
     p = (async () => {
-      if (await exists(path)) return path;
+      const st = await stat(path).catch(() => undefined);
+      if (st) {
+        const stamp = `${path}:${st.size}:${st.mtimeMs}:${st.ino}`;
+        if (verified.has(stamp) || (await fileHash(path, job.algo)) === job.hex) {
+          verified.add(stamp);
+          return path;
+        }
+        job.progress?.(`cached ${path} is damaged; fetching again`);
+        await rm(path, { force: true });
+      }
       await fetchVerified(job, path);
+      const fresh = await stat(path);
+      verified.add(`${path}:${fresh.size}:${fresh.mtimeMs}:${fresh.ino}`);
       return path;
     })().finally(() => inFlight.delete(path));
     inFlight.set(path, p);

@@ -46,7 +46,7 @@ export function planDownload(s: DownloadState, a: DownloadArgs): Plan {
       ops = [{ kind: 'exec', cmd: script }];
     } else {
       ops = [
-        ...(s.cache.present ? [] : [{ kind: 'controller' as const, describe: `fetch ${s.fileName} into the controller cache`, run: s.fetch }]),
+        { kind: 'controller' as const, describe: s.cache.present ? `verify cached ${s.fileName}` : `fetch ${s.fileName} into the controller cache`, run: s.fetch },
         { kind: 'putFile', localPath: s.cache.path, path: s.dest, mode, ...own },
       ];
     }

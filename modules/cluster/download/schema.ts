@@ -20,7 +20,9 @@ export const DownloadArgs = Type.Object(
         description: 'false (default): the controller fetches once per checksum into its cache and uploads to every host (hosts need no internet). true: each host fetches with curl or wget itself.',
       }),
     ),
-    timeout: Type.Optional(Type.Integer({ minimum: 1, description: 'Seconds allowed for one attempt (connect and transfer). Default 300.' })),
+    timeout: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Seconds: on the controller, how long a connection may stall; on the host (curl --max-time, wget -T), the limit for one attempt. Default 300.' }),
+    ),
     retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 20, description: 'Extra attempts per mirror after a network error or HTTP 5xx (not after 404 or a checksum mismatch). Default 3.' })),
     retry_delay: Type.Optional(Type.Number({ minimum: 0, description: 'Seconds before the first retry; doubles each time (capped at 30). Default 2.' })),
     extract_to: Type.Optional(Type.String({ minLength: 1, description: 'Extract the archive into this directory on the host (with tar, or unzip for zip). Re-extracted when the archive changed or an expected file is missing.' })),

@@ -1,6 +1,6 @@
 /** download on the controller (LocalTransport, temp dirs) against a local HTTP server with a request log. */
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -58,6 +58,16 @@ describe('download module (controller cache and on_host, local)', function () {
     expect(again.changed, JSON.stringify(again.changes)).to.equal(false);
     expect(srv.log).to.deep.equal(['/bin/kubelet']);
     expect(readdirSync(cacheDir)).to.deep.equal([`sha256-${sha256(art.binary)}`]);
+  });
+
+  it('fetches again when the cached file is damaged', async () => {
+    const args = { url: srv.url('/bin/kubelet'), dest: join(root, 'k1'), checksum: `sha256:${sha256(art.binary)}` };
+    expect((await run(args)).failed).to.equal(false);
+    writeFileSync(join(cacheDir, `sha256-${sha256(art.binary)}`), 'damaged');
+    const r = await run({ ...args, dest: join(root, 'k2') });
+    expect(r.failed, r.msg).to.equal(false);
+    expect(readFileSync(join(root, 'k2')).equals(art.binary)).to.equal(true);
+    expect(srv.log).to.deep.equal(['/bin/kubelet', '/bin/kubelet']);
   });
 
   it('makes ONE request for three hosts', async () => {

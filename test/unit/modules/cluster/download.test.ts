@@ -74,9 +74,10 @@ describe('download plan', () => {
     expect(p.changes[0]!.ops[1]).to.deep.include({ localPath: `/cache/sha256-${HEX}`, path: '/usr/local/bin/kubelet', mode: '0755' });
   });
 
-  it('uploads from the cache without fetching when cached', () => {
+  it('uploads from the cache (after verifying it) when cached', () => {
     const p = planDownload({ ...base, cache: { ...base.cache, present: true } }, args);
-    expect(p.changes[0]!.ops.map((o) => o.kind)).to.deep.equal(['putFile']);
+    expect(p.changes[0]!.ops.map((o) => o.kind)).to.deep.equal(['controller', 'putFile']);
+    expect(p.changes[0]!.summary).to.match(/, cached\)$/);
   });
 
   it('does nothing when the checksum matches, but fixes the mode', () => {
