@@ -30,16 +30,20 @@ export function isTemplate(value: string): boolean {
   return value.includes('{{');
 }
 
-/** The lazy view of `vars` that templates and conditions read; pass it to several calls to share rendered vars. */
-export function templateVars(vars: Vars): Vars {
-  return lazyVars(vars, renderVarSource);
+/**
+ * The lazy view of `vars` that templates and conditions read; pass it to several calls to share
+ * rendered vars. `ctx.baseDir` applies to `lookup 'file'` inside the vars' own templates.
+ */
+export function templateVars(vars: Vars, ctx: RenderContext = {}): Vars {
+  const varCtx: RenderContext = ctx.baseDir ? { baseDir: ctx.baseDir } : {};
+  return lazyVars(vars, (source, scope) => renderVarSource(source, scope, varCtx));
 }
 
 /** Render strings inside any value (deeply). A string that is exactly one `{{expr}}` returns the native value. */
 export function renderValue(value: unknown, vars: Vars, ctx: RenderContext = {}): unknown {
   if (typeof value === 'string' && !needsRender(value)) return value;
   if (typeof value !== 'string' && !hasTemplate(value)) return value;
-  const view = templateVars(vars);
+  const view = templateVars(vars, ctx);
   if (ctx.keyLocs && isPlainObject(value)) {
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(value)) {
@@ -62,7 +66,7 @@ function renderOne(value: unknown, view: Vars, ctx: RenderContext): unknown {
 /** Render a template to a string (templates, file contents). */
 export function renderString(source: string, vars: Vars, ctx: RenderContext = {}): string {
   if (!needsRender(source)) return source;
-  const view = templateVars(vars);
+  const view = templateVars(vars, ctx);
   try {
     const compiled = compileOrExplain(source);
     if (compiled.native) return stringify(materialize(runNative(compiled, view, ctx)));
@@ -132,10 +136,10 @@ function runNative(compiled: ReturnType<typeof compile>, view: Vars, ctx: Render
   return data.native!.value;
 }
 
-/** How a lazy var's own template is rendered: as a value, with no task context (the caller adds it). */
-function renderVarSource(source: string, scope: Vars): unknown {
+/** How a lazy var's own template is rendered: as a value, without task and place (the caller adds them). */
+function renderVarSource(source: string, scope: Vars, ctx: RenderContext): unknown {
   const compiled = compileOrExplain(source);
-  return compiled.native ? runNative(compiled, scope, {}) : compiled.run(scope, { ctx: {} });
+  return compiled.native ? runNative(compiled, scope, ctx) : compiled.run(scope, { ctx });
 }
 
 /** Thrown for Jinja syntax at run time; carries the finding for the message and hint. */

@@ -64,6 +64,8 @@ describe('template/helpers', () => {
     writeFileSync(join(dir, 'key.pub'), 'ssh-ed25519 AAAA\n');
     expect(renderValue("{{lookup 'file' 'key.pub'}}", {}, { baseDir: dir })).to.equal('ssh-ed25519 AAAA');
     expect(renderValue(`{{lookup 'file' '${join(dir, 'key.pub')}'}}`, {})).to.equal('ssh-ed25519 AAAA');
+    // inside a lazy var too, with the same baseDir
+    expect(renderValue('{{pub}}', { pub: "{{lookup 'file' 'key.pub'}}" }, { baseDir: dir })).to.equal('ssh-ed25519 AAAA');
     process.env.KPLAY_TPL_TEST = 'from-env';
     expect(r("{{lookup 'env' 'KPLAY_TPL_TEST'}}")).to.equal('from-env');
     expect(r("{{lookup 'env' 'KPLAY_TPL_TEST_UNSET'}}")).to.equal('');
