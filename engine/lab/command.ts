@@ -139,11 +139,13 @@ async function down(p: Parsed): Promise<number> {
 }
 
 function describe(r: LabRecord): string {
+  const owner = r.owner === null ? 'kplay lab up' : `pid ${r.owner.pid}`;
+  // only root can look at the hosts' pid files and cgroups
+  if (process.getuid?.() !== 0) return `${r.name}\t${n.subnetOf(r.k)}\t${r.hosts} host(s)\towner ${owner}\t${r.dir}`;
   const up = Array.from({ length: r.hosts }, (_, j) => j + 1).filter((i) => {
     const pidFile = n.hostFiles(r.dir, i).pid;
     return existsSync(pidFile) && alive(Number(readFileSync(pidFile, 'utf8')));
   }).length;
-  const owner = r.owner === null ? 'kplay lab up' : `pid ${r.owner.pid}`;
   const stale = isStale(r) ? '\tstale: the next up removes it' : '';
   return `${r.name}\t${n.subnetOf(r.k)}\t${up}/${r.hosts} up\towner ${owner}\t${r.dir}${stale}`;
 }

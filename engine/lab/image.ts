@@ -53,11 +53,13 @@ export async function ensureImage(opts: ImageOptions = {}): Promise<Image> {
       renameSync(tmp, p.unpacked);
       return result('restored');
     }
-    log(`building lab image ${p.key} (debootstrap ${SUITE}, about a minute; cached afterwards)`);
-    await build(join(tmp, 'rootfs'));
+    log(`building lab image ${p.key} (debootstrap ${SUITE}: a minute or more; cached afterwards)`);
+    await build(join(tmp, 'rootfs'), log);
+    const t = Date.now();
     const tarTmp = `${p.tarball}.tmp-${process.pid}`;
     await run(['tar', '-C', join(tmp, 'rootfs'), ...TAR_FLAGS, '-I', 'zstd -T0 -3', '-cf', tarTmp, '.']);
     renameSync(tarTmp, p.tarball);
+    log(`lab image: tarball written in ${seconds(t)}`);
     renameSync(tmp, p.unpacked);
     await pruneOtherImages(p.dir, p.key, log);
     return result('built');
@@ -90,16 +92,22 @@ async function unpack(tarball: string, rootfs: string): Promise<void> {
   await run(['tar', '-C', rootfs, ...TAR_FLAGS, '-I', 'zstd -T0', '-xf', tarball]);
 }
 
-async function build(rootfs: string): Promise<void> {
+const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
+
+async function build(rootfs: string, log: (m: string) => void): Promise<void> {
   const mirror = configuredMirror(SUITE);
+  let t = Date.now();
   try {
     await run(['debootstrap', '--variant=minbase', `--include=${PACKAGES.join(',')}`, SUITE, rootfs, mirror]);
   } finally {
     // debootstrap mounts /proc and /sys in its target and leaves them on failure
     await removeMountsOnly(rootfs);
   }
+  log(`lab image: debootstrap done in ${seconds(t)}`);
+  t = Date.now();
   writeFileSync(join(rootfs, 'etc', 'kplay-lab-image'), `${imageKey()}\n`);
   await run(['chroot', rootfs, '/bin/sh', '-eu'], { input: CUSTOMISE_SCRIPT, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+  log(`lab image: customised in ${seconds(t)}`);
 }
 
 async function removeMountsOnly(rootfs: string): Promise<void> {

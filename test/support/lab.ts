@@ -41,7 +41,7 @@ export interface Lab {
 
 /** Progress worth seeing in a test run: an image build that takes minutes, waiting for a lab name. */
 function labLog(msg: string): void {
-  if (/building|restoring|waiting|stale/.test(msg)) console.log(`      [lab] ${msg}`);
+  if (/image|waiting|stale/.test(msg)) console.log(`      [lab] ${msg}`);
 }
 
 export function labSupport(): { ok: true } | { ok: false; reason: string } {
