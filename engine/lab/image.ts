@@ -28,6 +28,8 @@ export interface ImageOptions {
   log?: (msg: string) => void;
 }
 
+export const DEBIAN_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
+
 const TAR_FLAGS = ['--numeric-owner', '--xattrs', '--xattrs-include=*', '--acls'];
 
 export function imagePaths(cacheDir = CACHE_DIR, key = imageKey()) {
@@ -98,7 +100,8 @@ async function build(rootfs: string, log: (m: string) => void): Promise<void> {
   const mirror = configuredMirror(SUITE);
   let t = Date.now();
   try {
-    await run(['debootstrap', '--variant=minbase', `--include=${PACKAGES.join(',')}`, SUITE, rootfs, mirror]);
+    // an explicit keyring: without one debootstrap would quietly switch to another mirror over https
+    await run(['debootstrap', '--variant=minbase', `--keyring=${DEBIAN_KEYRING}`, `--include=${PACKAGES.join(',')}`, SUITE, rootfs, mirror]);
   } finally {
     // debootstrap mounts /proc and /sys in its target and leaves them on failure
     await removeMountsOnly(rootfs);

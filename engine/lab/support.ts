@@ -1,7 +1,7 @@
 /** Can this machine run a lab, and the machine-wide settings a lab needs. */
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { imagePaths } from './image.ts';
+import { DEBIAN_KEYRING, imagePaths } from './image.ts';
 import { cgroupRoots } from './names.ts';
 import { mountsUnder } from './mounts.ts';
 import { run } from './run.ts';
@@ -40,11 +40,15 @@ export type Support = { ok: true } | { ok: false; reason: string };
 export function labSupported(cacheDir?: string): Support {
   if (process.platform !== 'linux') return { ok: false, reason: 'kplay lab needs Linux (systemd-nspawn, network namespaces)' };
   if (process.getuid?.() !== 0) return { ok: false, reason: 'kplay lab needs root (network namespaces, overlay mounts, systemd-nspawn): run it as root' };
-  const needed = { ...REQUIRED_COMMANDS, ...(existsSync(imagePaths(cacheDir).tarball) ? {} : BUILD_COMMANDS) };
+  const mustBuild = !existsSync(imagePaths(cacheDir).tarball);
+  const needed = { ...REQUIRED_COMMANDS, ...(mustBuild ? BUILD_COMMANDS : {}) };
   const missing = Object.entries(needed).filter(([cmd]) => !which(cmd));
   if (missing.length) {
     const pkgs = [...new Set(missing.map(([, pkg]) => pkg))].join(' ');
     return { ok: false, reason: `kplay lab needs ${missing.map(([c]) => c).join(', ')}: apt-get install ${pkgs}` };
+  }
+  if (mustBuild && !existsSync(DEBIAN_KEYRING)) {
+    return { ok: false, reason: `building the lab image needs ${DEBIAN_KEYRING}: apt-get install debian-archive-keyring` };
   }
   if (cgroupRoots().length === 0) return { ok: false, reason: 'kplay lab needs cgroups mounted under /sys/fs/cgroup' };
   return { ok: true };
