@@ -4,7 +4,7 @@
  * the command gives matches in iptables-save's order (generic options, protocol match, multiport,
  * conntrack, extra matches, comment, target), and iptables prints them back in that order.
  */
-import { saveAddress, saveString, tokenize } from './save-format.ts';
+import { saveAddress, saveProtocol, saveString, tokenize } from './save-format.ts';
 import type { IptablesArgs } from './schema.ts';
 
 export interface RuleSpec {
@@ -56,7 +56,7 @@ export function ruleProblems(a: IptablesArgs): { key: string; message: string }[
     }
   }
   const proto = a.protocol ? negated(a.protocol) : undefined;
-  const portProto = proto && !proto.neg && ['tcp', 'udp', 'sctp', 'udplite', 'dccp'].includes(proto.value.toLowerCase());
+  const portProto = proto && !proto.neg && ['tcp', 'udp', 'sctp', 'udplite', 'dccp'].includes(saveProtocol(proto.value) ?? 'all');
   for (const k of ['source_port', 'destination_port', 'destination_ports'] as const) {
     if (a[k] !== undefined && !portProto) errs.push({ key: k, message: `${k} needs protocol tcp, udp or sctp` });
   }
@@ -76,15 +76,15 @@ export function buildRule(a: IptablesArgs): RuleSpec {
     if (v === undefined) return;
     const { neg, value } = negated(v);
     const n = norm(value) ?? value;
-    if (!neg && (n === '0.0.0.0/0' || n === '::/0')) return; // iptables-save omits "anywhere"
+    if (!neg && (n === '0.0.0.0/0' || n === '::/0' || (flag === '-p' && n === 'all'))) return; // iptables-save omits "anything"
     both([...(neg ? ['!'] : []), flag, value], [...(neg ? ['!'] : []), flag, n]);
   };
   generic('-s', a.source, (s) => saveAddress(s, v6));
   generic('-d', a.destination, (s) => saveAddress(s, v6));
   generic('-i', a.in_interface);
   generic('-o', a.out_interface);
-  generic('-p', a.protocol, (s) => s.toLowerCase());
-  const proto = a.protocol ? negated(a.protocol).value.toLowerCase() : undefined;
+  generic('-p', a.protocol, (s) => saveProtocol(s) ?? 'all');
+  const proto = a.protocol ? (saveProtocol(negated(a.protocol).value) ?? 'all') : undefined;
   if (a.source_port !== undefined || a.destination_port !== undefined) {
     both(['-m', proto!]);
     for (const [flag, v] of [['--sport', a.source_port], ['--dport', a.destination_port]] as const) {

@@ -144,6 +144,17 @@ export function saveAddress(v: string, ipv6: boolean): string | undefined {
   return `${bigToIpv6((n >> hostBits) << hostBits)}/${prefix}`;
 }
 
+const PROTOCOL_NAMES: Record<string, string> = {
+  '1': 'icmp', '6': 'tcp', '17': 'udp', '33': 'dccp', '47': 'gre', '50': 'esp', '51': 'ah', '58': 'ipv6-icmp', '132': 'sctp', '136': 'udplite', icmpv6: 'ipv6-icmp',
+};
+
+/** A protocol as iptables-save prints it: lower case, names for numbers, undefined for `all` (omitted). */
+export function saveProtocol(p: string): string | undefined {
+  const l = p.toLowerCase();
+  if (l === 'all' || l === '0') return undefined;
+  return PROTOCOL_NAMES[l] ?? l;
+}
+
 const LONG_TO_SHORT: Record<string, string> = {
   '--source': '-s',
   '--src': '-s',
@@ -172,7 +183,10 @@ export function canonicalRule(text: string, ipv6: boolean): string {
       out.push(w, saveAddress(words[i + 1]!, ipv6) ?? words[i + 1]!);
       i++;
     } else if (w === '-p' && i + 1 < words.length) {
-      out.push(w, words[i + 1]!.toLowerCase());
+      const p = saveProtocol(words[i + 1]!);
+      const neg = out[out.length - 1] === '!';
+      if (p !== undefined) out.push(w, p);
+      else if (neg) out.push(w, 'all');
       i++;
     } else if (i > 0 && /^--(comment|log-prefix|prefix)$/.test(words[i - 1]!)) {
       out.push(saveString(w));

@@ -52,6 +52,10 @@ for (const backend of ['nft', 'legacy'] as const) {
         { chain: 'INPUT', action: 'insert', rule_num: 1, match: ['addrtype --dst-type LOCAL'], protocol: 'icmp', jump: 'ACCEPT' },
         { table: 'nat', chain: 'POSTROUTING', source: '10.244.0.5/16', destination: '!10.244.0.0/16', jump: 'MASQUERADE' },
         { table: 'nat', chain: 'PREROUTING', protocol: 'tcp', destination_port: 80, jump: 'DNAT', to_destination: '10.0.0.1:8080' },
+        { chain: 'INPUT', protocol: '17', destination_port: '! 53', jump: 'DROP' },
+        { chain: 'INPUT', protocol: 'all', in_interface: 'eth+', jump: 'RETURN' },
+        { chain: 'INPUT', ip_version: 'ipv6', protocol: 'icmpv6', jump: 'ACCEPT' },
+        { chain: 'INPUT', ip_version: 'ipv6', source: '::/0', jump: 'REJECT' },
       ];
       for (const args of rules) {
         const r = await runModuleOn(t, iptables, args);

@@ -46,6 +46,14 @@ describe('iptables rule', () => {
     expect(r.argv.slice(0, 2)).to.deep.equal(['-s', '10.0.0.5']);
   });
 
+  it('spells protocols like iptables-save: names for numbers, `all` omitted, icmpv6 as ipv6-icmp', () => {
+    expect(buildRule({ chain: 'INPUT', protocol: '6', destination_port: 22, jump: 'ACCEPT' }).saved).to.equal('-p tcp -m tcp --dport 22 -j ACCEPT');
+    expect(buildRule({ chain: 'INPUT', protocol: 'all', jump: 'ACCEPT' }).saved).to.equal('-j ACCEPT');
+    expect(buildRule({ chain: 'INPUT', protocol: 'icmpv6', ip_version: 'ipv6', jump: 'ACCEPT' }).saved).to.equal('-p ipv6-icmp -j ACCEPT');
+    expect(canonicalRule('-p 47 -j ACCEPT', false)).to.equal('-p gre -j ACCEPT');
+    expect(canonicalRule('-p all -j ACCEPT', false)).to.equal('-j ACCEPT');
+  });
+
   it('refuses host names and ports without a port protocol', () => {
     expect(ruleProblems({ chain: 'INPUT', source: 'example.com', destination_port: 22 }).map((e) => e.key)).to.deep.equal(['source', 'destination_port']);
   });
