@@ -4,6 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { KplayError, KplayErrors, formatError, isValidationCode } from './errors.ts';
+import { runCommand } from './commands/run.ts';
+import { inventoryCommand } from './commands/inventory.ts';
+import { docCommand } from './commands/doc.ts';
+import { labCommand } from './lab/index.ts';
 
 const HELP = `kplay — agentless, declarative playbooks over SSH, with check mode and diffs
 
@@ -31,15 +35,14 @@ export async function dispatch(argv: string[], io: Io = { out: process.stdout, e
   const [cmd, ...rest] = argv;
   try {
     switch (cmd) {
-      // each command loads only what it needs: startup time is paid on every invocation
       case 'run':
-        return await (await import('./commands/run.ts')).runCommand(rest, io.out, io.err);
+        return await runCommand(rest, io.out, io.err);
       case 'inventory':
-        return await (await import('./commands/inventory.ts')).inventoryCommand(rest, io.out);
+        return await inventoryCommand(rest, io.out);
       case 'doc':
-        return await (await import('./commands/doc.ts')).docCommand(rest, io.out);
+        return await docCommand(rest, io.out);
       case 'lab':
-        return await (await import('./lab/index.ts')).labCommand(rest);
+        return await labCommand(rest);
       case '--version':
       case '-V':
       case 'version':
