@@ -60,6 +60,9 @@ export function ruleProblems(a: IptablesArgs): { key: string; message: string }[
   for (const k of ['source_port', 'destination_port', 'destination_ports'] as const) {
     if (a[k] !== undefined && !portProto) errs.push({ key: k, message: `${k} needs protocol tcp, udp or sctp` });
   }
+  for (const m of a.match ?? []) {
+    if (m.trim().startsWith('-')) errs.push({ key: 'match', message: `match entries start with the module name (e.g. "addrtype --dst-type LOCAL"), not ${JSON.stringify(m)}` });
+  }
   if (a.action !== 'insert' && a.rule_num !== undefined) errs.push({ key: 'rule_num', message: 'rule_num needs action: insert' });
   return errs;
 }

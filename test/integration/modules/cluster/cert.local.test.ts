@@ -1,6 +1,6 @@
 /** cert on the controller (LocalTransport, temp dirs): openssl verify, cfssl parity, idempotency, copy_to. */
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalTransport } from '../../../../engine/transport/local.ts';
@@ -144,6 +144,17 @@ describe('cert module on the controller', function () {
     const pubFromKey = openssl('rsa', '-in', join(pki, 'sa.key'), '-pubout');
     expect(readFileSync(join(pki, 'sa.pub'), 'utf8').trim()).to.equal(pubFromKey.trim());
     expect((await run({ kind: 'keypair' })).changed).to.equal(false);
+  });
+
+  it('copy_to of a CA installs its certificate only; of a key pair both halves', async () => {
+    const dest = mkdtempSync(join(tmpdir(), 'kplay-host-'));
+    const ca = await run({ kind: 'ca', common_name: 'kubernetes-ca', organization: ['kplay'], copy_to: dest, cert_file: 'ca.crt' });
+    expect(ca.failed, ca.msg).to.equal(false);
+    const sa = await run({ kind: 'keypair', copy_to: dest });
+    expect(sa.failed, sa.msg).to.equal(false);
+    expect(readdirSync(dest).sort()).to.deep.equal(['ca.crt', 'sa.key', 'sa.pub']);
+    expect(statSync(join(dest, 'sa.key')).mode & 0o777).to.equal(0o600);
+    expect((await run({ kind: 'keypair', copy_to: dest })).changed).to.equal(false);
   });
 
   it('installs certificate and key on the host with copy_to (key 0600), idempotently', async () => {
