@@ -3,7 +3,6 @@
  * tokenizer and recursive-descent parser of a Jinja-like expression subset (no eval, no Function).
  * The grammar and the tests and filters are documented in docs/templates.md.
  */
-import { readFileSync } from 'node:fs';
 import { KplayError, type SourceLoc } from '../errors.ts';
 import { ExpressionSyntaxError } from './expression-lexer.ts';
 import { parseExpression, type Expr } from './expression-parser.ts';
@@ -11,6 +10,7 @@ import { EvaluationError, UndefinedVariableError as UndefinedVariable, evaluate 
 import { UndefinedVariableError } from './undefined-error.ts';
 import { templateVars, toKplayError } from './render.ts';
 import { materialize, VarCycleError, VarRenderError } from './lazy-vars.ts';
+import { locAt } from './source-loc.ts';
 import { truthy } from './values.ts';
 
 export type Vars = Record<string, unknown>;
@@ -37,7 +37,7 @@ export function parseCondition(source: string | boolean, loc?: SourceLoc): Condi
   } catch (err) {
     if (err instanceof ExpressionSyntaxError) {
       throw new KplayError('KPLAY_EXPRESSION', `bad condition '${source}': ${err.message}`, {
-        loc: columnLoc(loc, source, offset + err.pos),
+        loc: locAt(loc, source, offset + err.pos),
         hint: err.hint,
       });
     }
@@ -74,12 +74,12 @@ function evaluationError(err: unknown, cond: Condition): KplayError {
   const { offset } = unwrapMustache(cond.source);
   if (err instanceof UndefinedVariable) {
     return new UndefinedVariableError(err.variable, `undefined variable '${err.variable}' in condition '${cond.source}'`, {
-      loc: columnLoc(cond.loc, cond.source, offset + err.pos),
+      loc: locAt(cond.loc, cond.source, offset + err.pos),
       hint: `test it first (${err.variable} is defined) or give a default (${err.variable} | default(…))`,
     });
   }
   if (err instanceof EvaluationError) {
-    return new KplayError('KPLAY_EXPRESSION', `condition '${cond.source}': ${err.message}`, { loc: columnLoc(cond.loc, cond.source, offset + err.pos) });
+    return new KplayError('KPLAY_EXPRESSION', `condition '${cond.source}': ${err.message}`, { loc: locAt(cond.loc, cond.source, offset + err.pos) });
   }
   if (err instanceof VarRenderError || err instanceof VarCycleError) {
     const e = toKplayError(err, {}, undefined);
@@ -103,29 +103,4 @@ function unwrapMustache(source: string): { body: string; offset: number; warning
     offset: m[1]!.length,
     warning: `conditions are expressions already: write '${m[2]!.trim()}' without {{ }}`,
   };
-}
-
-/** Point at a column inside the condition (exact when the condition is on one line). */
-function columnLoc(loc: SourceLoc | undefined, source: string, offset: number): SourceLoc | undefined {
-  if (!loc) return loc;
-  // A quoted YAML scalar starts at its quote, one column before the condition's text.
-  if (startsWithQuote(loc, source)) loc = { ...loc, col: loc.col + 1 };
-  const before = source.slice(0, offset);
-  const nl = before.lastIndexOf('\n');
-  if (nl < 0) return { ...loc, col: loc.col + offset };
-  return { ...loc, line: loc.line + (before.split('\n').length - 1), col: offset - nl };
-}
-
-/** Only on the error path: is the character at loc a YAML quote right before the condition's text? */
-function startsWithQuote(loc: SourceLoc, source: string): boolean {
-  let line: string | undefined;
-  try {
-    line = readFileSync(loc.file, 'utf8').split(/\r?\n/)[loc.line - 1];
-  } catch {
-    return false;
-  }
-  if (line === undefined) return false;
-  const quote = line[loc.col - 1];
-  const head = source.split('\n')[0]!.slice(0, 20);
-  return (quote === '"' || quote === "'") && head !== '' && line.startsWith(head, loc.col);
 }

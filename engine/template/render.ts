@@ -7,6 +7,7 @@ import { compile, helperNames, parse, unknownHelpers, type RenderData } from './
 import { findJinja, findJinjaBlock, mayHoldJinjaBlocks } from './jinja-hint.ts';
 import { isLazyView, lazyVars, materialize, VarCycleError, VarRenderError } from './lazy-vars.ts';
 import { UndefinedVariableError } from './undefined-error.ts';
+import { locAt } from './source-loc.ts';
 import { isPlainObject, setOwn, stringify } from './values.ts';
 
 export type Vars = Record<string, unknown>;
@@ -85,14 +86,14 @@ export function checkTemplate(source: string, loc?: SourceLoc): KplayError | und
   try {
     ast = parse(source);
   } catch (err) {
-    return new KplayError('KPLAY_TEMPLATE', `template syntax error: ${firstLine(err)}`, { loc: offsetLoc(loc, source, parseErrorOffset(err, source)), cause: err });
+    return new KplayError('KPLAY_TEMPLATE', `template syntax error: ${firstLine(err)}`, { loc: locAt(loc, source, parseErrorOffset(err, source)), cause: err });
   }
   const [unknown] = unknownHelpers(ast);
   if (unknown) {
     const guess = didYouMean(unknown.name, helperNames());
     const offset = source.split('\n').slice(0, unknown.line - 1).reduce((n, l) => n + l.length + 1, 0) + unknown.column;
     return new KplayError('KPLAY_TEMPLATE', `unknown helper '${unknown.name}'`, {
-      loc: offsetLoc(loc, source, offset),
+      loc: locAt(loc, source, offset),
       hint: guess ? `did you mean '${guess}'? (helpers: docs/templates.md)` : 'see docs/templates.md for the helpers',
     });
   }
@@ -170,7 +171,7 @@ function compileOrExplain(source: string): ReturnType<typeof compile> {
 
 /** At load time the construct's column is known (loc + offset); at run time only the task's place (fallbackLoc). */
 function jinjaError(f: NonNullable<ReturnType<typeof findJinja>>, source: string, loc: SourceLoc | undefined, where = '', fallbackLoc?: SourceLoc): KplayError {
-  return new KplayError('KPLAY_TEMPLATE', `${f.message} is not supported${where}`, { loc: offsetLoc(loc, source, f.offset) ?? fallbackLoc, hint: f.hint });
+  return new KplayError('KPLAY_TEMPLATE', `${f.message} is not supported${where}`, { loc: locAt(loc, source, f.offset) ?? fallbackLoc, hint: f.hint });
 }
 
 function where(ctx: RenderContext): string {
@@ -275,15 +276,6 @@ function parseErrorOffset(err: unknown, source: string): number {
   if (!m) return 0;
   const lineStart = source.split('\n').slice(0, Number(m[1]) - 1).reduce((n, l) => n + l.length + 1, 0);
   return lineStart + m[2]!.length;
-}
-
-/** Move a location forward by an offset into the source (exact for single-line plain scalars). */
-function offsetLoc(loc: SourceLoc | undefined, source: string, offset: number): SourceLoc | undefined {
-  if (!loc) return loc;
-  const before = source.slice(0, offset);
-  const newlines = before.split('\n').length - 1;
-  if (newlines === 0) return { ...loc, col: loc.col + offset };
-  return { ...loc, line: loc.line + newlines, col: offset - before.lastIndexOf('\n') };
 }
 
 export { isLazyView, UndefinedVariableError };

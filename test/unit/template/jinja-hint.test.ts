@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { KplayError } from '../../../engine/errors.ts';
 import { checkTemplate, renderString, renderValue } from '../../../engine/template/render.ts';
 
@@ -33,6 +36,12 @@ describe('template/Jinja hints', () => {
       expect(err?.loc).to.deep.equal({ ...loc, col: loc.col + 7 });
     });
   }
+
+  it('load time: the column counts the quote of a quoted YAML scalar', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'kplay-jinja-')), 'play.yml');
+    writeFileSync(file, '- debug:\n    msg: "x {{ y | d(1) }}"\n');
+    expect(checkTemplate('x {{ y | d(1) }}', { file, line: 2, col: 10 })?.loc).to.deep.equal({ file, line: 2, col: 13 });
+  });
 
   it('load time: {% if %} shows #if', () => {
     const err = checkTemplate('{% if x == 1 %}a{% endif %}', loc);
