@@ -9,6 +9,8 @@ export class HostState {
   /** set_fact and register, across plays (Ansible keeps them for the whole run). */
   readonly facts: Vars = {};
   gatheredFacts?: Vars;
+  /** Targeted by a play (not only a delegate_facts owner): only these appear in the recap. */
+  inPlay = false;
   failed = false;
   unreachable = false;
   /** meta: end_host — done with this play only. */

@@ -42,7 +42,10 @@ export async function runPlay(run: RunShared, play: Play): Promise<void> {
   let hosts = run.inventory.match(pattern);
   if (run.limit) hosts = hosts.filter((h) => run.limit!.has(h));
   hosts = orderHosts(hosts, play.order);
-  for (const h of hosts) if (!run.hosts.has(h)) run.hosts.set(h, new HostState(h));
+  for (const h of hosts) {
+    if (!run.hosts.has(h)) run.hosts.set(h, new HostState(h));
+    run.hosts.get(h)!.inPlay = true;
+  }
   // hosts that failed or were unreachable in an earlier play stay out (as in Ansible)
   hosts = hosts.filter((h) => !run.hosts.get(h)!.failed && !run.hosts.get(h)!.unreachable);
   run.emit({ type: 'play_start', name: play.name ?? pattern, hosts, loc: play.loc });

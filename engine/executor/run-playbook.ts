@@ -81,7 +81,7 @@ export async function runPlaybooks(input: RunInput): Promise<RunSummary> {
     await connections.closeAll();
   }
 
-  const stats = Object.fromEntries([...hosts].map(([n, h]) => [n, h.stats]));
+  const stats = Object.fromEntries([...hosts].filter(([, h]) => h.inPlay).map(([n, h]) => [n, h.stats]));
   emit({ type: 'recap', hosts: stats, durationMs: Date.now() - started, check: options.check });
   const failedHosts = [...hosts.values()].filter((h) => h.failed || h.unreachable).map((h) => h.name);
   const anyFailed = [...hosts.values()].some((h) => h.failed || h.stats.failed > 0);

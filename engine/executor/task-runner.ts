@@ -17,7 +17,7 @@ import { prepareArgs } from './args.ts';
 import { runModule, type ModuleOutcome } from './run-module.ts';
 import { hostState, OMIT, varsFor, type PlayContext, type Scope } from './play-context.ts';
 import type { HostStatus } from '../report/events.ts';
-import type { HostState } from './host-state.ts';
+import { HostState as HostStateClass, type HostState } from './host-state.ts';
 
 export interface HostTaskResult {
   host: string;
@@ -197,8 +197,11 @@ function finish(
   // a no_log result's own output is secret too, in case a later task prints the registered variable
   if (task.no_log) pc.addSecret([o.result.stdout, o.result.stderr, o.result.content, o.result.json]);
   const facts = o.result.ansible_facts;
-  if (!o.failed && task.module === 'set_fact' && facts && typeof facts === 'object') {
-    Object.assign(h.facts, facts);
+  if (!o.failed && facts && typeof facts === 'object' && (task.module === 'set_fact' || task.module === 'setup')) {
+    // delegate_facts: the facts belong to the delegate, not to the host the task ran for
+    const owner = task.delegate_facts && o.delegatedTo ? factOwner(pc, o.delegatedTo) : h;
+    if (task.module === 'setup') owner.gatheredFacts = facts as Vars;
+    else Object.assign(owner.facts, facts);
     if (task.no_log) pc.addSecret(facts);
   }
   const ignored = o.failed && isTrue(task.ignore_errors);
@@ -217,6 +220,12 @@ function finish(
   }
   if (!alreadyEmittedItems) emitResult(status, { ...(o.outcome ? { outcome: o.outcome } : {}), ...(o.msg !== undefined ? { msg: o.msg } : {}), result: o.result, ignored });
   return { host: h.name, status, ignored, result: o.result };
+}
+
+function factOwner(pc: PlayContext, host: string): HostState {
+  let h = pc.hosts.get(host);
+  if (!h) pc.hosts.set(host, (h = new HostStateClass(host)));
+  return h;
 }
 
 function register(h: HostState, name: string, result: Vars, checkSkipped: boolean): void {

@@ -5,5 +5,6 @@ import { debug } from './debug.ts';
 import { fail } from './fail.ts';
 import { ping } from './ping.ts';
 import { set_fact } from './set_fact.ts';
+import { setup } from './setup.ts';
 
-export const coreModules: Record<string, AnyModule> = { assert, debug, fail, ping, set_fact };
+export const coreModules: Record<string, AnyModule> = { assert, debug, fail, ping, set_fact, setup };

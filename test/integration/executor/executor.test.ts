@@ -85,6 +85,14 @@ describe('executor (local hosts)', () => {
     for (const h of ['h1', 'h2', 'h3']) expect(readFileSync(join(out, `${h}.seen`), 'utf8')).to.equal('0');
   });
 
+  it('delegate_facts gives the facts to the delegate', async () => {
+    const out = outDir();
+    const r = await kplay('run', fx('delegate-facts.yml'), '-i', inv, '-e', `out=${out}`, '--json');
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    expect(readFileSync(join(out, 'h4.marker'), 'utf8')).to.equal('from-h1');
+    expect(Object.keys(recap(r))).to.deep.equal(['h1', 'h4']);
+  });
+
   it('no_log values appear nowhere in console, -vvv or --json output', async () => {
     const out = outDir();
     const secret = 's3cr3t-Token-value-42';
