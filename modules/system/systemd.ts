@@ -78,7 +78,8 @@ export function unitView(s: SystemdState): UnitView {
     return { unit: s.unit, found: true, active: show.active, enablement: s.isEnabled || show.unitFile, needsReload: show.needDaemonReload || s.ledgerBy !== undefined, ...(s.ledgerBy ? { after: s.ledgerBy } : {}) };
   }
   if (onDisk) return { unit: s.unit, found: true, active: 'inactive', enablement: s.isEnabled || 'disabled', needsReload: true, ...(s.ledgerBy ? { after: s.ledgerBy } : {}) };
-  if (s.ledgerBy) return { unit: s.unit, found: true, active: 'inactive', enablement: 'disabled', needsReload: true, after: s.ledgerBy };
+  // a unit systemd never loaded is loaded on demand (the real run's `systemctl show` does it): no reload needed
+  if (s.ledgerBy) return { unit: s.unit, found: true, active: 'inactive', enablement: 'disabled', needsReload: false, after: s.ledgerBy };
   return { unit: s.unit, found: false, active: show.active, enablement: '', needsReload: false };
 }
 

@@ -105,7 +105,7 @@ async function once(ctx: ModuleContext, a: UriArgs, url: URL, method: string, fi
     const timer = setTimeout(() => {
       req.destroy(new Error(`request timed out after ${a.timeout ?? 30} s`));
     }, (a.timeout ?? 30) * 1000);
-    const req = httpRequest({ method, path: `${url.pathname}${url.search}`, headers, agent: false, createConnection: () => sock as never }, (res) => {
+    const req = httpRequest({ method, path: `${url.pathname}${url.search}`, headers, createConnection: () => sock as never }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {

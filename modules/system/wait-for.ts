@@ -36,13 +36,16 @@ export interface WaitForState {
   elapsed: number;
   what: string;
   match?: string[];
+  /** Satisfied only by what an earlier task of this check run does. */
+  after?: string;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (ms <= 0 || signal.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    const onAbort = () => (clearTimeout(t), resolve());
+    const t = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolve()), ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }
 
@@ -116,6 +119,11 @@ export async function waitFor(ctx: ModuleContext, a: WaitForArgs): Promise<WaitF
     await sleep((a.timeout ?? 0) * 1000 - (Date.now() - start), ctx.signal);
     return { ok: true, elapsed: Date.now() - start, what };
   }
+  if (ctx.check && a.path !== undefined) {
+    // an earlier task of this check run creates (or removes) the path: waiting for it would succeed
+    const l = ctx.ledger.path(a.path);
+    if (l && (l.state !== 'absent') === want && !re) return { ok: true, elapsed: 0, what, after: l.by };
+  }
   const deadline = start + (a.timeout ?? 300) * 1000;
   for (;;) {
     const r = a.port !== undefined ? await portAnswers(ctx, host, a.port, want ? re : undefined, (a.connect_timeout ?? 5) * 1000) : await pathMatches(ctx, a.path!, want ? re : undefined);
@@ -126,7 +134,7 @@ export async function waitFor(ctx: ModuleContext, a: WaitForArgs): Promise<WaitF
 }
 
 export function planWaitFor(s: WaitForState, a: WaitForArgs): Plan {
-  const result = { elapsed: Math.round(s.elapsed / 1000), ...(s.match ? { match_groups: s.match.slice(1), match_group_dict: {} } : {}) };
+  const result = { elapsed: Math.round(s.elapsed / 1000), ...(s.match ? { match_groups: s.match.slice(1), match_group_dict: {} } : {}), ...(s.after ? { after: s.after } : {}) };
   if (s.ok) return { changes: [], result };
   const state = a.state ?? 'started';
   return { changes: [], result, failed: a.msg ?? `Timeout when waiting for ${s.what} to be ${state}${a.search_regex ? ` (matching ${a.search_regex})` : ''}` };

@@ -32,7 +32,7 @@ export async function converge(t: Transport, mod: AnyModule, args: Vars, roots: 
   expect(await snapshot(t, roots, o.units), 'check mode wrote something').to.equal(before);
   const first = await runModuleOn(t, mod, args, o);
   expect(first.failed, `first run: ${first.msg}`).to.equal(false);
-  expect(first.changed, 'first run changes').to.equal(true);
+  expect(first.changed, `first run changes (check planned ${JSON.stringify(check.changes.map((c) => c.summary))})`).to.equal(true);
   expect(check.changes.map((c) => c.summary), 'check predicts the real run').to.deep.equal(first.changes.map((c) => c.summary));
   expect(check.changed).to.equal(true);
   const second = await runModuleOn(t, mod, args, o);
