@@ -53,7 +53,8 @@ export function editSysctlFile(text: string, name: string, value: string | undef
   for (const l of splitLines(text)) {
     if (!re.test(l)) out.push(l);
     else if (value !== undefined && !done) {
-      out.push(`${name} = ${value}`);
+      // an assignment that already says the same (other spacing) stays as written
+      out.push(normalizeSysctl(l.slice(l.indexOf('=') + 1)) === value ? l : `${name} = ${value}`);
       done = true;
     }
   }
