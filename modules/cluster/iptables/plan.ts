@@ -54,7 +54,9 @@ export function planIptables(s: IptablesState, a: IptablesArgs): Plan {
       if (!a.chain_management) return { changes: [], failed: `chain ${a.chain} does not exist in ${label} (set chain_management: true to create it)` };
       step(`create chain ${a.chain} (${label})`, [cmd('-N', a.chain)], { policy: '-', rules: [] }, { effects: [{ path: ledgerPath, state: 'directory' }] });
     }
-    if (a.flush && cur!.rules.length > 0) step(`flush ${a.chain} (${cur!.rules.length} rules)`, [cmd('-F', a.chain)], { ...cur!, rules: [] });
+    // flush with a rule means "the chain holds just this rule": already so, nothing to do
+    const onlyRule = rule && cur!.rules.length === 1 && cur!.rules[0] === rule.saved;
+    if (a.flush && cur!.rules.length > 0 && !onlyRule) step(`flush ${a.chain} (${cur!.rules.length} rules)`, [cmd('-F', a.chain)], { ...cur!, rules: [] });
     if (a.policy) {
       if (!builtin) return { changes: [], failed: `policy applies to built-in chains only, not ${a.chain}` };
       if (cur!.policy !== a.policy) step(`policy ${a.chain} ${cur!.policy} → ${a.policy}`, [cmd('-P', a.chain, a.policy)], { ...cur!, policy: a.policy });

@@ -33,7 +33,7 @@ export const IptablesArgs = Type.Object(
     to_source: Str('--to-source for SNAT.'),
     reject_with: Str('--reject-with for REJECT (default icmp-port-unreachable / icmp6-port-unreachable, as iptables-save shows it).'),
     chain_management: Type.Optional(Type.Boolean({ description: 'Create the chain when absent (state present); delete it (flushing it first) with state absent and no rule arguments.' })),
-    flush: Type.Optional(Type.Boolean({ description: 'Delete every rule of the chain first (then add the rule, if any).' })),
+    flush: Type.Optional(Type.Boolean({ description: 'Delete every rule of the chain first, then add the rule if one is given: the chain ends up holding just that rule (no change when it already does).' })),
     policy: Type.Optional(Type.Union(['ACCEPT', 'DROP', 'QUEUE', 'RETURN'].map((s) => Type.Literal(s)), { description: 'Policy of a built-in chain.' })),
     wait: Type.Optional(Type.Integer({ minimum: 0, description: 'Seconds to wait for the xtables lock (-w). Default 10.' })),
   },

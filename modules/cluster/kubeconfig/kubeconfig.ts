@@ -90,7 +90,7 @@ export const kubeconfig = defineModule({
       host: {
         file: host.file,
         ...(content !== undefined ? { content } : {}),
-        dir: dirPlanned ? { exists: true, type: 'directory', mode: '0755', owner: '', group: '', uid: 0, gid: 0, size: 0, inode: '' } : host.dir,
+        dirExists: host.dir.exists || dirPlanned,
       },
     };
   },

@@ -13,7 +13,8 @@ export interface KubeconfigState {
   missing: string[];
   /** An earlier task of this run creates the missing files. */
   missingAfter?: string;
-  host: { file: StatInfo; content?: string; dir: StatInfo };
+  /** dirExists: the parent directory exists, or an earlier task of this run creates it. */
+  host: { file: StatInfo; content?: string; dirExists: boolean };
 }
 
 const mode4 = (m: string): string => m.padStart(4, '0');
@@ -23,7 +24,7 @@ export function planKubeconfig(s: KubeconfigState, a: KubeconfigArgs, check: boo
   const mode = mode4(a.mode ?? '0600');
   const own = { ...(a.owner ? { owner: a.owner } : {}), ...(a.group ? { group: a.group } : {}) };
   const dir = dirname(a.path);
-  if (!s.host.dir.exists) {
+  if (!s.host.dirExists) {
     changes.push({ summary: `create directory ${dir}`, ops: [{ kind: 'exec', cmd: ['mkdir', '-p', dir] }], effects: [{ path: dir, state: 'directory' }] });
   }
   if (!s.data) {

@@ -85,6 +85,15 @@ describe('iptables plan', () => {
     expect(planIptables({ dump: dump(), chainAfter: 'make chain' }, { chain: 'NEW', jump: 'RETURN' }).changes).to.have.length(1);
   });
 
+  it('flush with a rule leaves just that rule, and is idempotent', () => {
+    const d = dump();
+    const a: IptablesArgs = { chain: 'KUBE-FIREWALL', flush: true, jump: 'RETURN' };
+    const p = planIptables({ dump: d }, a);
+    expect(p.changes.map((c) => c.summary)).to.deep.equal(['flush KUBE-FIREWALL (1 rules)', '+ -A KUBE-FIREWALL -j RETURN']);
+    d.get('KUBE-FIREWALL')!.rules = ['-j RETURN'];
+    expect(planIptables({ dump: d }, a).changes).to.deep.equal([]);
+  });
+
   it('treats built-in chains of a table that does not exist yet as empty', () => {
     const p = planIptables({ dump: new Map() }, { table: 'nat', chain: 'POSTROUTING', jump: 'MASQUERADE' });
     expect(p.changes[0]!.summary).to.equal('+ -A POSTROUTING -j MASQUERADE');

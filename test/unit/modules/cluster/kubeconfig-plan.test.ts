@@ -5,7 +5,7 @@ import { redactKubeconfig } from '../../../../modules/cluster/kubeconfig/redact.
 import { renderKubeconfig, yamlScalar } from '../../../../modules/cluster/kubeconfig/render.ts';
 import type { KubeconfigArgs } from '../../../../modules/cluster/kubeconfig/schema.ts';
 
-const dir = { exists: true as const, type: 'directory' as const, mode: '0755', owner: 'root', group: 'root', uid: 0, gid: 0, size: 0, inode: '1:1' };
+const dirExists = true;
 const data = { cluster: 'kubernetes', server: 'https://127.0.0.1:6443', caPem: 'CA', user: 'system:node:n1', context: 'default', token: 'sekret-token-123' };
 const args: KubeconfigArgs = { path: '/etc/kubernetes/kubelet.conf', server: data.server, token: data.token, user: data.user };
 
@@ -29,18 +29,18 @@ describe('kubeconfig', () => {
   });
 
   it('plans a put with a redacted diff, then nothing', () => {
-    const s: KubeconfigState = { data, missing: [], host: { file: { exists: false }, dir } };
+    const s: KubeconfigState = { data, missing: [], host: { file: { exists: false }, dirExists } };
     const p = planKubeconfig(s, args, false);
     expect(p.changes).to.have.length(1);
     expect(p.changes[0]!.ops[0]).to.include({ kind: 'put', mode: '0600' });
     expect(JSON.stringify(p.changes[0]!.diff)).not.to.contain('sekret-token-123');
     const content = renderKubeconfig(data);
     const file = { exists: true as const, type: 'file' as const, mode: '0600', owner: 'root', group: 'root', uid: 0, gid: 0, size: 1, inode: '1:2' };
-    expect(planKubeconfig({ ...s, host: { file, content, dir } }, args, false).changes).to.deep.equal([]);
+    expect(planKubeconfig({ ...s, host: { file, content, dirExists } }, args, false).changes).to.deep.equal([]);
   });
 
   it('fails on missing controller files, predicts in check mode', () => {
-    const s: KubeconfigState = { missing: ['/pki/admin.pem'], missingAfter: 'issue admin', host: { file: { exists: false }, dir } };
+    const s: KubeconfigState = { missing: ['/pki/admin.pem'], missingAfter: 'issue admin', host: { file: { exists: false }, dirExists } };
     expect(planKubeconfig(s, args, false).failed).to.match(/admin\.pem/);
     expect(planKubeconfig(s, args, true).changes[0]!.after).to.equal('issue admin');
   });
