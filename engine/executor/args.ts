@@ -6,7 +6,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { AnyModule, Vars } from '../../modules/api.ts';
 
-const ajv = new Ajv({ coerceTypes: true, allErrors: true, strict: false });
+const ajv = new Ajv({ coerceTypes: true, allErrors: true, strict: false, validateSchema: false });
 const compiled = new WeakMap<AnyModule, ValidateFunction>();
 
 function describe(e: ErrorObject): string {
