@@ -1,0 +1,71 @@
+/**
+ * The markdown table of a results file (default: the newest in bench/results/):
+ *   node --import tsx bench/table.ts [bench/results/<time>.json]
+ * Medians over repetitions; ratio = kplay / Ansible (wall time); CPU per task per host =
+ * controller CPU / (hosts × task results per host).
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { RunRecord } from './run.ts';
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+function latest(dir: string): string {
+  const files = readdirSync(dir).filter((f) => /^\d{4}-.*\.json$/.test(f)).sort();
+  if (files.length === 0) throw new Error(`no results in ${dir}`);
+  return join(dir, files.at(-1)!);
+}
+
+export function table(runs: RunRecord[]): string {
+  const groups = new Map<string, RunRecord[]>();
+  for (const r of runs) {
+    const k = `${r.n}|${r.phase}|${r.variant}`;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  const stat = (n: number, phase: string, variant: string) => {
+    const rs = groups.get(`${n}|${phase}|${variant}`);
+    if (!rs) return undefined;
+    const tasks = median(rs.map((r) => (r.recap.ok + r.recap.failed + r.recap.skipped) / Math.max(1, r.recap.hosts)));
+    return {
+      reps: rs.length,
+      wall: median(rs.map((r) => r.wallS)),
+      cpu: median(rs.map((r) => r.cpuS)),
+      rss: median(rs.map((r) => r.treeRssMB)),
+      failed: Math.max(...rs.map((r) => r.recap.failed)),
+      changed: median(rs.map((r) => r.recap.changed)),
+      cpuPerTaskHostMs: (1000 * median(rs.map((r) => r.cpuS))) / (n * tasks),
+    };
+  };
+  const variants = [...new Set(runs.map((r) => r.variant))].filter((v) => v !== 'ansible');
+  const sizes = [...new Set(runs.map((r) => r.n))].sort((a, b) => a - b);
+  const phases = ['check_fresh', 'first', 'second', 'check_after'];
+  const f = (x: number | undefined, d = 2) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(d));
+  const lines: string[] = [];
+  for (const v of variants) {
+    lines.push(`| hosts | phase | ${v} wall s | Ansible wall s | ratio (${v}/Ansible) | speed-up | ${v} CPU s | Ansible CPU s | ${v} CPU ms/task/host | ${v} peak RSS MB | Ansible peak RSS MB (tree) | reps (${v}/Ansible) | failed (${v}/Ansible) |`);
+    lines.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
+    for (const n of sizes) {
+      for (const p of phases) {
+        const k = stat(n, p, v);
+        const a = stat(n, p, 'ansible');
+        if (!k && !a) continue;
+        const ratio = k && a ? k.wall / a.wall : undefined;
+        lines.push(`| ${n} | ${p} | ${f(k?.wall)} | ${f(a?.wall)} | ${f(ratio, 3)} | ${ratio ? `${(1 / ratio).toFixed(1)}×` : '–'} | ${f(k?.cpu)} | ${f(a?.cpu)} | ${f(k?.cpuPerTaskHostMs, 1)} | ${f(k?.rss, 0)} | ${f(a?.rss, 0)} | ${k?.reps ?? 0}/${a?.reps ?? 0} | ${k?.failed ?? '–'}/${a?.failed ?? '–'} |`);
+      }
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+const file = process.argv[2] ? resolve(process.argv[2]) : latest(resolve(import.meta.dirname, 'results'));
+const res = JSON.parse(readFileSync(file, 'utf8')) as { runs: RunRecord[]; machine: { load1AtStart: number }; started: string; versions: Record<string, string>; problems: string[] };
+const loads = res.runs.map((r) => r.load1Before);
+console.log(`<!-- ${file} -->`);
+console.log(`Run ${res.started}; node ${res.versions.node}; ${res.versions.ansible ?? ''}; kplay ${res.versions.kplayCommit}; load average (1 min) before each run: median ${median(loads).toFixed(1)}, min ${Math.min(...loads).toFixed(1)}, max ${Math.max(...loads).toFixed(1)}.\n`);
+console.log(table(res.runs));
+if (res.problems.length > 0) console.log(`Problems:\n${res.problems.map((p) => `- ${p}`).join('\n')}`);
