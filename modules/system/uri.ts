@@ -92,6 +92,8 @@ async function once(ctx: ModuleContext, a: UriArgs, url: URL, method: string, fi
   if (https) {
     sock = tlsConnect({
       socket: raw,
+      // host is what the certificate is checked against (an IP needs an IP SAN); SNI only for names
+      host,
       servername: /^[\d.]+$|:/.test(host) ? undefined : host,
       rejectUnauthorized: a.validate_certs !== false,
       ...files,
