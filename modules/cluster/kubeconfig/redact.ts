@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { certInfo, privateKeyInfo } from '../pki/x509.ts';
 import { subjectText } from '../cert/compare.ts';
 
-const SECRET_LINE = /^(\s*-?\s*)(certificate-authority-data|client-certificate-data|client-key-data|token|password)(\s*:\s*)(.*)$/;
+/** Keys whose values are shown differently: certificates described, anything secret-sounding redacted (auth-provider id-token, client-secret …). */
+const SECRET_LINE = /^(\s*-?\s*)("?[A-Za-z0-9_-]*(?:certificate-authority-data|client-certificate-data|key-data|token|secret|password|passwd|credential)[A-Za-z0-9_-]*"?)(\s*:[ \t]*)(\S.*)$/i;
 
 const shortHash = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 12);
 
@@ -48,19 +49,34 @@ function describeKeyData(b64: string): string {
 }
 
 export function redactKubeconfig(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => {
-      const m = SECRET_LINE.exec(line);
-      if (!m) return line;
-      const [, lead, key, sep, raw] = m as unknown as [string, string, string, string, string];
-      const v = unquote(raw);
-      let shown: string;
-      if (key === 'certificate-authority-data' || key === 'client-certificate-data') shown = describeCertData(v);
-      else if (key === 'client-key-data') shown = describeKeyData(v);
-      // a token is random enough for a short hash to say "changed" safely; a password may not be
-      else shown = key === 'token' ? `<token redacted, sha256 ${shortHash(v)}…>` : '<password redacted>';
-      return `${lead}${key}${sep}${shown}`;
-    })
-    .join('\n');
+  const out: string[] = [];
+  // indentation of a secret's block scalar (`token: |`) whose lines are being dropped
+  let blockIndent: number | undefined;
+  for (const line of text.split('\n')) {
+    const indent = line.length - line.trimStart().length;
+    if (blockIndent !== undefined) {
+      if (line.trim() === '' || indent > blockIndent) continue;
+      blockIndent = undefined;
+    }
+    const m = SECRET_LINE.exec(line);
+    if (!m) {
+      out.push(line);
+      continue;
+    }
+    const [, lead, key, sep, raw] = m as unknown as [string, string, string, string, string];
+    const name = key.replace(/"/g, '').toLowerCase();
+    if (/^[|>]/.test(raw.trim())) {
+      blockIndent = indent;
+      out.push(`${lead}${key}${sep}<${name} redacted>`);
+      continue;
+    }
+    const v = unquote(raw);
+    let shown: string;
+    if (name === 'certificate-authority-data' || name === 'client-certificate-data') shown = describeCertData(v);
+    else if (name === 'client-key-data') shown = describeKeyData(v);
+    // a token is random enough for a short hash to say "changed" safely; a password may not be
+    else shown = name === 'token' ? `<token redacted, sha256 ${shortHash(v)}…>` : `<${name} redacted>`;
+    out.push(`${lead}${key}${sep}${shown}`);
+  }
+  return out.join('\n');
 }

@@ -26,6 +26,13 @@ describe('kubeconfig', () => {
     expect(r).not.to.contain('sekret-token-123');
     expect(r).not.to.contain('hunter2');
     expect(r).to.contain('client-key-data: <private key redacted>');
+    const oidc = 'users:\n- name: o\n  user:\n    auth-provider:\n      config:\n        client-secret: s3cr3t\n        id-token: eyJhbGc\n        refresh-token: r3fr3sh\n        idp-issuer-url: https://idp\n';
+    const o = redactKubeconfig(oidc);
+    for (const secret of ['s3cr3t', 'eyJhbGc', 'r3fr3sh']) expect(o).not.to.contain(secret);
+    expect(o).to.contain('idp-issuer-url: https://idp');
+    expect(o).to.contain('client-secret: <client-secret redacted>');
+    const block = redactKubeconfig('users:\n- name: b\n  user:\n    token: |\n      line-one-secret\n      line-two-secret\n    username: bob\n');
+    expect(block).to.equal('users:\n- name: b\n  user:\n    token: <token redacted>\n    username: bob\n');
   });
 
   it('plans a put with a redacted diff, then nothing', () => {
