@@ -9,7 +9,7 @@ import type { Task, Vars } from '../playbook/model.ts';
 import { modules } from '../../modules/index.ts';
 import { KplayError, formatError } from '../errors.ts';
 import { renderValue } from '../template/render.ts';
-import { evaluateCondition, type Condition } from '../template/expression.ts';
+import { evaluateCondition, UndefinedVariableError, type Condition } from '../template/expression.ts';
 import { TransportError, type BecomeSpec } from '../transport/transport.ts';
 import { LocalTransport } from '../transport/local.ts';
 import { createModuleContext } from './module-context.ts';
@@ -240,8 +240,9 @@ function evalConditions(conds: Condition[], vars: Vars, h: HostState, check: boo
     try {
       if (!evaluateCondition(c, vars)) return false;
     } catch (e) {
-      if (check && h.checkSkipped.size > 0 && e instanceof KplayError && e.code === 'KPLAY_TEMPLATE') {
-        return `unknown in check mode (depends on ${[...h.checkSkipped].join(', ')}, which check mode did not run)`;
+      // a condition on the result of a command that check mode skipped cannot be known: say so, don't fail
+      if (check && e instanceof UndefinedVariableError && h.checkSkipped.has(e.root)) {
+        return `unknown in check mode: '${e.root}' is the result of a task that check mode did not run`;
       }
       throw e;
     }

@@ -85,6 +85,18 @@ describe('executor (local hosts)', () => {
     for (const h of ['h1', 'h2', 'h3']) expect(readFileSync(join(out, `${h}.seen`), 'utf8')).to.equal('0');
   });
 
+  it('in check mode, a condition on a skipped command\'s result is "unknown", not a failure', async () => {
+    const out = outDir();
+    const r = await kplay('run', fx('check-unknown.yml'), '-i', inv, '-e', `out=${out}`, '--check', '--json');
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    const dep = r.events.find((e) => e.type === 'host_result' && e.task === 'depends on its output')!;
+    expect(dep.status).to.equal('skipped');
+    expect(String(dep.msg)).to.match(/unknown in check mode: 'greeting'/);
+    const real = await kplay('run', fx('check-unknown.yml'), '-i', inv, '-e', `out=${out}`);
+    expect(real.code).to.equal(0);
+    expect(readFileSync(join(out, 'greeting'), 'utf8')).to.equal('hello');
+  });
+
   it('delegate_facts gives the facts to the delegate', async () => {
     const out = outDir();
     const r = await kplay('run', fx('delegate-facts.yml'), '-i', inv, '-e', `out=${out}`, '--json');
