@@ -53,6 +53,8 @@ export interface SshOptions {
   maxChannels?: number;
   /** ProxyJump: reach this host through a forwarded TCP stream of the jump host. */
   jump?: SshOptions;
+  /** TCP_NODELAY on our socket (default true); false only to measure what Nagle costs. */
+  tcpNoDelay?: boolean;
 }
 
 export const SSH_DEFAULTS = {
@@ -229,6 +231,9 @@ export class SshTransport implements Transport, TcpCapable {
           const err = e instanceof TransportError ? e : new TransportError(this.host, `${this.host}: ${String(e)}`, { cause: e });
           this.state = 'dead';
           this.deadError = err;
+          // nobody may ever close() a transport whose connect failed: do not keep the jump host open for it
+          this.jumpLease?.release();
+          this.jumpLease = undefined;
           throw err;
         })
         .finally(() => {
@@ -343,7 +348,7 @@ export class SshTransport implements Transport, TcpCapable {
       }, timeoutMs);
       sock.once('connect', () => {
         clearTimeout(timer);
-        sock.setNoDelay(true);
+        sock.setNoDelay(this.opts.tcpNoDelay !== false);
         sock.removeAllListeners('error');
         resolve(sock);
       });
@@ -371,6 +376,8 @@ export class SshTransport implements Transport, TcpCapable {
     const become = effectiveBecome(opts.become, this.user);
     if (this.becomeNeedsPty(become)) return this.execOnPty(script, opts, become!);
     const wrapped = becomeWrap(this.scriptFor(script, opts), become, opts.cwd);
+    // The script is POSIX sh whatever the login shell is (bash, zsh …); become already runs /bin/sh.
+    if (!become) wrapped.command = `exec /bin/sh -c ${quote(wrapped.command)}`;
     const r = await this.runWithRetry({
       command: wrapped.command,
       ...(wrapped.stdinPrefix !== undefined ? { stdinPrefix: wrapped.stdinPrefix } : {}),

@@ -185,7 +185,7 @@ describe('SshTransport authentication', function () {
     writeFileSync(pkh, `[127.0.0.1]:${port} ssh-ed25519 ${blob.getPublicSSH().toString('base64')}\n`);
     try {
       const good = new SshTransport({ host: 'pw', address: '127.0.0.1', port, user: 'bootstrap', password: 's3cret pass', agent: false, knownHostsFiles: [pkh] });
-      expect((await good.exec('hello')).stdout).to.equal('ran: hello\n');
+      expect((await good.exec('hello')).stdout).to.equal('ran: exec /bin/sh -c hello\n');
       await good.close();
       const bad = new SshTransport({ host: 'pw', address: '127.0.0.1', port, user: 'bootstrap', password: 'nope-nope', agent: false, knownHostsFiles: [pkh] });
       const e = await bad.connect().then(() => undefined, (x: unknown) => x as Error);

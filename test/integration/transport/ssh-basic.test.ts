@@ -39,6 +39,11 @@ describe('SshTransport against a throwaway sshd', function () {
     expect(r).to.include({ rc: 7, stdout: 'out\n', stderr: 'err\n' });
   });
 
+  it('runs scripts with /bin/sh, not the login shell', async () => {
+    const r = await t.exec('if [ -n "$BASH_VERSION" ]; then echo bash; else echo posix; fi');
+    expect(r.stdout).to.equal('posix\n');
+  });
+
   it('quotes an argv', async () => {
     const r = await t.exec(['printf', '%s|', 'a b', "it's", '$(touch /nonexistent/x)']);
     expect(r.stdout).to.equal("a b|it's|$(touch /nonexistent/x)|");
