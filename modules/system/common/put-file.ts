@@ -44,6 +44,8 @@ export interface DestState {
   /** For remote sources: the source's checksum and content, read on the host. */
   srcSha256?: string;
   srcContent?: FileContent;
+  /** The remote source exists only after an earlier task of this check run. */
+  srcAfter?: string;
   ledger?: LedgerEntry;
 }
 
@@ -88,6 +90,15 @@ export async function readDests(ctx: ModuleContext, wanted: Wanted[], dirs: stri
         const s = r[`ssum${i}`] as string | undefined;
         if (s) d.srcSha256 = s;
         d.srcContent = r[`sc${i}`] as FileContent;
+        if (!s && ctx.check) {
+          // the source is written by an earlier task of this check run: plan the copy after it
+          const l = ctx.ledger.path(w.source.path);
+          if (l && l.state === 'file') {
+            d.srcAfter = l.by;
+            d.srcSha256 = l.content !== undefined ? sha256(Buffer.from(l.content)) : `unknown:${l.by}`;
+            if (l.content !== undefined) d.srcContent = { exists: true, content: Buffer.from(l.content) };
+          }
+        }
       }
       if (!st.exists && ctx.check) {
         const l = ctx.ledger.path(w.dest);
@@ -191,7 +202,7 @@ export function planPut(s: PutState, o: PutOptions): Plan {
     if (st.exists && st.type === 'directory') return { changes, failed: `${f.dest} is a directory` };
     if (f.source.kind === 'remote' && !f.srcSha256) return { changes, failed: `remote src ${f.source.path} does not exist or is not a regular file` };
     const want = wantedSum(f);
-    const after = !st.exists && f.ledger ? { after: f.ledger.by } : s.parentAfter ? { after: s.parentAfter } : {};
+    const after = f.srcAfter ? { after: f.srcAfter } : !st.exists && f.ledger ? { after: f.ledger.by } : s.parentAfter ? { after: s.parentAfter } : {};
     if (st.exists && f.sha256 === want) {
       changes.push(...attrChanges(f.dest, o, st, false));
       continue;

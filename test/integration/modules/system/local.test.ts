@@ -100,8 +100,13 @@ describe('system modules on localhost', () => {
       await runModuleOn(t, file, { path: `${d}/app.conf`, state: 'link', src: `${d}/etc/app/app.conf` }, o),
       await runModuleOn(t, file, { path: `${d}/etc/app/app.conf`, mode: '0600' }, o),
     ];
-    expect(steps.map((s) => s.failed), JSON.stringify(steps.map((s) => s.msg))).to.deep.equal([false, false, false, false, false]);
-    expect(steps.map((s) => s.changed)).to.deep.equal([true, true, true, true, true]);
+    steps.push(await runModuleOn(t, copy, { src: `${d}/etc/app/app.conf`, remote_src: true, dest: `${d}/etc/app/copy.conf` }, o));
+    const guarded = await runModuleOn(t, command, { argv: ['touch', `${d}/etc/app/app.conf`], creates: `${d}/etc/app/app.conf` }, o);
+    expect(guarded.skipped, 'creates= a path an earlier task writes: skipped like the real run').to.equal(true);
+    expect(steps.map((s) => s.failed), JSON.stringify(steps.map((s) => s.msg))).to.deep.equal([false, false, false, false, false, false]);
+    expect(steps.map((s) => s.changed)).to.deep.equal([true, true, true, true, true, true]);
+    expect(steps[5]!.changes[0]!.after).to.equal('lineinfile test');
+    expect(steps[5]!.changes[0]!.diff).to.deep.include({ after: 'k=v\nx=y\n' });
     expect(steps[1]!.changes[0]!.after).to.equal('file test');
     expect(steps[3]!.changes[0]!.after).to.equal('lineinfile test');
     expect(steps[2]!.changes[0]!.diff).to.deep.include({ before: 'k=v\n', after: 'k=v\nx=y\n' });
@@ -163,5 +168,31 @@ describe('system modules on localhost', () => {
     await converge(t, file, { path: `${dir}/${evil}.conf`, mode: '0600', state: 'file' }, [d]);
     await converge(t, command, { argv: ['touch', `${dir}/made`], chdir: d, creates: `${evil}/made` }, [d]);
     for (const p of ['PWNED', 'PWNED2', 'PWNED3']) for (const where of [d, dir, process.cwd()]) expect(existsSync(`${where}/${p}`), `${where}/${p}`).to.equal(false);
+  });
+
+  it('measured: each module reads the host in one round trip (copy/template to a non-directory dest: two)', async () => {
+    let calls = 0;
+    const counting = Object.assign(Object.create(t) as LocalTransport, { exec: (...a: Parameters<LocalTransport['exec']>) => (calls++, t.exec(...a)) });
+    writeFileSync(`${d}/f`, 'a\n');
+    const pb = mkdtempSync(join(tmpdir(), 'kplay-pb-'));
+    mkdirSync(`${pb}/templates`);
+    writeFileSync(`${pb}/templates/t.hbs`, 'x\n');
+    const cases: [string, () => Promise<unknown>][] = [
+      ['file', () => runModuleOn(counting, file, { path: `${d}/f`, mode: '0600' }, { check: true })],
+      ['file link', () => runModuleOn(counting, file, { path: `${d}/l`, state: 'link', src: `${d}/f` }, { check: true })],
+      ['copy', () => runModuleOn(counting, copy, { content: 'x', dest: `${d}/f` }, { check: true })],
+      ['template', () => runModuleOn(counting, template, { src: 't.hbs', dest: `${d}/f` }, { check: true, playbookDir: pb })],
+      ['lineinfile', () => runModuleOn(counting, lineinfile, { path: `${d}/f`, line: 'b' }, { check: true })],
+      ['blockinfile', () => runModuleOn(counting, blockinfile, { path: `${d}/f`, block: 'b' }, { check: true })],
+      ['command creates', () => runModuleOn(counting, command, { cmd: 'true', creates: `${d}/f` }, { check: true })],
+    ];
+    const measured: Record<string, number> = {};
+    for (const [name, run] of cases) {
+      calls = 0;
+      await run();
+      measured[name] = calls;
+    }
+    rmSync(pb, { recursive: true, force: true });
+    expect(measured).to.deep.equal({ file: 1, 'file link': 1, copy: 1, template: 2, lineinfile: 1, blockinfile: 1, 'command creates': 1 });
   });
 });
