@@ -9,7 +9,8 @@ export class SshTransportError extends TransportError {
   readonly code: KplayErrorCode = 'KPLAY_TRANSPORT';
   readonly hint?: string;
   constructor(host: string, message: string, options?: { cause?: unknown; hint?: string }) {
-    super(host, message, options?.cause === undefined ? undefined : { cause: options.cause });
+    // The hint is part of the message too: the executor reports a TransportError by its message.
+    super(host, options?.hint ? `${message}\n  hint: ${options.hint}` : message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SshTransportError';
     if (options?.hint) this.hint = options.hint;
   }
