@@ -3,11 +3,11 @@
  * `{{rc}}` is the number 0 where copy's content wants a string; `"yes"` is true where a boolean
  * is wanted), then validated strictly. Load time already checked everything that held no template.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
+import { createCompiler } from '../schema/compile.ts';
 import type { AnyModule, Vars } from '../../modules/api.ts';
 
-const ajv = new Ajv({ coerceTypes: true, allErrors: true, strict: false, validateSchema: false });
-const compiled = new WeakMap<AnyModule, ValidateFunction>();
+const compiler = createCompiler({ coerceTypes: true, allErrors: true, strict: false, validateSchema: false });
 
 function describe(e: ErrorObject): string {
   const path = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
@@ -18,11 +18,7 @@ function describe(e: ErrorObject): string {
 
 /** Returns the coerced arguments, or the problems found, one line each. */
 export function prepareArgs(module: AnyModule, rendered: Vars): { args: Vars; errors: string[] } {
-  let validate = compiled.get(module);
-  if (!validate) {
-    validate = ajv.compile(module.schema);
-    compiled.set(module, validate);
-  }
+  const validate = compiler.compile(module.schema);
   const args = structuredClone(rendered);
   if (!validate(args)) return { args, errors: (validate.errors ?? []).map(describe) };
   const extra = module.validate ? module.validate(args).map((p) => (p.key ? `argument '${p.key}': ${p.message}` : p.message)) : [];

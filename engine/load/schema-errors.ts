@@ -2,23 +2,18 @@
  * ajv, compiled once per schema, and the mapping of its errors to one located line each:
  * unknown key (with "did you mean"), missing required key, wrong type, not one of the allowed values.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { createCompiler } from '../schema/compile.ts';
 import type { TSchema } from '@sinclair/typebox';
 import { KplayError, didYouMean, type KplayErrorCode, type SourceLoc } from '../errors.ts';
 import { isTemplate } from '../template/render.ts';
 
 // verbose: errors carry parentSchema, which gives the known keys for "did you mean".
 // validateSchema off: our schemas are TypeBox-built and tested; checking each against the meta-schema doubled compile time
-const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, validateSchema: false });
-const compiled = new WeakMap<object, ValidateFunction>();
+const compiler = createCompiler({ allErrors: true, strict: false, verbose: true, validateSchema: false });
 
 export function compileSchema(schema: TSchema | Record<string, unknown>): ValidateFunction {
-  let v = compiled.get(schema);
-  if (!v) {
-    v = ajv.compile(schema);
-    compiled.set(schema, v);
-  }
-  return v;
+  return compiler.compile(schema);
 }
 
 export type Segment = string | number;

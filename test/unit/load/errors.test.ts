@@ -103,7 +103,7 @@ describe('loader: template syntax is checked at load time', () => {
   it('a Jinja filter is rejected with the Handlebars form as a hint', () => {
     const errs = errorsOf('jinja-filter.yml');
     expect(errs).to.have.length(1);
-    expectError(errs[0]!, 'jinja-filter.yml', { code: 'KPLAY_TEMPLATE', line: 5, col: 14, message: /Jinja filter/ });
+    expectError(errs[0]!, 'jinja-filter.yml', { code: 'KPLAY_TEMPLATE', line: 5, col: 15, message: /Jinja filter/ });
     expect(errs[0]!.hint).to.include('{{default x 1}}');
   });
   it('a Handlebars syntax error is located in the value', () => {
