@@ -155,6 +155,7 @@ describe('HostKeyChecker decisions', () => {
     expect(c.failure!.code).to.equal('KPLAY_HOST_KEY');
     expect(c.failure!.message).to.contain(fingerprint(K1)).and.contain('[127.0.0.1]:2222');
     expect(c.failure!.hint).to.contain('accept-new').and.contain('ssh-keyscan -p 2222 127.0.0.1');
+    expect(c.failure!.message).to.contain('hint:').and.contain('accept-new');
     expect(existsSync(f)).to.equal(false);
   });
 
