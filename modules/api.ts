@@ -126,6 +126,8 @@ export interface ModuleContext {
   renderTemplate(source: string, extraVars?: Vars): string;
   /** Evaluate a condition (assert's `that`) with this host's variables. */
   evaluate(condition: string): boolean;
+  /** The value of an expression in the condition language (debug's `var: result.stdout_lines[0]`). */
+  expression(expr: string): unknown;
   ledger: Ledger;
   controller: ControllerPaths;
   /** Progress of a long step (downloads); shown live, never required. */

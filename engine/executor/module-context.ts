@@ -5,7 +5,7 @@ import type { ControllerPaths, ModuleContext, Vars } from '../../modules/api.ts'
 import type { BecomeSpec, TcpCapable, Transport } from '../transport/transport.ts';
 import { KplayError, type SourceLoc } from '../errors.ts';
 import { renderString } from '../template/render.ts';
-import { evaluateCondition, parseCondition } from '../template/expression.ts';
+import { evaluateCondition, evaluateExpression, parseCondition } from '../template/expression.ts';
 import type { HostLedger } from './ledger.ts';
 
 export interface ModuleContextInput {
@@ -72,6 +72,7 @@ export function createModuleContext(i: ModuleContextInput): ModuleContext {
     },
     renderTemplate: (source, extraVars) => renderString(source, extraVars ? { ...i.vars, ...extraVars } : i.vars, renderCtx),
     evaluate: (condition) => evaluateCondition(parseCondition(condition, i.loc), i.vars),
+    expression: (expr) => evaluateExpression(parseCondition(expr, i.loc), i.vars),
     ledger: i.ledger,
     controller: i.controller,
     progress: i.progress ?? (() => {}),

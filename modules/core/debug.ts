@@ -21,19 +21,15 @@ export const debug = defineModule({
   },
   async read(ctx, a) {
     if (a.var === undefined) return { value: a.msg ?? 'Hello world!' };
-    return { value: lookupPath(ctx.vars, a.var) };
+    try {
+      return { value: ctx.expression(a.var) };
+    } catch {
+      // Ansible prints this instead of failing, so a debug of a missing variable never breaks a run
+      return { value: 'VARIABLE IS NOT DEFINED!' };
+    }
   },
   plan(state, a) {
     return { changes: [], result: a.var !== undefined ? { [a.var]: state.value } : { msg: state.value } };
   },
 });
 
-function lookupPath(vars: Record<string, unknown>, path: string): unknown {
-  let cur: unknown = vars;
-  for (const part of path.split('.')) {
-    if (cur === null || typeof cur !== 'object') return 'VARIABLE IS NOT DEFINED!';
-    cur = (cur as Record<string, unknown>)[part];
-    if (cur === undefined) return 'VARIABLE IS NOT DEFINED!';
-  }
-  return cur;
-}
