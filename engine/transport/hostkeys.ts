@@ -4,7 +4,7 @@
  * helpers, so the decision logic is unit-testable without a server.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { accessSync, appendFileSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export type HostKeyChecking = 'strict' | 'accept-new' | false;
@@ -169,10 +169,23 @@ export function firstWritable(files: readonly string[]): string | undefined {
 /** Append `name keytype base64` to a known_hosts file, starting a new line if needed. */
 export function recordHostKey(file: string, name: string, presented: PresentedKey): void {
   const line = `${name} ${presented.keyType} ${presented.key.toString('base64')}\n`;
-  if (!existsSync(file)) {
-    writeFileSync(file, line, { mode: 0o644 });
-    return;
+  // O_APPEND, never truncate: other kplay processes may be recording keys in the same file.
+  const fd = openSync(file, 'a', 0o644);
+  try {
+    const size = fstatSync(fd).size;
+    let needsNewline = false;
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      const rfd = openSync(file, 'r');
+      try {
+        readSync(rfd, last, 0, 1, size - 1);
+      } finally {
+        closeSync(rfd);
+      }
+      needsNewline = last[0] !== 0x0a;
+    }
+    writeSync(fd, needsNewline ? `\n${line}` : line);
+  } finally {
+    closeSync(fd);
   }
-  const current = readFileSync(file, 'utf8');
-  appendFileSync(file, current === '' || current.endsWith('\n') ? line : `\n${line}`);
 }

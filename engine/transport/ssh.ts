@@ -630,6 +630,8 @@ export class SshTransport implements Transport, TcpCapable {
 
   private async putSftp(sftp: SFTPWrapper, path: string, src: PutSource, opts: PutOptions): Promise<void> {
     const tmp = tempPathFor(path);
+    // What we replace (asked while the content travels): its mode, owner and group are kept.
+    const existingP = sftpCall<{ mode: number; uid: number; gid: number }>((cb) => sftp.stat(path, cb)).catch(() => undefined);
     try {
       if ('data' in src) {
         await sftpCall<void>((cb) => sftp.writeFile(tmp, src.data, { mode: 0o600, flag: 'wx' }, cb));
@@ -638,11 +640,12 @@ export class SshTransport implements Transport, TcpCapable {
       } else {
         await sftpCall<void>((cb) => sftp.fastPut(src.localPath, tmp, { mode: 0o600, concurrency: 64, chunkSize: 32 * 1024 }, cb));
       }
-      let mode = opts.mode;
-      if (mode === undefined) {
-        // Keep the mode of the file we replace, like `cp` onto an existing file; new files get 0644.
-        const existing = await sftpCall<{ mode: number }>((cb) => sftp.stat(path, cb)).catch(() => undefined);
-        mode = existing ? (existing.mode & 0o7777).toString(8).padStart(4, '0') : '0644';
+      const existing = await existingP;
+      // Like `cp` onto an existing file: keep its mode; new files get 0644.
+      const mode = opts.mode ?? (existing ? (existing.mode & 0o7777).toString(8).padStart(4, '0') : '0644');
+      if (existing && !opts.owner && !opts.group) {
+        // Keep owner and group too where we may (root); a plain user cannot give files away.
+        await sftpCall<void>((cb) => sftp.chown(tmp, existing.uid, existing.gid, cb)).catch(() => undefined);
       }
       if (opts.owner || opts.group) {
         const r = await this.execRaw(
@@ -710,7 +713,9 @@ function installScript(path: string, opts: PutOptions): string {
     opts.mode
       ? `chmod ${quote(opts.mode)} ${t} || { rm -f ${t}; exit 1; }`
       : `if test -e ${p}; then chmod --reference=${p} ${t}; else chmod 0644 ${t}; fi || { rm -f ${t}; exit 1; }`,
-    opts.owner || opts.group ? `chown ${quote(ownerSpec(opts))} ${t} || { rm -f ${t}; exit 1; }` : '',
+    opts.owner || opts.group
+      ? `chown ${quote(ownerSpec(opts))} ${t} || { rm -f ${t}; exit 1; }`
+      : `if test -e ${p}; then chown --reference=${p} ${t} 2>/dev/null; fi`,
     `mv -f ${t} ${p} || { rm -f ${t}; exit 1; }`,
   ]
     .filter(Boolean)

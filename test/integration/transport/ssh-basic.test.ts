@@ -100,6 +100,14 @@ describe('SshTransport against a throwaway sshd', function () {
     expect(readFileSync(p, 'utf8')).to.equal('two');
   });
 
+  it('keeps owner and group of the file it replaces when none are given', async () => {
+    const p = join(work, 'owned-before.txt');
+    await t.put(p, 'one', { owner: 'nobody', group: 'nogroup', mode: '0640' });
+    await t.put(p, 'two');
+    expect(statSync(p)).to.include({ uid: 65534 });
+    expect(statSync(p).mode & 0o7777).to.equal(0o640);
+  });
+
   it('applies owner and group before the rename', async () => {
     const p = join(work, 'owned.txt');
     await t.put(p, 'x', { mode: '0644', owner: 'nobody', group: 'nogroup' });

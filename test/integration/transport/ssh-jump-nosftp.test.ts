@@ -96,6 +96,10 @@ describe('SshTransport ProxyJump and SFTP-less servers (throwaway sshd)', functi
     expect(readFileSync(p, 'utf8')).to.equal('over exec\n');
     expect(statSync(p).mode & 0o7777).to.equal(0o640);
     expect((await t.fetch(p))?.toString()).to.equal('over exec\n');
+    await t.put(p, 'owned', { owner: 'nobody', group: 'nogroup' });
+    await t.put(p, 'still owned');
+    expect(statSync(p)).to.include({ uid: 65534 });
+    expect(statSync(p).mode & 0o7777).to.equal(0o640);
     expect(await t.fetch(join(work, 'absent'))).to.equal(undefined);
     const src = join(work, 'src.bin');
     const bytes = Buffer.from(Array.from({ length: 5_000_000 }, (_, i) => (i * 7) & 0xff));
