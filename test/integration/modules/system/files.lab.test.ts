@@ -86,4 +86,20 @@ describe('system file modules on a lab host (real ssh, systemd)', function () {
     const whoami = await runModuleOn(u, command, { cmd: 'id -un' }, o);
     expect(whoami.result.stdout).to.equal('root');
   });
+
+  it('hostile names and values pass through file/copy/lineinfile/template over ssh with nothing executed', async function () {
+    this.timeout(120_000);
+    const evil = `sp ace'q"d$(touch /tmp/PWNED)\`touch /tmp/PWNED2\`*?[a]\nnl;|&>x`.replace(/\//g, '_');
+    const dir = `/opt/${evil}`;
+    await converge(t, file, { path: dir, state: 'directory', mode: '0700' }, ROOTS);
+    await converge(t, copy, { content: `${evil}\n`, dest: `${dir}/${evil}.conf` }, ROOTS);
+    await converge(t, copy, { src: 'conf.d/a.conf', dest: `${dir}/${evil}.a` }, ROOTS, { playbookDir: pb });
+    await converge(t, lineinfile, { path: `${dir}/${evil}.conf`, line: `$(touch /tmp/PWNED3) ${evil.replace('\n', ' ')}` }, ROOTS);
+    await converge(t, blockinfile, { path: `${dir}/${evil}.conf`, block: `\`touch /tmp/PWNED4\`\n${evil}` }, ROOTS);
+    await converge(t, file, { path: `/opt/link ${evil}`, state: 'link', src: `${dir}/${evil}.conf` }, ROOTS);
+    await converge(t, command, { argv: ['touch', `${dir}/made`], creates: `${dir}/made` }, ROOTS);
+    const fetched = await t.fetch(`${dir}/${evil}.conf`);
+    expect(fetched?.toString()).to.contain(`${evil}\n`);
+    expect((await t.exec('ls /tmp/PWNED* 2>/dev/null | wc -l')).stdout.trim()).to.equal('0');
+  });
 });
