@@ -221,6 +221,11 @@ export class SshTransport implements Transport, TcpCapable {
       const reconnecting = this.state === 'lost';
       this.connecting = this.open()
         .then((client) => {
+          if (this.closed) {
+            // close() was called while we were connecting: do not leave this connection behind
+            void endClient(client);
+            throw new SshConnectError(this.host, `${this.host}: transport closed while connecting`);
+          }
           if (reconnecting) this.stats.reconnects++;
           this.client = client;
           this.state = 'ready';
@@ -521,8 +526,10 @@ export class SshTransport implements Transport, TcpCapable {
         settled = true;
         if (timer) clearTimeout(timer);
         if (killTimer) clearTimeout(killTimer);
-        // The host-side `timeout` may win the race against our timer (exit 137 = SIGKILL).
-        if (!timedOut && run.timeoutMs && code === 137 && performance.now() - started >= run.timeoutMs - 50) timedOut = true;
+        // The host-side `timeout` may win the race against our timer: its SIGKILL shows as exit 137
+        // or, when it took itself down with its process group, as signal KILL.
+        const killed = code === 137 || (code === null && signal === 'SIGKILL');
+        if (!timedOut && run.timeoutMs && killed && performance.now() - started >= run.timeoutMs - 50) timedOut = true;
         if (code === undefined && !timedOut && this.client !== client) {
           reject(this.lostError(undefined));
           return;

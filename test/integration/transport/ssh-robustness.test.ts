@@ -127,6 +127,15 @@ describe('SshTransport robustness (throwaway sshd)', function () {
     await t.close();
   });
 
+  it('close() during connect leaves no connection behind', async () => {
+    const t = transport();
+    const connecting = t.connect().then(() => undefined, (e: unknown) => e);
+    await t.close();
+    expect(await connecting).to.be.instanceOf(TransportError);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sshd.sessionProcesses()).to.equal(0);
+  });
+
   it('close() ends the connection; later calls fail with TransportError', async () => {
     const t = transport();
     await t.connect();
