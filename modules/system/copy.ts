@@ -4,12 +4,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, posix } from 'node:path';
 import { defineModule, type ModuleContext } from '../api.ts';
-import { runProbe } from '../facts/batch.ts';
-import { stat } from '../facts/stat.ts';
 import { groupSchema, modeSchema, ownerSchema } from './common/schema.ts';
 import { modeError } from './common/mode.ts';
 import { MAX_DIFF_BYTES } from './common/diff.ts';
-import { planPut, readDests, type PutState, type Source, type Wanted } from './common/put-file.ts';
+import { planPut, readDestOrInside, readDests, type PutState, type Source, type Wanted } from './common/put-file.ts';
 
 const schema = Type.Object(
   {
@@ -71,12 +69,12 @@ async function readCopy(ctx: ModuleContext, a: CopyArgs): Promise<CopyState> {
     return readDests(ctx, [{ dest: a.dest, source: { kind: 'content', content: Buffer.from(a.content) } }], [], posix.dirname(a.dest));
   }
   const src = a.src!;
-  const destSt = a.dest.endsWith('/') ? undefined : await runProbe(ctx, stat(a.dest, true));
-  const intoDir = a.dest.endsWith('/') || (destSt?.exists === true && destSt.type === 'directory');
   const destDir = a.dest.replace(/\/+$/, '') || '/';
   if (a.remote_src) {
-    const dest = intoDir ? posix.join(destDir, posix.basename(src)) : a.dest;
-    return readDests(ctx, [{ dest, source: { kind: 'remote', path: src } }], intoDir && a.dest.endsWith('/') ? [destDir] : [], intoDir ? undefined : posix.dirname(dest));
+    const source: Source = { kind: 'remote', path: src };
+    const inside = { wanted: [{ dest: posix.join(destDir, posix.basename(src)), source }], dirs: a.dest.endsWith('/') ? [destDir] : [] };
+    if (a.dest.endsWith('/')) return readDests(ctx, inside.wanted, inside.dirs, undefined);
+    return readDestOrInside(ctx, a.dest, { wanted: [{ dest: a.dest, source }], dirs: [], parent: posix.dirname(a.dest) }, inside);
   }
   const local = ctx.findFile('files', src);
   if (statSync(local).isDirectory()) {
@@ -87,8 +85,10 @@ async function readCopy(ctx: ModuleContext, a: CopyArgs): Promise<CopyState> {
     for (const f of tree.files) wanted.push({ dest: posix.join(base, f), source: await localSource(join(local, f)) });
     return readDests(ctx, wanted, [base, ...tree.dirs.map((d) => posix.join(base, d))], undefined);
   }
-  const dest = intoDir ? posix.join(destDir, basename(local)) : a.dest;
-  return readDests(ctx, [{ dest, source: await localSource(local) }], intoDir && a.dest.endsWith('/') ? [destDir] : [], intoDir ? undefined : posix.dirname(dest));
+  const source = await localSource(local);
+  const inside = { wanted: [{ dest: posix.join(destDir, basename(local)), source }], dirs: a.dest.endsWith('/') ? [destDir] : [] };
+  if (a.dest.endsWith('/')) return readDests(ctx, inside.wanted, inside.dirs, undefined);
+  return readDestOrInside(ctx, a.dest, { wanted: [{ dest: a.dest, source }], dirs: [], parent: posix.dirname(a.dest) }, inside);
 }
 
 export const copy = defineModule({

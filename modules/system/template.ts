@@ -3,11 +3,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import { readFileSync } from 'node:fs';
 import { basename, posix } from 'node:path';
 import { defineModule, type ModuleContext } from '../api.ts';
-import { runProbe } from '../facts/batch.ts';
-import { stat } from '../facts/stat.ts';
 import { groupSchema, modeSchema, ownerSchema } from './common/schema.ts';
 import { modeError } from './common/mode.ts';
-import { planPut, readDests, type PutState } from './common/put-file.ts';
+import { planPut, readDestOrInside, readDests, type PutState } from './common/put-file.ts';
 
 const schema = Type.Object(
   {
@@ -27,10 +25,10 @@ export type TemplateArgs = Static<typeof schema>;
 
 async function readTemplate(ctx: ModuleContext, a: TemplateArgs): Promise<PutState> {
   const rendered = ctx.renderTemplate(readFileSync(ctx.findFile('templates', a.src), 'utf8'));
-  const destSt = a.dest.endsWith('/') ? undefined : await runProbe(ctx, stat(a.dest, true));
-  const intoDir = a.dest.endsWith('/') || (destSt?.exists === true && destSt.type === 'directory');
-  const dest = intoDir ? posix.join(a.dest, basename(a.src).replace(/\.(hbs|j2|tmpl)$/, '')) : a.dest;
-  return readDests(ctx, [{ dest, source: { kind: 'content', content: Buffer.from(rendered) } }], [], posix.dirname(dest));
+  const source = { kind: 'content' as const, content: Buffer.from(rendered) };
+  const inside = { wanted: [{ dest: posix.join(a.dest, basename(a.src).replace(/\.(hbs|j2|tmpl)$/, '')), source }], dirs: [] };
+  if (a.dest.endsWith('/')) return readDests(ctx, inside.wanted, [], a.dest.replace(/\/+$/, '') || '/');
+  return readDestOrInside(ctx, a.dest, { wanted: [{ dest: a.dest, source }], dirs: [], parent: posix.dirname(a.dest) }, inside);
 }
 
 export const template = defineModule({

@@ -63,64 +63,92 @@ export function sha256(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
 }
 
-/** Read every destination (and remote source) in one round trip. */
-export async function readDests(ctx: ModuleContext, wanted: Wanted[], dirs: string[], parent: string | undefined): Promise<PutState> {
+/** What to read for one layout of the destination: files, directories to create, the parent that must exist. */
+export interface DestLayout {
+  wanted: Wanted[];
+  dirs: string[];
+  parent?: string;
+}
+
+function layoutProbes(ctx: ModuleContext, l: DestLayout, p: string): Record<string, Probe<unknown>> {
   const probes: Record<string, Probe<unknown>> = {};
   const maxDiff = ctx.diff ? MAX_DIFF_BYTES : 0;
-  wanted.forEach((w, i) => {
-    probes[`st${i}`] = stat(w.dest, true);
-    probes[`sum${i}`] = checksum(w.dest);
-    if (ctx.diff) probes[`c${i}`] = fileContent(w.dest, maxDiff);
+  l.wanted.forEach((w, i) => {
+    probes[`${p}st${i}`] = stat(w.dest, true);
+    probes[`${p}sum${i}`] = checksum(w.dest);
+    if (ctx.diff) probes[`${p}c${i}`] = fileContent(w.dest, maxDiff);
     if (w.source.kind === 'remote') {
-      probes[`ssum${i}`] = checksum(w.source.path);
-      probes[`sc${i}`] = fileContent(w.source.path, ctx.diff ? maxDiff : 0);
+      probes[`${p}ssum${i}`] = checksum(w.source.path);
+      probes[`${p}sc${i}`] = fileContent(w.source.path, ctx.diff ? maxDiff : 0);
     }
   });
-  dirs.forEach((d, i) => (probes[`d${i}`] = stat(d, true)));
-  if (parent !== undefined) probes.parent = stat(parent, true);
-  const r = (await runProbes(ctx, probes)) as Record<string, unknown>;
+  l.dirs.forEach((d, i) => (probes[`${p}d${i}`] = stat(d, true)));
+  if (l.parent !== undefined) probes[`${p}parent`] = stat(l.parent, true);
+  return probes;
+}
+
+function assemble(ctx: ModuleContext, l: DestLayout, r: Record<string, unknown>, p: string): PutState {
   const state: PutState = {
-    files: wanted.map((w, i) => {
-      const st = r[`st${i}`] as StatInfo;
+    files: l.wanted.map((w, i) => {
+      const st = r[`${p}st${i}`] as StatInfo;
       const d: DestState = { dest: w.dest, source: w.source, st };
-      const sum = r[`sum${i}`] as string | undefined;
+      const sum = r[`${p}sum${i}`] as string | undefined;
       if (sum) d.sha256 = sum;
-      if (r[`c${i}`]) d.before = r[`c${i}`] as FileContent;
+      if (r[`${p}c${i}`]) d.before = r[`${p}c${i}`] as FileContent;
       if (w.source.kind === 'remote') {
-        const s = r[`ssum${i}`] as string | undefined;
+        const s = r[`${p}ssum${i}`] as string | undefined;
         if (s) d.srcSha256 = s;
-        d.srcContent = r[`sc${i}`] as FileContent;
+        d.srcContent = r[`${p}sc${i}`] as FileContent;
         if (!s && ctx.check) {
           // the source is written by an earlier task of this check run: plan the copy after it
-          const l = ctx.ledger.path(w.source.path);
-          if (l && l.state === 'file') {
-            d.srcAfter = l.by;
-            d.srcSha256 = l.content !== undefined ? sha256(Buffer.from(l.content)) : `unknown:${l.by}`;
-            if (l.content !== undefined) d.srcContent = { exists: true, content: Buffer.from(l.content) };
+          const e = ctx.ledger.path(w.source.path);
+          if (e && e.state === 'file') {
+            d.srcAfter = e.by;
+            d.srcSha256 = e.content !== undefined ? sha256(Buffer.from(e.content)) : `unknown:${e.by}`;
+            if (e.content !== undefined) d.srcContent = { exists: true, content: Buffer.from(e.content) };
           }
         }
       }
       if (!st.exists && ctx.check) {
-        const l = ctx.ledger.path(w.dest);
-        if (l) d.ledger = l;
+        const e = ctx.ledger.path(w.dest);
+        if (e) d.ledger = e;
       }
       return d;
     }),
-    dirs: dirs.map((path, i) => {
-      const st = r[`d${i}`] as StatInfo;
-      const l = !st.exists && ctx.check ? ctx.ledger.path(path) : undefined;
-      return { path, st, ...(l ? { ledger: l } : {}) };
+    dirs: l.dirs.map((path, i) => {
+      const st = r[`${p}d${i}`] as StatInfo;
+      const e = !st.exists && ctx.check ? ctx.ledger.path(path) : undefined;
+      return { path, st, ...(e ? { ledger: e } : {}) };
     }),
   };
-  if (parent !== undefined) {
-    const p = r.parent as StatInfo;
-    if (!p.exists || p.type !== 'directory') {
-      const l = ctx.check ? ctx.ledger.path(parent) : undefined;
-      if (l && l.state === 'directory') state.parentAfter = l.by;
-      else state.missingParent = parent;
+  if (l.parent !== undefined) {
+    const ps = r[`${p}parent`] as StatInfo;
+    if (!ps.exists || ps.type !== 'directory') {
+      const e = ctx.check ? ctx.ledger.path(l.parent) : undefined;
+      if (e && e.state === 'directory') state.parentAfter = e.by;
+      else state.missingParent = l.parent;
     }
   }
   return state;
+}
+
+/** Read every destination (and remote source) in one round trip. */
+export async function readDests(ctx: ModuleContext, wanted: Wanted[], dirs: string[], parent: string | undefined): Promise<PutState> {
+  const l = { wanted, dirs, ...(parent !== undefined ? { parent } : {}) };
+  return assemble(ctx, l, (await runProbes(ctx, layoutProbes(ctx, l, 'f'))) as Record<string, unknown>, 'f');
+}
+
+/**
+ * dest is a file path, unless it is an existing directory (then the file goes inside it): read
+ * both layouts and dest itself in one round trip, and keep the one that applies.
+ */
+export async function readDestOrInside(ctx: ModuleContext, dest: string, asFile: DestLayout, inside: DestLayout): Promise<PutState> {
+  const probes = { ...layoutProbes(ctx, asFile, 'f'), ...layoutProbes(ctx, inside, 'i'), dest: stat(dest, true) };
+  const r = (await runProbes(ctx, probes)) as Record<string, unknown>;
+  const d = r.dest as StatInfo;
+  if (d.exists && d.type === 'directory') return assemble(ctx, inside, r, 'i');
+  if (!d.exists && ctx.check && ctx.ledger.path(dest)?.state === 'directory') return assemble(ctx, inside, r, 'i');
+  return assemble(ctx, asFile, r, 'f');
 }
 
 function wantedSum(f: DestState): string | undefined {
