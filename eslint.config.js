@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.kplay/**', 'bench/results/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'bench/.build/**', '.kplay/**', 'bench/results/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
