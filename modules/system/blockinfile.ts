@@ -10,7 +10,7 @@ import { validRegexp } from './lineinfile.ts';
 
 const schema = Type.Object(
   {
-    path: Type.Optional(Type.String({ description: 'The file to edit (aliases: dest, name).' })),
+    path: Type.Optional(Type.String({ description: 'The file to edit.' })),
     dest: Type.Optional(Type.String({ description: 'Alias of path.' })),
     name: Type.Optional(Type.String({ description: 'Alias of path.' })),
     block: Type.Optional(Type.String({ description: 'The lines between the markers. Empty means the block is removed.', default: '' })),

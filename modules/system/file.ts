@@ -12,7 +12,7 @@ import { attrChanges, attrOps, pathArg, pathValidate, type Attrs } from './commo
 
 const schema = Type.Object(
   {
-    path: Type.Optional(Type.String({ description: 'The path to manage (aliases: dest, name).' })),
+    path: Type.Optional(Type.String({ description: 'The path to manage.' })),
     dest: Type.Optional(Type.String({ description: 'Alias of path.' })),
     name: Type.Optional(Type.String({ description: 'Alias of path.' })),
     state: Type.Optional(

@@ -9,7 +9,7 @@ import { editLine } from './common/lineinfile-edit.ts';
 
 const schema = Type.Object(
   {
-    path: Type.Optional(Type.String({ description: 'The file to edit (aliases: dest, name).' })),
+    path: Type.Optional(Type.String({ description: 'The file to edit.' })),
     dest: Type.Optional(Type.String({ description: 'Alias of path.' })),
     name: Type.Optional(Type.String({ description: 'Alias of path.' })),
     line: Type.Optional(Type.String({ description: 'The line to insert or to replace the matching line with (with backrefs: a template with \\1 or \\g<name>).' })),

@@ -10,7 +10,7 @@ export const UNIT_DIRS = ['/etc/systemd/system', '/run/systemd/system', '/usr/lo
 
 const schema = Type.Object(
   {
-    name: Type.Optional(Type.String({ description: "The unit: 'etcd' means etcd.service (aliases: unit, service)." })),
+    name: Type.Optional(Type.String({ description: "The unit: 'etcd' means etcd.service." })),
     unit: Type.Optional(Type.String({ description: 'Alias of name.' })),
     service: Type.Optional(Type.String({ description: 'Alias of name.' })),
     state: Type.Optional(
