@@ -121,7 +121,7 @@ export interface ModuleContext {
   connectTcp(host: string, port: number): Promise<Duplex>;
   become?: BecomeSpec;
   /** A controller file, searched in the role's files/ or templates/ first, then beside the playbook. Throws KplayError when missing. */
-  findFile(kind: 'files' | 'templates', name: string): string;
+  findFile(kind: 'files' | 'templates' | 'vars', name: string): string;
   /** Render a Handlebars template with this host's variables (strict: undefined is an error). */
   renderTemplate(source: string, extraVars?: Vars): string;
   /** Evaluate a condition (assert's `that`) with this host's variables. */

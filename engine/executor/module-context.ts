@@ -30,7 +30,7 @@ export interface ModuleContextInput {
 
 /** Ansible's search order for a relative src: the role's files|templates, the role, the task's dir, the playbook dir. */
 export function findControllerFile(
-  kind: 'files' | 'templates',
+  kind: 'files' | 'templates' | 'vars',
   name: string,
   where: { rolePath?: string; taskDir?: string; playbookDir: string },
 ): string | undefined {
@@ -63,7 +63,7 @@ export function createModuleContext(i: ModuleContextInput): ModuleContext {
     findFile(kind, name) {
       const found = findControllerFile(kind, name, { rolePath: i.rolePath, taskDir: i.taskDir, playbookDir: i.controller.playbookDir });
       if (!found) {
-        throw new KplayError('KPLAY_FILE_NOT_FOUND', `${kind === 'files' ? 'file' : 'template'} not found: ${name}`, {
+        throw new KplayError('KPLAY_FILE_NOT_FOUND', `${kind === 'files' ? 'file' : kind === 'vars' ? 'vars file' : 'template'} not found: ${name}`, {
           loc: i.loc,
           hint: `searched ${i.rolePath ? `${join(i.rolePath, kind)}, ` : ''}${join(i.controller.playbookDir, kind)} and ${i.controller.playbookDir}`,
         });

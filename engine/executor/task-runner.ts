@@ -197,7 +197,7 @@ function finish(
   // a no_log result's own output is secret too, in case a later task prints the registered variable
   if (task.no_log) pc.addSecret([o.result.stdout, o.result.stderr, o.result.content, o.result.json]);
   const facts = o.result.ansible_facts;
-  if (!o.failed && facts && typeof facts === 'object' && (task.module === 'set_fact' || task.module === 'setup')) {
+  if (!o.failed && facts && typeof facts === 'object' && (task.module === 'set_fact' || task.module === 'include_vars' || task.module === 'setup')) {
     // delegate_facts: the facts belong to the delegate, not to the host the task ran for
     const owner = task.delegate_facts && o.delegatedTo ? factOwner(pc, o.delegatedTo) : h;
     if (task.module === 'setup') owner.gatheredFacts = facts as Vars;

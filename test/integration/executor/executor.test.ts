@@ -97,6 +97,13 @@ describe('executor (local hosts)', () => {
     expect(readFileSync(join(out, 'greeting'), 'utf8')).to.equal('hello');
   });
 
+  it('include_vars, stat and pause', async () => {
+    const out = outDir();
+    const r = await kplay('run', fx('core-modules.yml'), '-i', inv, '-e', `out=${out}`);
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    expect(readFileSync(join(out, 'summary'), 'utf8')).to.equal('42 v true false');
+  });
+
   it('delegate_facts gives the facts to the delegate', async () => {
     const out = outDir();
     const r = await kplay('run', fx('delegate-facts.yml'), '-i', inv, '-e', `out=${out}`, '--json');
