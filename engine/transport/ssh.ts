@@ -521,9 +521,11 @@ export class SshTransport implements Transport, TcpCapable {
             killTimer = setTimeout(() => done(null), SSH_DEFAULTS.killGraceMs);
           }, run.timeoutMs)
         : undefined;
+      let flushUnanswered = () => {};
       const done = (code: number | null | undefined, signal?: string) => {
         if (settled) return;
         settled = true;
+        flushUnanswered();
         if (timer) clearTimeout(timer);
         if (killTimer) clearTimeout(killTimer);
         // The host-side `timeout` may win the race against our timer: its SIGKILL shows as exit 137
@@ -561,9 +563,13 @@ export class SshTransport implements Transport, TcpCapable {
 
       if (run.ptyPassword !== undefined) {
         // su on a pty: wait for the prompt, answer it, and keep the prompt out of the output.
+        // su may not ask at all (root): then what came is output, flushed when the channel closes.
         let answered = false;
         let afterPrompt = true;
         let preamble = Buffer.alloc(0);
+        flushUnanswered = () => {
+          if (!answered) out.push(preamble);
+        };
         ch.on('data', (b: Buffer) => {
           if (answered && afterPrompt) {
             // su ends the (unechoed) password line with a newline of its own
@@ -573,8 +579,7 @@ export class SshTransport implements Transport, TcpCapable {
           if (answered) return out.push(b);
           preamble = Buffer.concat([preamble, b]);
           const text = preamble.toString('utf8');
-          const m = /assword[^\n]*:\s*$/.exec(text);
-          if (m) {
+          if (SU_PROMPT.test(text)) {
             answered = true;
             ch.write(`${run.ptyPassword}\n`);
             feedStdin();
@@ -729,6 +734,9 @@ function installScript(path: string, opts: PutOptions): string {
     .join('\n');
 }
 
+
+/** su's password prompt, in the languages a host's default locale is likely to use. */
+const SU_PROMPT = /(pass|parol|mot de passe|contrase|密码|パスワード)[^\n]*[:：]\s*$/i;
 
 type PutSource = { data: Buffer } | { localPath: string } | { stream: Readable };
 

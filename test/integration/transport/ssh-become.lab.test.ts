@@ -123,6 +123,12 @@ describe('SshTransport become on lab hosts', function () {
     expect(r.stdout.trim()).to.equal('0');
   });
 
+  it('su with a password that su does not ask for (root): the output is kept', async () => {
+    const r = await asRoot.exec('id -un; echo done', { become: { method: 'su', user: 'kplay', password: 'not needed' } });
+    expect(r).to.include({ rc: 0 });
+    expect(r.stdout.replace(/\r/g, '')).to.equal('kplay\ndone\n');
+  });
+
   it('su with a password and stdin text', async () => {
     const r = await asKplay.exec('cat', { become: { method: 'su', user: 'kplaypw', password: pw }, stdin: 'a line\nanother\n' });
     expect(r.rc).to.equal(0);
