@@ -113,7 +113,7 @@ describe('SshTransport become on lab hosts', function () {
     expect(await asKplay.fetch('/etc/nope')).to.equal(undefined);
   });
 
-  it('su with a password: put and putFile, binary content intact, no staging left behind', async () => {
+  it('su with a password: put of binary content intact, no staging left behind', async () => {
     const content = Buffer.from(Array.from({ length: 70_000 }, (_, i) => i & 0xff));
     const su = { method: 'su' as const, user: 'kplaypw', password: pw };
     await asKplay.put('/home/kplaypw/from-su', content, { mode: '0600', become: su });
