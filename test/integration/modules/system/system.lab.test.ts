@@ -17,6 +17,21 @@ import { group } from '../../../../modules/system/group.ts';
 import { packageModule } from '../../../../modules/system/package.ts';
 import { wait_for } from '../../../../modules/system/wait-for.ts';
 import { uri } from '../../../../modules/system/uri.ts';
+import forge from 'node-forge';
+
+function cert(cn: string, issuer?: { cert: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey }) {
+  const keys = forge.pki.rsa.generateKeyPair(2048);
+  const c = forge.pki.createCertificate();
+  c.publicKey = keys.publicKey;
+  c.serialNumber = String(Math.floor(Math.random() * 1e9));
+  c.validity.notBefore = new Date(Date.now() - 60_000);
+  c.validity.notAfter = new Date(Date.now() + 3600_000);
+  c.setSubject([{ name: 'commonName', value: cn }]);
+  c.setIssuer(issuer ? issuer.cert.subject.attributes : [{ name: 'commonName', value: cn }]);
+  c.setExtensions(issuer ? [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }, { name: 'extKeyUsage', serverAuth: true, clientAuth: true }] : [{ name: 'basicConstraints', cA: true }, { name: 'keyUsage', keyCertSign: true }]);
+  c.sign(issuer ? issuer.key : keys.privateKey, forge.md.sha256.create());
+  return { cert: c, key: keys.privateKey, certPem: forge.pki.certificateToPem(c), keyPem: forge.pki.privateKeyToPem(keys.privateKey) };
+}
 
 const ROOTS = ['/etc', '/usr/local', '/var/lib'];
 const RESPONDER = `#!/bin/sh
@@ -105,6 +120,29 @@ describe('system service and OS modules on lab hosts (real ssh, systemd)', funct
     expect(closed.msg).to.match(/Timeout when waiting for 127.0.0.1:8081/);
     expect((await runModuleOn(t, wait_for, { port: 8081, state: 'stopped', timeout: 5 })).failed).to.equal(false);
     expect((await runModuleOn(t, wait_for, { path: '/etc/systemd/system/kplay-http.service', search_regex: 'socat', timeout: 5 })).failed).to.equal(false);
+  });
+
+  it('uri over https with mutual TLS: CA, client cert and key are files on the host', async function () {
+    this.timeout(60_000);
+    const ca = cert('kplay lab CA');
+    const server = cert('server', ca);
+    const client = cert('admin', ca);
+    await runModuleOn(t, copy, { content: ca.certPem, dest: '/etc/kplay-ca.crt' });
+    await runModuleOn(t, copy, { content: server.certPem + server.keyPem, dest: '/etc/kplay-server.pem', mode: '0600' });
+    await runModuleOn(t, copy, { content: client.certPem, dest: '/etc/kplay-admin.crt' });
+    const key = await runModuleOn(t, copy, { content: client.keyPem, dest: '/etc/kplay-admin.key', mode: '0600' });
+    expect(key.changes[0]!.sensitive, 'a private key is never diffed').to.equal(true);
+    await runModuleOn(t, copy, { dest: '/etc/systemd/system/kplay-https.service', content: '[Service]\nExecStart=/usr/bin/socat OPENSSL-LISTEN:8443,cert=/etc/kplay-server.pem,cafile=/etc/kplay-ca.crt,verify=1,fork,reuseaddr EXEC:/usr/local/bin/kplay-http\n' });
+    await runModuleOn(t, systemd, { name: 'kplay-https', state: 'started' });
+    const up = await runModuleOn(t, wait_for, { port: 8443, timeout: 20 });
+    expect(up.failed, (await t.exec('journalctl -u kplay-https --no-pager | tail -5')).stdout).to.equal(false);
+    const args = { url: 'https://127.0.0.1:8443/healthz', ca_path: '/etc/kplay-ca.crt', client_cert: '/etc/kplay-admin.crt', client_key: '/etc/kplay-admin.key' };
+    const ok = await runModuleOn(t, uri, args, { check: true });
+    expect(ok.failed, ok.msg).to.equal(false);
+    expect(ok.result).to.deep.include({ status: 200, json: { ok: true } });
+    expect(JSON.stringify(ok)).to.not.contain('PRIVATE KEY');
+    const noClient = await runModuleOn(t, uri, { url: args.url, ca_path: args.ca_path });
+    expect(noClient.failed, 'the server wants a client certificate').to.equal(true);
   });
 
   it('systemd/service: stop, disable, restart, mask; service on systemd', async function () {
