@@ -217,6 +217,8 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream = pr
           hostKeyChecking: connection.hostKeyChecking ?? 'strict',
           knownHostsFiles: connection.knownHostsFiles ?? [],
           timeoutMs,
+          // an encrypted key without KPLAY_SSH_PASSPHRASE: ask on the terminal (once per key), never in CI
+          ...(process.stdin.isTTY ? { askPass: (key: string) => promptSecret(`Passphrase for ${key}: `) } : {}),
         }),
       loader: {
         taskFile: (path, caller) => loadTaskFile(path, caller),

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { Readable, type Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
-import { chmod, readFile, rename, rm, writeFile, copyFile } from 'node:fs/promises';
+import { chmod, readFile, rename, rm, stat, writeFile, copyFile } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import type { BecomeSpec, ExecOptions, ExecResult, PutOptions, TcpCapable, Transport } from './transport.ts';
 import { quote, quoteArgv } from './quote.ts';
@@ -73,8 +73,9 @@ export class LocalTransport implements Transport, TcpCapable {
     if (effectiveBecome(opts.become)) return this.putViaShell(path, content, opts);
     const tmp = join(dirname(path), `.${basename(path)}.kplay-${randomBytes(6).toString('hex')}`);
     try {
-      await writeFile(tmp, content, { mode: opts.mode ? parseInt(opts.mode, 8) : 0o600 });
-      await this.finish(tmp, path, opts);
+      // the temp file starts private; finish() gives it the wanted mode (or the replaced file's) before the rename
+      await writeFile(tmp, content, { mode: 0o600 });
+      await this.finish(tmp, path, { ...opts, mode: opts.mode ?? (await existingMode(path)) ?? '0644' });
     } catch (e) {
       await rm(tmp, { force: true });
       throw e;
@@ -85,7 +86,7 @@ export class LocalTransport implements Transport, TcpCapable {
     const tmp = join(dirname(path), `.${basename(path)}.kplay-${randomBytes(6).toString('hex')}`);
     try {
       await copyFile(localPath, tmp);
-      await this.finish(tmp, path, opts);
+      await this.finish(tmp, path, { ...opts, mode: opts.mode ?? (await existingMode(path)) ?? '0644' });
     } catch (e) {
       await rm(tmp, { force: true });
       throw e;
@@ -136,6 +137,15 @@ export class LocalTransport implements Transport, TcpCapable {
       await this.exec(['rm', '-f', tmp], { become: opts.become });
       throw new Error(`write ${path}: ${r.stderr.trim()}`);
     }
+  }
+}
+
+/** The mode of a file being replaced, so that a write without a mode keeps it (as over SSH). */
+async function existingMode(path: string): Promise<string | undefined> {
+  try {
+    return ((await stat(path)).mode & 0o7777).toString(8).padStart(4, '0');
+  } catch {
+    return undefined;
   }
 }
 
