@@ -11,7 +11,7 @@
  * state. Tools alternate within a repetition so that load on the machine hits both alike.
  * Results: bench/results/<time>.json (written after every run, so a partial run keeps its data).
  */
-import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { loadavg, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,7 +21,7 @@ import { parseRecap, type Recap } from './lib/recap.ts';
 import { serveArtifact } from './lib/artifact.ts';
 import { collectState, compareStates, installPython, type HostState } from './lib/hosts.ts';
 import { ensureAnsible, invocation, writeAnsibleCfg, PHASES, WORKLOAD, type Phase } from './lib/tools.ts';
-import { buildBundle, type Variant, variantTool } from './lib/variants.ts';
+import { snapshotTree, type Variant, variantTool } from './lib/variants.ts';
 
 interface Options {
   sizes: number[];
@@ -38,7 +38,7 @@ function parseArgs(argv: string[]): Options {
   const o: Options = {
     sizes: [3, 10, 100, 30],
     reps: 3,
-    variants: ['kplay', 'kplay-bundle', 'ansible'],
+    variants: ['kplay', 'ansible'],
     ansiblePlan: new Map([
       [3, { reps: 3, phases: [...PHASES] }],
       [10, { reps: 3, phases: [...PHASES] }],
@@ -82,7 +82,23 @@ export interface RunRecord {
   exitCode: number;
   recap: Recap;
   load1Before: number;
+  /** The lab was taken down by someone else during this run: not a measurement. */
+  labLost?: boolean;
+  /** CPU seconds used inside the lab's hosts during the run (their cgroup; the hosts share this machine's cores). */
+  hostsCpuS: number;
   log: string;
+}
+
+class LabLost extends Error {}
+
+/** CPU seconds used so far by every host of a lab (cgroup v2 part of the hybrid hierarchy, see engine/lab). */
+function labCpuS(name: string): number {
+  try {
+    const stat = readFileSync(`/sys/fs/cgroup/unified/kplay/${name}/cpu.stat`, 'utf8');
+    return Number(/^usage_usec (\d+)/m.exec(stat)?.[1] ?? NaN) / 1e6;
+  } catch {
+    return NaN;
+  }
 }
 
 const log = (m: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}`);
@@ -95,7 +111,8 @@ async function main(): Promise<void> {
   mkdirSync(logDir, { recursive: true });
   const resultFile = join(o.out, `${stamp}.json`);
   const ansibleVersion = o.variants.includes('ansible') ? ensureAnsible(log) : undefined;
-  if (o.variants.includes('kplay-bundle')) buildBundle(log);
+  // the code under test must not change while the benchmark runs (others edit this tree): a snapshot
+  const kplayEntry = snapshotTree(log);
   const results = {
     started: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, load1AtStart: loadavg()[0] },
@@ -119,15 +136,26 @@ async function main(): Promise<void> {
       if (withAnsible) await installPython(lab);
       const ansibleCfg = tool === 'ansible' ? writeAnsibleCfg(work, lab) : undefined;
       for (const phase of phases) {
-        const inv = invocation(tool, phase, lab, { artifactUrl: artifact.url, checksum: artifact.checksum, ansibleCfg, kplayEntry: variant === 'kplay-bundle' ? join(import.meta.dirname, '.build', 'kplay.mjs') : undefined });
+        const inv = invocation(tool, phase, lab, { artifactUrl: artifact.url, checksum: artifact.checksum, ansibleCfg, kplayEntry, fromSource: variant === 'kplay-tsx' });
+        // warm the on-disk caches (tsx transforms, compiled schemas) outside the timing, as a user's
+        // second invocation of unchanged code finds them
+        if (tool === 'kplay') execFileSync(inv.argv[0]!, [...inv.argv.slice(1), '--syntax-check'], { env: inv.env, stdio: 'ignore' });
         const load1Before = loadavg()[0]!;
+        const hostsCpu0 = labCpuS(lab.name);
         const m = await measure(inv.argv, { env: inv.env });
+        const hostsCpuS = labCpuS(lab.name) - hostsCpu0;
         const logPath = join(logDir, `${variant}-n${n}-r${rep}-${phase}.log`);
         writeLog(logPath, m, inv.argv);
         const recap = parseRecap(m.stdout);
-        const rec: RunRecord = { variant, n, rep, phase, wallS: m.wallS, cpuS: m.cpuS, userS: m.userS, sysS: m.sysS, maxRssMB: m.maxRssMB, treeRssMB: m.treeRssMB, exitCode: m.exitCode, recap, load1Before, log: logPath };
+        const rec: RunRecord = { variant, n, rep, phase, wallS: m.wallS, cpuS: m.cpuS, userS: m.userS, sysS: m.sysS, maxRssMB: m.maxRssMB, treeRssMB: m.treeRssMB, exitCode: m.exitCode, recap, load1Before, hostsCpuS, log: logPath };
         results.runs.push(rec);
-        log(`${variant.padEnd(12)} N=${String(n).padStart(3)} rep ${rep} ${phase.padEnd(11)} ${m.wallS.toFixed(2).padStart(7)} s wall ${m.cpuS.toFixed(2).padStart(7)} s CPU ${m.treeRssMB.toFixed(0).padStart(5)} MB  exit ${m.exitCode} ok=${recap.ok} changed=${recap.changed} failed=${recap.failed} unreachable=${recap.unreachable} (load ${load1Before.toFixed(1)})`);
+        log(`${variant.padEnd(12)} N=${String(n).padStart(3)} rep ${rep} ${phase.padEnd(11)} ${m.wallS.toFixed(2).padStart(7)} s wall ${m.cpuS.toFixed(2).padStart(7)} s CPU ${m.treeRssMB.toFixed(0).padStart(5)} MB  hosts ${hostsCpuS.toFixed(1).padStart(6)} s CPU  exit ${m.exitCode} ok=${recap.ok} changed=${recap.changed} failed=${recap.failed} unreachable=${recap.unreachable} (load ${load1Before.toFixed(1)})`);
+        // `kplay lab down --all` elsewhere (.ci/run does it on exit) takes our hosts away mid-run: redo the repetition
+        if (!existsSync(lab.inventoryPath)) {
+          rec.labLost = true;
+          save();
+          throw new LabLost(`lab ${lab.name} went away during ${variant} N=${n} rep ${rep} ${phase}`);
+        }
         const problem = (msg: string) => { results.problems.push(`${variant} N=${n} rep ${rep} ${phase}: ${msg} (${logPath})`); log(`PROBLEM: ${msg}`); };
         if (recap.hosts !== n) problem(`recap lists ${recap.hosts} hosts, expected ${n}`);
         if (recap.unreachable > 0) problem(`${recap.unreachable} unreachable`);
@@ -150,6 +178,17 @@ async function main(): Promise<void> {
     }
   };
 
+  const oneLabRetrying = async (...args: Parameters<typeof oneLab>) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await oneLab(...args);
+      } catch (e) {
+        if (!(e instanceof LabLost) || attempt >= 3) throw e;
+        log(`${e.message}: starting the repetition again`);
+      }
+    }
+  };
+
   for (const n of o.sizes) {
     const ansible = o.variants.includes('ansible') ? o.ansiblePlan.get(n) : undefined;
     const kplayReps = o.kplayReps.get(n) ?? o.reps;
@@ -157,8 +196,8 @@ async function main(): Promise<void> {
     for (let rep = 1; rep <= reps; rep++) {
       for (const variant of o.variants) {
         if (variant === 'ansible') {
-          if (ansible && rep <= ansible.reps && ansible.phases.length > 0) await oneLab(variant, n, rep, ansible.phases, true);
-        } else if (rep <= kplayReps) await oneLab(variant, n, rep, PHASES, ansible !== undefined && ansible.reps > 0);
+          if (ansible && rep <= ansible.reps && ansible.phases.length > 0) await oneLabRetrying(variant, n, rep, ansible.phases, true);
+        } else if (rep <= kplayReps) await oneLabRetrying(variant, n, rep, PHASES, ansible !== undefined && ansible.reps > 0);
       }
     }
     // the correctness check: every kplay variant leaves the hosts as Ansible does

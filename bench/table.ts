@@ -23,6 +23,9 @@ function latest(dir: string): string {
 export function table(runs: RunRecord[]): string {
   const groups = new Map<string, RunRecord[]>();
   for (const r of runs) {
+    // not measurements: the lab vanished under the run (taken down by someone else), or a run broke
+    if (r.labLost || r.recap.hosts !== r.n || r.recap.unreachable > 0) continue;
+    if (r.phase !== 'check_fresh' && r.recap.failed > 0) continue;
     const k = `${r.n}|${r.phase}|${r.variant}`;
     groups.set(k, [...(groups.get(k) ?? []), r]);
   }
@@ -38,6 +41,7 @@ export function table(runs: RunRecord[]): string {
       failed: Math.max(...rs.map((r) => r.recap.failed)),
       changed: median(rs.map((r) => r.recap.changed)),
       cpuPerTaskHostMs: (1000 * median(rs.map((r) => r.cpuS))) / (n * tasks),
+      hostsCpu: median(rs.map((r) => r.hostsCpuS ?? NaN).filter((x) => !Number.isNaN(x))),
     };
   };
   const variants = [...new Set(runs.map((r) => r.variant))].filter((v) => v !== 'ansible');
@@ -46,15 +50,15 @@ export function table(runs: RunRecord[]): string {
   const f = (x: number | undefined, d = 2) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(d));
   const lines: string[] = [];
   for (const v of variants) {
-    lines.push(`| hosts | phase | ${v} wall s | Ansible wall s | ratio (${v}/Ansible) | speed-up | ${v} CPU s | Ansible CPU s | ${v} CPU ms/task/host | ${v} peak RSS MB | Ansible peak RSS MB (tree) | reps (${v}/Ansible) | failed (${v}/Ansible) |`);
-    lines.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
+    lines.push(`| hosts | phase | ${v} wall s | Ansible wall s | ${v}/Ansible | speed-up | ${v} CPU s | Ansible CPU s | ${v} CPU ms per task·host | ${v} peak RSS MB | Ansible peak RSS MB (all processes) | hosts' CPU s ${v} / Ansible | reps | failed hosts |`);
+    lines.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
     for (const n of sizes) {
       for (const p of phases) {
         const k = stat(n, p, v);
         const a = stat(n, p, 'ansible');
         if (!k && !a) continue;
         const ratio = k && a ? k.wall / a.wall : undefined;
-        lines.push(`| ${n} | ${p} | ${f(k?.wall)} | ${f(a?.wall)} | ${f(ratio, 3)} | ${ratio ? `${(1 / ratio).toFixed(1)}×` : '–'} | ${f(k?.cpu)} | ${f(a?.cpu)} | ${f(k?.cpuPerTaskHostMs, 1)} | ${f(k?.rss, 0)} | ${f(a?.rss, 0)} | ${k?.reps ?? 0}/${a?.reps ?? 0} | ${k?.failed ?? '–'}/${a?.failed ?? '–'} |`);
+        lines.push(`| ${n} | ${p} | ${f(k?.wall)} | ${f(a?.wall)} | ${f(ratio, 3)} | ${ratio ? `${(1 / ratio).toFixed(1)}×` : '–'} | ${f(k?.cpu)} | ${f(a?.cpu)} | ${f(k?.cpuPerTaskHostMs, 1)} | ${f(k?.rss, 0)} | ${f(a?.rss, 0)} | ${f(k?.hostsCpu, 1)} / ${f(a?.hostsCpu, 1)} | ${k?.reps ?? 0}/${a?.reps ?? 0} | ${k?.failed ?? '–'}/${a?.failed ?? '–'} |`);
       }
     }
     lines.push('');

@@ -1,14 +1,14 @@
 /**
- * What is measured as "kplay": the shipped CLI (bin/kplay.js, TypeScript through tsx's loader), or
- * the same sources bundled by esbuild into one ESM file (what a build step would ship), to show
- * what start-up through the loader costs.
+ * What is measured as "kplay": the shipped CLI, bin/kplay.js, which runs the esbuild bundle
+ * (dist/kplay.js, built by `npm ci` through "prepare") when it is fresh; or, as a diagnostic,
+ * the same sources through tsx (KPLAY_FROM_SOURCE=1), which is what a developer's edited tree runs.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Tool } from './tools.ts';
 
-export type Variant = 'kplay' | 'kplay-bundle' | 'ansible';
+export type Variant = 'kplay' | 'kplay-tsx' | 'ansible';
 
 export function variantTool(v: Variant): Tool {
   return v === 'ansible' ? 'ansible' : 'kplay';
@@ -16,13 +16,19 @@ export function variantTool(v: Variant): Tool {
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
-/** bench/.build/{engine/cli.mjs, kplay.mjs, package.json}: the layout cli.ts's `../package.json` expects. */
-export function buildBundle(log: (m: string) => void): string {
-  const out = join(ROOT, 'bench', '.build');
-  mkdirSync(join(out, 'engine'), { recursive: true });
-  execFileSync(join(ROOT, 'node_modules', '.bin', 'esbuild'), ['engine/cli.ts', '--bundle', '--platform=node', '--format=esm', '--target=node20', '--packages=external', '--log-level=warning', `--outfile=${join(out, 'engine', 'cli.mjs')}`], { cwd: ROOT, stdio: 'inherit' });
-  copyFileSync(join(ROOT, 'package.json'), join(out, 'package.json'));
-  writeFileSync(join(out, 'kplay.mjs'), "import { main } from './engine/cli.mjs';\nawait main(process.argv.slice(2));\n");
-  log(`bundled kplay into ${out}`);
-  return join(out, 'kplay.mjs');
+/**
+ * A copy of the working tree's sources (engine, modules, bin, scripts, package.json, tsconfig.json) in
+ * bench/.build/tree with node_modules linked: other engineers edit /work/main while the benchmark
+ * runs, and every edit would both change the code under test and cost tsx a re-transpile.
+ */
+export function snapshotTree(log: (m: string) => void): string {
+  const out = join(ROOT, 'bench', '.build', 'tree');
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  execFileSync('cp', ['-a', 'engine', 'modules', 'bin', 'scripts', 'package.json', 'tsconfig.json', out], { cwd: ROOT });
+  if (!existsSync(join(out, 'node_modules'))) symlinkSync(join(ROOT, 'node_modules'), join(out, 'node_modules'));
+  // what `npm ci` does through "prepare": the bundle that bin/kplay.js runs when it is fresh
+  execFileSync('node', [join(out, 'scripts', 'build.mjs')], { cwd: out, stdio: 'inherit' });
+  log(`snapshot of the sources in ${out}, bundle built`);
+  return join(out, 'bin', 'kplay.js');
 }

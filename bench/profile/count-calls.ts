@@ -5,7 +5,8 @@
  *
  *   node --import tsx bench/profile/count-calls.ts run bench/workload/site.kplay.yml -i INVENTORY -e … [--check]
  *
- * Prints per method: calls, calls per host, and the first word of each exec'd script by count.
+ * Prints per method: calls, calls per host, and the first word of each exec'd script by count;
+ * BENCH_DUMP=1 also prints every script sent to the first host (on stderr).
  */
 import { Ajv } from 'ajv';
 import { SshTransport } from '../../engine/transport/ssh.ts';
@@ -26,6 +27,7 @@ for (const method of ['exec', 'put', 'putFile', 'fetch', 'connect']) {
       const cmd = args[0];
       const text = Array.isArray(cmd) ? cmd.join(' ') : String(cmd);
       bump(words, text.trim().split(/\s+/).slice(0, 2).join(' ').slice(0, 60));
+      if (process.env.BENCH_DUMP && this.opts.host.endsWith('-h1')) console.error(`--- exec on ${this.opts.host} (${text.length} bytes)\n${text}`);
     }
     return orig.apply(this, args);
   };
