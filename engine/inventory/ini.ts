@@ -6,7 +6,7 @@
 import { didYouMean, KplayError, type SourceLoc } from '../errors.ts';
 import type { InventoryData } from './data.ts';
 import { expandHostRanges, parseHostSpec } from './host-address.ts';
-import { shlexSplit } from './shlex.ts';
+import { shlexSplit } from '../util/shlex.ts';
 import { parseIniValue } from './values.ts';
 
 type SectionKind = 'hosts' | 'children' | 'vars';

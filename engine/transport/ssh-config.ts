@@ -4,6 +4,7 @@
  * ssh-config package, plus the `-o Key=Value` / `-J` words of ansible_ssh_common_args.
  * `Match exec` is never evaluated: reading configuration must not run commands.
  */
+import { shlexWords } from '../util/shlex.ts';
 import { readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -107,47 +108,7 @@ function fromDirectives(c: Record<string, string | string[] | undefined>, name: 
 }
 
 /** Split a command line like sh does for quotes and backslashes (no expansions): ansible_ssh_common_args. */
-export function splitArgs(s: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let inWord = false;
-  let i = 0;
-  while (i < s.length) {
-    const ch = s[i]!;
-    if (ch === "'") {
-      const end = s.indexOf("'", i + 1);
-      if (end < 0) throw new Error(`unterminated ' in: ${s}`);
-      cur += s.slice(i + 1, end);
-      inWord = true;
-      i = end + 1;
-    } else if (ch === '"') {
-      i++;
-      while (i < s.length && s[i] !== '"') {
-        if (s[i] === '\\' && i + 1 < s.length && '"\\$`'.includes(s[i + 1]!)) i++;
-        cur += s[i];
-        i++;
-      }
-      if (i >= s.length) throw new Error(`unterminated " in: ${s}`);
-      inWord = true;
-      i++;
-    } else if (ch === '\\' && i + 1 < s.length) {
-      cur += s[i + 1];
-      inWord = true;
-      i += 2;
-    } else if (/\s/.test(ch)) {
-      if (inWord) out.push(cur);
-      cur = '';
-      inWord = false;
-      i++;
-    } else {
-      cur += ch;
-      inWord = true;
-      i++;
-    }
-  }
-  if (inWord) out.push(cur);
-  return out;
-}
+export const splitArgs = shlexWords;
 
 /**
  * `-o Key=Value`, `-o Key Value`, `-oKey=Value`, `-J spec`, `-i file`, `-p port`, `-l user` from

@@ -1,7 +1,8 @@
 /**
- * Python's `shlex.split(line, comments=True)` in POSIX mode, which Ansible uses on INI host lines:
- * whitespace separates words, quotes group, backslash escapes outside single quotes, and `#`
- * at the start of a word begins a comment.
+ * The one word splitter: POSIX sh quoting without expansions, as Python's `shlex.split(line,
+ * comments=True)` in POSIX mode (which Ansible uses on INI host lines): whitespace separates words,
+ * quotes group, backslash escapes outside single quotes, and `#` at the start of a word begins a
+ * comment (as in sh). Used for INI host lines, free-form `command:` lines and ssh arguments.
  */
 export interface ShlexWord {
   text: string;
@@ -21,7 +22,7 @@ export function shlexSplit(line: string): ShlexWord[] {
       const c = line[i]!;
       if (c === "'") {
         const end = line.indexOf("'", i + 1);
-        if (end < 0) throw new Error('no closing quotation');
+        if (end < 0) throw new Error('unterminated single quote');
         text += line.slice(i + 1, end);
         i = end + 1;
       } else if (c === '"') {
@@ -43,9 +44,9 @@ export function shlexSplit(line: string): ShlexWord[] {
             i++;
           }
         }
-        if (!closed) throw new Error('no closing quotation');
+        if (!closed) throw new Error('unterminated double quote');
       } else if (c === '\\') {
-        if (i + 1 >= line.length) throw new Error('no escaped character');
+        if (i + 1 >= line.length) throw new Error('unterminated escape: a backslash at the end');
         text += line[i + 1];
         i += 2;
       } else {
@@ -56,4 +57,9 @@ export function shlexSplit(line: string): ShlexWord[] {
     words.push({ text, start });
   }
   return words;
+}
+
+/** Just the words: `shlexWords('a "b c"')` → ['a', 'b c']. */
+export function shlexWords(line: string): string[] {
+  return shlexSplit(line).map((w) => w.text);
 }

@@ -2,7 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { defineModule } from '../api.ts';
 import { commandResult, planCommand, readGuards, type CommandState } from './common/run-command.ts';
-import { shlexSplit } from './common/shlex.ts';
+import { shlexWords as shlexSplit } from '../../engine/util/shlex.ts';
 
 const schema = Type.Object(
   {

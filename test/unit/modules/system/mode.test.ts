@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { modeError, resolveMode } from '../../../../modules/system/common/mode.ts';
-import { shlexSplit } from '../../../../modules/system/common/shlex.ts';
+import { shlexWords as shlexSplit } from '../../../../engine/util/shlex.ts';
 
 describe('mode arguments', () => {
   const table: [string | number, string | undefined, boolean, string][] = [
