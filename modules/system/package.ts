@@ -108,15 +108,36 @@ export function planPackage(s: PackageState, a: PackageArgs): Plan {
   return { changes, result: { packages: [...missing, ...upgrade] } };
 }
 
-async function detect(ctx: ModuleContext, a: PackageArgs): Promise<Manager | 'unknown'> {
+const MANAGER_PROBE: Probe<Manager | 'unknown'> = {
+  script: 'if command -v apt-get >/dev/null 2>&1; then echo apt; elif command -v dnf >/dev/null 2>&1; then echo dnf; else echo unknown; fi',
+  parse: (o) => o.out.trim() as Manager | 'unknown',
+};
+
+function knownManager(ctx: ModuleContext, a: PackageArgs): Manager | undefined {
   if (a.use && a.use !== 'auto') return a.use;
   const fact = ctx.vars.ansible_pkg_mgr;
   if (fact === 'apt' || fact === 'dnf') return fact;
   if (fact === 'yum' || fact === 'dnf5') return 'dnf';
-  return runProbe(ctx, {
-    script: 'if command -v apt-get >/dev/null 2>&1; then echo apt; elif command -v dnf >/dev/null 2>&1; then echo dnf; else echo unknown; fi',
-    parse: (o) => o.out.trim() as Manager | 'unknown',
-  });
+  return undefined;
+}
+
+function managerProbes(m: Manager, pkgs: string[], latest: boolean): Record<string, Probe<unknown>> {
+  return { [`${m}Installed`]: installed(m, pkgs), ...(latest ? { [`${m}Upgradable`]: m === 'apt' ? aptCandidates(pkgs) : dnfUpgrades(pkgs) } : {}) };
+}
+
+/** One round trip: the manager (unless the facts say it) and the packages as each candidate manager sees them. */
+async function readPackages(ctx: ModuleContext, a: PackageArgs): Promise<PackageState> {
+  const known = knownManager(ctx, a);
+  const pkgs = names(a);
+  if (pkgs.length === 0) return { manager: known ?? (await runProbe(ctx, MANAGER_PROBE)), installed: {}, upgradable: {} };
+  const latest = a.state === 'latest';
+  const candidates: Manager[] = known ? [known] : ['apt', 'dnf'];
+  const probes: Record<string, Probe<unknown>> = known ? {} : { manager: MANAGER_PROBE };
+  for (const m of candidates) Object.assign(probes, managerProbes(m, pkgs, latest));
+  const r = (await runProbes(ctx, probes)) as Record<string, unknown>;
+  const manager = known ?? (r.manager as Manager | 'unknown');
+  if (manager === 'unknown') return { manager, installed: {}, upgradable: {} };
+  return { manager, installed: r[`${manager}Installed`] as Installed, upgradable: (r[`${manager}Upgradable`] as Record<string, string> | undefined) ?? {} };
 }
 
 export const packageModule = defineModule({
@@ -138,17 +159,7 @@ export const packageModule = defineModule({
     if (names(a).length === 0 && !a.update_cache) return [{ key: 'name', message: 'give name (or update_cache alone)' }];
     return [];
   },
-  async read(ctx, a): Promise<PackageState> {
-    const manager = await detect(ctx, a);
-    const pkgs = names(a);
-    if (manager === 'unknown' || pkgs.length === 0) return { manager, installed: {}, upgradable: {} };
-    const latest = a.state === 'latest';
-    const r = await runProbes(ctx, {
-      installed: installed(manager, pkgs),
-      upgradable: latest ? (manager === 'apt' ? aptCandidates(pkgs) : dnfUpgrades(pkgs)) : { script: 'true', parse: () => ({}) as Record<string, string> },
-    });
-    return { manager, installed: r.installed, upgradable: r.upgradable };
-  },
+  read: readPackages,
   plan: planPackage,
 });
 

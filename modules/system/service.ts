@@ -1,11 +1,12 @@
 /** service: the same arguments as systemd, on systemd or OpenRC (rc-service, rc-update). */
 import { Type, type Static } from '@sinclair/typebox';
 import { defineModule, type Change, type ModuleContext, type Plan } from '../api.ts';
-import { runProbe, runProbes } from '../facts/batch.ts';
+import { runProbes, type Probe, type ProbeOutput, type ProbeResults } from '../facts/batch.ts';
+import { unitName } from '../facts/systemctl.ts';
 import { sh } from '../../engine/transport/quote.ts';
 import { planUnit } from './common/unit-plan.ts';
 import { lineDiff } from './common/diff.ts';
-import { readSystemd, systemctlFor, unitView, type SystemdState } from './systemd.ts';
+import { systemctlFor, systemdProbes, systemdState, unitView, type SystemdState } from './systemd.ts';
 
 const schema = Type.Object(
   {
@@ -43,23 +44,39 @@ export type ServiceState =
   | { manager: 'openrc'; openrc: OpenrcState }
   | { manager: 'unknown'; what: string };
 
-async function detectManager(ctx: ModuleContext, a: ServiceArgs): Promise<string> {
+const MANAGER_PROBE: Probe<string> = {
+  script: 'if [ -d /run/systemd/system ]; then echo systemd; elif command -v rc-service >/dev/null 2>&1; then echo openrc; else echo unknown; fi',
+  parse: (o) => o.out.trim(),
+};
+
+function knownManager(ctx: ModuleContext, a: ServiceArgs): string | undefined {
   if (a.use && a.use !== 'auto') return a.use;
   const fact = ctx.vars.ansible_service_mgr;
-  if (typeof fact === 'string' && fact) return fact;
-  return runProbe(ctx, {
-    script: 'if [ -d /run/systemd/system ]; then echo systemd; elif command -v rc-service >/dev/null 2>&1; then echo openrc; else echo unknown; fi',
-    parse: (o) => o.out.trim(),
-  });
+  return typeof fact === 'string' && fact ? fact : undefined;
 }
 
-async function readOpenrc(ctx: ModuleContext, name: string): Promise<OpenrcState> {
-  const r = await runProbes(ctx, {
-    exists: { script: sh`[ -x /etc/init.d/${name} ]`, parse: (o) => o.rc === 0 },
-    status: { script: sh`rc-service ${name} status >/dev/null 2>&1`, parse: (o) => o.rc },
-    levels: { script: sh`rc-update show -v 2>/dev/null | awk -v s=${name} '$1 == s { for (i = 3; i <= NF; i++) print $i }'`, parse: (o) => o.out.split('\n').filter(Boolean) },
-  });
-  return { exists: r.exists, statusRc: r.status, runlevels: r.levels };
+function openrcProbes(name: string) {
+  return {
+    rcExists: { script: sh`[ -x /etc/init.d/${name} ]`, parse: (o: ProbeOutput) => o.rc === 0 },
+    rcStatus: { script: sh`rc-service ${name} status >/dev/null 2>&1`, parse: (o: ProbeOutput) => o.rc },
+    rcLevels: { script: sh`rc-update show -v 2>/dev/null | awk -v s=${name} '$1 == s { for (i = 3; i <= NF; i++) print $i }'`, parse: (o: ProbeOutput) => o.out.split('\n').filter(Boolean) },
+  };
+}
+
+/** One round trip: the manager (unless the facts say it) and the service as both managers see it. */
+async function readService(ctx: ModuleContext, a: ServiceArgs): Promise<ServiceState> {
+  const known = knownManager(ctx, a);
+  const unit = unitName(a.name);
+  const probes: Record<string, Probe<unknown>> = {
+    ...(known ? {} : { manager: MANAGER_PROBE }),
+    ...(known === undefined || known === 'systemd' ? systemdProbes(unit, 'system') : {}),
+    ...(known === undefined || known === 'openrc' ? openrcProbes(a.name) : {}),
+  };
+  const all = (await runProbes(ctx, probes)) as Partial<ProbeResults<ReturnType<typeof systemdProbes> & ReturnType<typeof openrcProbes> & { manager: Probe<string> }>>;
+  const m = known ?? all.manager ?? 'unknown';
+  if (m === 'systemd') return { manager: 'systemd', systemd: systemdState(ctx, unit, { show: all.show!, enabled: all.enabled!, files: all.files! }) };
+  if (m === 'openrc') return { manager: 'openrc', openrc: { exists: all.rcExists!, statusRc: all.rcStatus!, runlevels: all.rcLevels! } };
+  return { manager: 'unknown', what: m };
 }
 
 export function planOpenrc(s: OpenrcState, a: ServiceArgs): Plan {
@@ -88,12 +105,7 @@ export const service = defineModule({
     examples: `- service: { name: haproxy, state: started, enabled: true }`,
     notes: ['The manager comes from the ansible_service_mgr fact when facts were gathered, else from a probe (/run/systemd/system, rc-service).', 'SysV init without systemd or OpenRC is not supported.'],
   },
-  async read(ctx, a): Promise<ServiceState> {
-    const m = await detectManager(ctx, a);
-    if (m === 'systemd') return { manager: 'systemd', systemd: await readSystemd(ctx, a.name, 'system') };
-    if (m === 'openrc') return { manager: 'openrc', openrc: await readOpenrc(ctx, a.name) };
-    return { manager: 'unknown', what: m };
-  },
+  read: readService,
   plan(s, a) {
     if (s.manager === 'systemd') {
       if (s.systemd.systemctlMissing) return { changes: [], failed: 'systemctl does not work on this host' };

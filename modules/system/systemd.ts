@@ -54,10 +54,12 @@ function unitFilesProbe(unit: string): Probe<string[]> {
   return { script: sh`for d in ${UNIT_DIRS}; do if [ -e "$d"/${unit} ]; then echo "$d"/${unit}; fi; done`, parse: (o) => o.out.split('\n').filter(Boolean) };
 }
 
-export async function readSystemd(ctx: ModuleContext, name: string | undefined, scope: 'system' | 'user' | 'global' | undefined): Promise<SystemdState> {
-  if (name === undefined) return { files: [] };
-  const unit = unitName(name);
-  const r = await runProbes(ctx, { show: unitState(unit, scope), enabled: isEnabledProbe(unit, scope), files: unitFilesProbe(unit) });
+/** The probes that read a unit, to batch with others. */
+export function systemdProbes(unit: string, scope: 'system' | 'user' | 'global' | undefined) {
+  return { show: unitState(unit, scope), enabled: isEnabledProbe(unit, scope), files: unitFilesProbe(unit) };
+}
+
+export function systemdState(ctx: ModuleContext, unit: string, r: { show: UnitState; enabled: string; files: string[] }): SystemdState {
   const s: SystemdState = { unit, show: r.show, isEnabled: r.enabled, files: r.files, ...(r.show.available ? {} : { systemctlMissing: true }) };
   if (ctx.check) {
     for (const d of UNIT_DIRS) {
@@ -66,6 +68,12 @@ export async function readSystemd(ctx: ModuleContext, name: string | undefined, 
     }
   }
   return s;
+}
+
+export async function readSystemd(ctx: ModuleContext, name: string | undefined, scope: 'system' | 'user' | 'global' | undefined): Promise<SystemdState> {
+  if (name === undefined) return { files: [] };
+  const unit = unitName(name);
+  return systemdState(ctx, unit, await runProbes(ctx, systemdProbes(unit, scope)));
 }
 
 /** What systemd will know of the unit when the task's commands run. */

@@ -13,6 +13,8 @@ import { lineinfile } from '../../../../modules/system/lineinfile.ts';
 import { blockinfile } from '../../../../modules/system/blockinfile.ts';
 import { command } from '../../../../modules/system/command.ts';
 import { shell } from '../../../../modules/system/shell.ts';
+import { packageModule } from '../../../../modules/system/package.ts';
+import { service } from '../../../../modules/system/service.ts';
 
 const t = new LocalTransport('localhost');
 
@@ -186,6 +188,8 @@ describe('system modules on localhost', () => {
       ['lineinfile', () => runModuleOn(counting, lineinfile, { path: `${d}/f`, line: 'b' }, { check: true })],
       ['blockinfile', () => runModuleOn(counting, blockinfile, { path: `${d}/f`, block: 'b' }, { check: true })],
       ['command creates', () => runModuleOn(counting, command, { cmd: 'true', creates: `${d}/f` }, { check: true })],
+      ['package (manager probed)', () => runModuleOn(counting, packageModule, { name: ['coreutils', 'no-such-package-kplay'] }, { check: true })],
+      ['service (manager probed)', () => runModuleOn(counting, service, { name: 'ssh' }, { check: true })],
     ];
     const measured: Record<string, number> = {};
     for (const [name, run] of cases) {
@@ -194,6 +198,6 @@ describe('system modules on localhost', () => {
       measured[name] = calls;
     }
     rmSync(pb, { recursive: true, force: true });
-    expect(measured).to.deep.equal({ file: 1, 'file link': 1, copy: 1, 'copy src': 1, template: 1, lineinfile: 1, blockinfile: 1, 'command creates': 1 });
+    expect(measured).to.deep.equal({ file: 1, 'file link': 1, copy: 1, 'copy src': 1, template: 1, lineinfile: 1, blockinfile: 1, 'command creates': 1, 'package (manager probed)': 1, 'service (manager probed)': 1 });
   });
 });
