@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalTransport } from '../../../../engine/transport/local.ts';
@@ -53,6 +53,9 @@ describe('system modules on localhost', () => {
     expect(r2.first.changes[0]!.diff).to.deep.equal({ path: `${d}/c.conf`, before: 'a\n', after: 'b\n' });
     expect(r2.first.changes[0]!.summary).to.contain('mode 0644 → 0600');
     expect(statSync(`${d}/c.conf`).mode & 0o777).to.equal(0o600);
+    const backups = readdirSync(d).filter((f) => /^c\.conf\..+~$/.test(f));
+    expect(backups, 'backup keeps the old file').to.have.length(1);
+    expect(readFileSync(`${d}/${backups[0]}`, 'utf8')).to.equal('a\n');
     await converge(t, copy, { content: 'b\n', dest: `${d}/c.conf`, mode: '0640' }, [d]);
   });
 
