@@ -71,7 +71,8 @@ function rescueVars(pc: PlayContext, hosts: string[]): Vars {
 }
 
 async function runInclude(pc: PlayContext, inc: Include, hosts: string[], scope: Scope): Promise<void> {
-  if (!tagsSelect(inc.tags, pc.options.tags, pc.options.skipTags) && !pc.options.tags.length) return;
+  // as in Ansible: a dynamic include is selected by its own tags; its tasks are then filtered by theirs
+  if (!tagsSelect(inc.tags, pc.options.tags, pc.options.skipTags)) return;
   // group hosts by what they include (a templated path or loop can differ per host)
   const groups = new Map<string, { hosts: string[]; items: unknown[]; key: string }>();
   for (const host of hosts) {
