@@ -33,7 +33,7 @@ export async function runTask(pc: PlayContext, task: Task, hosts: string[], scop
   let targets = hosts.filter((h) => hostState(pc, h).alive);
   if (targets.length === 0) return [];
   pc.emit({ type: 'task_start', name, module: task.module, loc: task.loc, handler: opts.handler ?? false, hosts: targets });
-  if (task.module === 'meta') return runMeta(pc, task, targets);
+  if (task.module === 'meta') return runMeta(pc, task, targets, scope);
 
   if (task.run_once) targets = targets.slice(0, 1);
   const throttle = task.throttle && task.throttle > 0 ? new PQueue({ concurrency: task.throttle }) : undefined;
@@ -68,17 +68,23 @@ export function taskName(task: Task): string {
   return task.role ? `${task.role.name} : ${task.module}` : task.module;
 }
 
-function runMeta(pc: PlayContext, task: Task, hosts: string[]): HostTaskResult[] {
+function runMeta(pc: PlayContext, task: Task, hosts: string[], scope: Scope): HostTaskResult[] {
   const action = String(task.args.action ?? task.args._raw ?? '');
   const out: HostTaskResult[] = [];
   for (const host of hosts) {
     const h = hostState(pc, host);
+    const check = task.check_mode ?? pc.options.check;
+    const cond = evalConditions(task.when, varsFor(pc, host, scope, task.role, task.vars), h, check);
+    if (cond !== true) {
+      h.stats.skipped++;
+      pc.emit({ type: 'host_result', host, task: taskName(task), module: 'meta', status: 'skipped', changes: [], durationMs: 0 });
+      out.push({ host, status: 'skipped', ignored: false, result: { skipped: true } });
+      continue;
+    }
     if (action === 'end_host') h.ended = true;
     if (action === 'end_play') pc.ended = true;
+    if (action === 'clear_host_errors') for (const other of pc.hosts.values()) if (!other.unreachable) other.failed = false;
     out.push({ host, status: 'ok', ignored: false, result: {} });
-  }
-  if (action === 'clear_host_errors') {
-    for (const h of pc.hosts.values()) if (!h.unreachable) h.failed = false;
   }
   return out;
 }

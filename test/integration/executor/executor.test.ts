@@ -104,6 +104,20 @@ describe('executor (local hosts)', () => {
     expect(readFileSync(join(out, 'summary'), 'utf8')).to.equal('42 v true false');
   });
 
+  it('order, throttle, environment, meta: end_host, --start-at-task', async () => {
+    const out = outDir();
+    const r = await kplay('run', fx('keywords.yml'), '-i', inv, '-e', `out=${out}`);
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    expect(readFileSync(join(out, 'order'), 'utf8')).to.equal('h3\nh2\nh1\n');
+    expect(readFileSync(join(out, 'h1.env'), 'utf8')).to.equal('from-play from-task\n');
+    expect(existsSync(join(out, 'h2.last'))).to.equal(false);
+    expect(existsSync(join(out, 'h3.last'))).to.equal(true);
+    const later = outDir();
+    const s = await kplay('run', fx('keywords.yml'), '-i', inv, '-e', `out=${later}`, '--start-at-task', 'last', '--json');
+    expect(s.code).to.equal(0);
+    expect(s.events.filter((e) => e.type === 'task_start').map((e) => e.name)).to.deep.equal(['last']);
+  });
+
   it('delegate_facts gives the facts to the delegate', async () => {
     const out = outDir();
     const r = await kplay('run', fx('delegate-facts.yml'), '-i', inv, '-e', `out=${out}`, '--json');
