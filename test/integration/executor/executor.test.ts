@@ -118,6 +118,16 @@ describe('executor (local hosts)', () => {
     expect(s.events.filter((e) => e.type === 'task_start').map((e) => e.name)).to.deep.equal(['last']);
   });
 
+  it('include_tasks with a loop and include_role (when, tasks_from, vars) run at run time', async () => {
+    const out = outDir();
+    const r = await kplay('run', fx('includes.yml'), '-i', inv, '-e', `out=${out}`);
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    for (const h of ['h1', 'h2']) for (const n of ['a', 'b']) expect(readFileSync(join(out, `inc-${h}-${n}`), 'utf8')).to.equal(n);
+    expect(readFileSync(join(out, 'h1.dyn'), 'utf8')).to.equal('from-dyn-defaults');
+    expect(existsSync(join(out, 'h2.dyn'))).to.equal(false);
+    expect(readFileSync(join(out, 'h2.dyn-other'), 'utf8')).to.equal('overridden');
+  });
+
   it('delegate_facts gives the facts to the delegate', async () => {
     const out = outDir();
     const r = await kplay('run', fx('delegate-facts.yml'), '-i', inv, '-e', `out=${out}`, '--json');
