@@ -1,0 +1,106 @@
+/**
+ * playbooks/etcd.yml (roles pki + etcd) through the CLI on 3 lab hosts: check mode on fresh hosts
+ * plans everything and writes nothing (hosts and the controller PKI); the first run forms a TLS
+ * etcd cluster from the Debian etcd 3.4 binaries; the second run and a check run after it change
+ * nothing.
+ */
+import { expect } from 'chai';
+import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab, startLab, type Lab } from '../../support/lab.ts';
+import { kplay, recap, type KplayRun } from '../../support/kplay.ts';
+import type { Transport } from '../../../engine/transport/transport.ts';
+
+const playbook = join(import.meta.dirname, '../../../playbooks/etcd.yml');
+const etcdctl = 'etcdctl.sh';
+
+/** Every path the play writes, with mode, owner and size, plus the unit's state. */
+const STATE = [
+  'for p in /etc/ssl/etcd /etc/etcd.env /etc/etcdctl.env /usr/local/bin/etcdctl.sh /etc/systemd/system/etcd.service /var/lib/etcd; do',
+  '  find "$p" -printf "%p %m %u %s\\n" 2>/dev/null || echo "$p absent"; done | sort;',
+  'systemctl is-enabled etcd; systemctl is-active etcd; true',
+].join('\n');
+
+describe('roles pki + etcd (playbooks/etcd.yml) on 3 lab hosts', function () {
+  let lab: Lab | undefined;
+  let hosts: Transport[];
+  let dir: string;
+  let args: string[];
+
+  before(async function () {
+    this.timeout(LAB_START_TIMEOUT_MS);
+    requireLab(this);
+    lab = await startLab(3, { name: 'etcd' });
+    hosts = await Promise.all(lab.hosts.map((_h, i) => lab!.transport(i)));
+    // the inventory a user would write: the lab hosts in Kubespray's etcd group; localhost (pki) is implicit
+    dir = mkdtempSync(join(tmpdir(), 'kplay-etcd-role-'));
+    copyFileSync(lab.knownHostsPath, join(dir, 'known_hosts'));
+    const lines = lab.hosts.map((h) => `${h.name} ansible_host=${h.address} ansible_user=root ansible_ssh_private_key_file=${lab!.keyPath}`);
+    writeFileSync(join(dir, 'hosts.ini'), `[etcd]\n${lines.join('\n')}\n`);
+    args = ['run', playbook, '-i', join(dir, 'hosts.ini'), '--json'];
+  });
+  after(async function () {
+    this.timeout(LAB_STOP_TIMEOUT_MS);
+    await lab?.stop();
+  });
+
+  const state = () => Promise.all(hosts.map(async (t) => (await t.exec(STATE)).stdout));
+  const changedTasks = (r: KplayRun) =>
+    r.events
+      .filter((e) => e.type === 'host_result' && e.status === 'changed')
+      .map((e) => `${String(e.host)} ${String(e.task)} ${String(e.item ?? '')}`)
+      .sort();
+  const failures = (r: KplayRun) => r.events.filter((e) => e.type === 'host_result' && e.status === 'failed');
+  const seconds = (r: KplayRun) => ((r.events.find((e) => e.type === 'recap')?.durationMs as number) / 1000).toFixed(1);
+  const on = async (i: number, cmd: string) => {
+    const r = await hosts[i]!.exec(cmd);
+    expect(r.rc, `${cmd}: ${r.stderr}`).to.equal(0);
+    return r.stdout;
+  };
+
+  it('check mode on fresh hosts, first run forms the cluster, second run and check after it change nothing', async function () {
+    this.timeout(300_000);
+    const before = await state();
+    expect(before[0]).to.match(/\/etc\/etcd.env absent/);
+
+    const check = await kplay(...args, '--check', '--diff');
+    expect(failures(check), check.stdout + check.stderr).to.deep.equal([]);
+    expect(check.code, check.stderr).to.equal(0);
+    expect(await state()).to.deep.equal(before);
+    expect(existsSync(join(dir, 'pki')), 'check mode wrote the controller PKI').to.equal(false);
+    for (const h of lab!.hosts) expect(recap(check)[h.name]!.changed, h.name).to.be.greaterThan(0);
+
+    const first = await kplay(...args);
+    expect(failures(first), first.stdout + first.stderr).to.deep.equal([]);
+    expect(first.code, first.stderr).to.equal(0);
+    // the check run predicted exactly what the real run changed
+    expect(changedTasks(first)).to.deep.equal(changedTasks(check));
+
+    const members = await on(0, `${etcdctl} member list -w simple`);
+    const rows = members.trim().split('\n');
+    expect(rows, members).to.have.length(3);
+    for (const row of rows) expect(row).to.match(/, started, etcd[123], https:\/\/198\.18\.\d+\.\d+:2380, https:\/\/198\.18\.\d+\.\d+:2379/);
+    const health = await on(1, `${etcdctl} endpoint health --cluster 2>&1`); // etcdctl 3.4 prints it on stderr
+    expect(health.match(/is healthy/g), health).to.have.length(3);
+    await on(0, `${etcdctl} put kplay-role-test written-on-h1`);
+    expect(await on(2, `${etcdctl} get --print-value-only kplay-role-test`)).to.equal('written-on-h1\n');
+    // the installed certificates chain to the installed etcd CA; keys are etcd's and private
+    for (const [i, h] of lab!.hosts.entries()) {
+      const d = '/etc/ssl/etcd/ssl';
+      expect(await on(i, `openssl verify -CAfile ${d}/ca.pem ${d}/member-${h.name}.pem ${d}/admin-${h.name}.pem`)).to.contain(': OK');
+      expect(await on(i, `stat -c '%a %U' ${d}/member-${h.name}-key.pem ${d}/admin-${h.name}-key.pem /var/lib/etcd`)).to.equal('600 etcd\n600 etcd\n700 etcd\n');
+      expect(await on(i, `openssl x509 -noout -ext subjectAltName -in ${d}/member-${h.name}.pem`)).to.contain(`IP Address:${h.address}`);
+      expect(await on(i, 'grep ^ETCD_INITIAL_CLUSTER_STATE= /etc/etcd.env')).to.equal('ETCD_INITIAL_CLUSTER_STATE=existing\n');
+    }
+
+    const second = await kplay(...args);
+    expect(second.code, second.stdout + second.stderr).to.equal(0);
+    for (const [name, stats] of Object.entries(recap(second))) expect(stats.changed, name).to.equal(0);
+
+    const after = await kplay(...args, '--check', '--diff');
+    expect(after.code, after.stdout + after.stderr).to.equal(0);
+    for (const [name, stats] of Object.entries(recap(after))) expect(stats.changed, name).to.equal(0);
+    console.log(`      [etcd] 3 hosts: check ${seconds(check)} s, first run ${seconds(first)} s, second run ${seconds(second)} s, check after ${seconds(after)} s`);
+  });
+});
