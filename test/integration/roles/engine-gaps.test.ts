@@ -35,4 +35,23 @@ describe('engine gaps met by the cluster roles', function () {
     expect(r.code, r.stdout + r.stderr).to.equal(0);
     expect(readFileSync(log, 'utf8')).to.equal('begin\nend\n'.repeat(3));
   });
+
+  // engine/executor/task-runner.ts: finish() applies ansible_facts of set_fact/setup/include_vars
+  // from the task's result, but a looped task's aggregate result has none (they are in each
+  // item's result), so facts set in a loop are dropped; with delegate_facts too.
+  it.skip('set_fact in a loop keeps the facts of every item (pending: engine gap)', async () => {
+    const r = await kplay('run', join(fixtures, 'loop-set-fact/site.yml'), '--json');
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    const shown = r.events.find((e) => e.type === 'host_result' && e.task === 'the last one');
+    expect(JSON.stringify(shown?.result)).to.contain('"msg":"b"');
+  });
+
+  // engine/executor/task-runner.ts runTaskOnHost evaluates `when` once before the loop, without
+  // the loop variable, and again per item.
+  it.skip('a when on the loop variable is evaluated per item (pending: engine gap)', async () => {
+    const r = await kplay('run', join(fixtures, 'loop-when-item/site.yml'), '--json');
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    const items = r.events.filter((e) => e.type === 'host_result' && e.task === 'only b').map((e) => `${String(e.item)} ${String(e.status)}`);
+    expect(items).to.deep.equal(['a skipped', 'b ok']);
+  });
 });
