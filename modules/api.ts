@@ -63,6 +63,8 @@ export interface Effect {
   /** Owner and group when the change sets them (a later task then plans against them). */
   owner?: string;
   group?: string;
+  /** Where the path is: on the host (default), or on the controller (PKI directory, cache). */
+  on?: 'host' | 'controller';
 }
 
 export interface Change {
@@ -129,6 +131,8 @@ export interface ModuleContext {
   /** The value of an expression in the condition language (debug's `var: result.stdout_lines[0]`). */
   expression(expr: string): unknown;
   ledger: Ledger;
+  /** The same for controller files (what cert would write to the PKI directory), shared by all hosts. */
+  controllerLedger: Ledger;
   controller: ControllerPaths;
   /** Progress of a long step (downloads); shown live, never required. */
   progress(message: string): void;

@@ -1,12 +1,12 @@
 /** Builds the ModuleContext a module sees for one task on one host. */
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { ControllerPaths, ModuleContext, Vars } from '../../modules/api.ts';
+import type { ControllerPaths, Ledger, ModuleContext, Vars } from '../../modules/api.ts';
 import type { BecomeSpec, TcpCapable, Transport } from '../transport/transport.ts';
 import { KplayError, type SourceLoc } from '../errors.ts';
 import { renderString } from '../template/render.ts';
 import { evaluateCondition, evaluateExpression, parseCondition } from '../template/expression.ts';
-import type { HostLedger } from './ledger.ts';
+import { HostLedger } from './ledger.ts';
 
 export interface ModuleContextInput {
   host: string;
@@ -16,6 +16,7 @@ export interface ModuleContextInput {
   diff: boolean;
   become?: BecomeSpec;
   ledger: HostLedger;
+  controllerLedger?: HostLedger;
   controller: ControllerPaths;
   /** Role directory of the task, for files/ and templates/ lookups. */
   rolePath?: string;
@@ -32,20 +33,23 @@ export interface ModuleContextInput {
 export function findControllerFile(
   kind: 'files' | 'templates' | 'vars',
   name: string,
-  where: { rolePath?: string; taskDir?: string; playbookDir: string },
+  where: { rolePath?: string; taskDir?: string; playbookDir: string; planned?: Ledger },
 ): string | undefined {
-  if (isAbsolute(name)) return existsSync(name) ? name : undefined;
+  // a file an earlier task of this run would write on the controller (check mode) counts as found
+  const exists = (p: string) => existsSync(p) || where.planned?.path(p)?.state === 'file';
+  if (isAbsolute(name)) return exists(name) ? name : undefined;
   const candidates = [
     ...(where.rolePath ? [join(where.rolePath, kind, name), join(where.rolePath, name)] : []),
     ...(where.taskDir ? [join(where.taskDir, kind, name), join(where.taskDir, name)] : []),
     join(where.playbookDir, kind, name),
     join(where.playbookDir, name),
   ];
-  return candidates.map((c) => resolve(c)).find((c) => existsSync(c));
+  return candidates.map((c) => resolve(c)).find(exists);
 }
 
 export function createModuleContext(i: ModuleContextInput): ModuleContext {
   const onceCache = new Map<string, Promise<unknown>>();
+  const controllerLedger = i.controllerLedger ?? new HostLedger();
   const renderCtx = { loc: i.loc, task: i.taskName };
   return {
     host: i.host,
@@ -61,7 +65,7 @@ export function createModuleContext(i: ModuleContextInput): ModuleContext {
       return t.connectTcp(host, port);
     },
     findFile(kind, name) {
-      const found = findControllerFile(kind, name, { rolePath: i.rolePath, taskDir: i.taskDir, playbookDir: i.controller.playbookDir });
+      const found = findControllerFile(kind, name, { rolePath: i.rolePath, taskDir: i.taskDir, playbookDir: i.controller.playbookDir, planned: controllerLedger });
       if (!found) {
         throw new KplayError('KPLAY_FILE_NOT_FOUND', `${kind === 'files' ? 'file' : kind === 'vars' ? 'vars file' : 'template'} not found: ${name}`, {
           loc: i.loc,
@@ -74,6 +78,7 @@ export function createModuleContext(i: ModuleContextInput): ModuleContext {
     evaluate: (condition) => evaluateCondition(parseCondition(condition, i.loc), i.vars),
     expression: (expr) => evaluateExpression(parseCondition(expr, i.loc), i.vars),
     ledger: i.ledger,
+    controllerLedger,
     controller: i.controller,
     progress: i.progress ?? (() => {}),
     once:

@@ -4,6 +4,7 @@ import type { Handler, Include, Item, Play, RoleApplication, RoleRef, Vars } fro
 import type { RunEvent } from '../report/events.ts';
 import type { ConnectionPool } from './connections.ts';
 import type { HostState } from './host-state.ts';
+import type { HostLedger } from './ledger.ts';
 import type { InventoryView } from './inventory-view.ts';
 import type { RunOptions } from './options.ts';
 import { resolveVars, factsLayer } from '../vars/precedence.ts';
@@ -37,6 +38,8 @@ export interface PlayContext {
   /** Directory of the play's playbook. */
   playbookDir: string;
   loader: DynamicLoader;
+  /** Controller files planned by earlier tasks of the run (cert's PKI files), shared by all hosts. */
+  controllerLedger: HostLedger;
 }
 
 /** Loads what include_tasks / include_role name at run time (engine/load implements it). */

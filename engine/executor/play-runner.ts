@@ -9,6 +9,7 @@ import { TransportError } from '../transport/transport.ts';
 import { isTemplate, renderValue } from '../template/render.ts';
 import { FACTS_SCRIPT, parseFacts } from '../vars/facts.ts';
 import { HostState } from './host-state.ts';
+import type { HostLedger } from './ledger.ts';
 import { hostState, varsFor, type DynamicLoader, type PlayContext } from './play-context.ts';
 import type { ConnectionPool } from './connections.ts';
 import type { InventoryView } from './inventory-view.ts';
@@ -27,6 +28,7 @@ export interface RunShared {
   emit(e: EventInput): void;
   addSecret(v: unknown): void;
   loader: DynamicLoader;
+  controllerLedger: HostLedger;
   /** Hosts allowed by --limit (undefined: all). */
   limit?: Set<string>;
   skippingToStart: boolean;
@@ -72,6 +74,7 @@ export async function runPlay(run: RunShared, play: Play): Promise<void> {
     skippingToStart: run.skippingToStart,
     playbookDir: play.baseDir,
     loader: run.loader,
+    controllerLedger: run.controllerLedger,
   };
 
   for (const batch of batches(hosts, play.serial)) {

@@ -31,6 +31,8 @@ export interface RunModuleInput {
   ctx: ModuleContext;
   transport: Transport;
   ledger: HostLedger;
+  /** Run-wide record of planned controller files (shared by all hosts). */
+  controllerLedger?: HostLedger;
   taskName: string;
   /** Task-level check mode (play --check unless the task says check_mode: false). */
   check: boolean;
@@ -60,7 +62,9 @@ export async function runModule(input: RunModuleInput): Promise<ModuleOutcome> {
   if (plan.skipped !== undefined) return { ...base, changed: false, failed: false, skipped: true, msg: plan.skipped };
 
   for (const c of plan.changes) {
-    for (const e of [...c.ops.flatMap(HostLedger.effectsOf), ...(c.effects ?? [])]) input.ledger.record(e, input.taskName);
+    for (const e of [...c.ops.flatMap(HostLedger.effectsOf), ...(c.effects ?? [])]) {
+      (e.on === 'controller' ? (input.controllerLedger ?? input.ledger) : input.ledger).record(e, input.taskName);
+    }
   }
   if (check) return { ...base, changed: plan.changes.length > 0, failed: false, skipped: false };
 

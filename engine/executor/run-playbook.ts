@@ -8,6 +8,7 @@ import type { RunEvent } from '../report/events.ts';
 import { createRedactor } from '../report/redact.ts';
 import { ConnectionPool, type TransportFactory } from './connections.ts';
 import { HostState } from './host-state.ts';
+import { HostLedger } from './ledger.ts';
 import type { InventoryView } from './inventory-view.ts';
 import type { RunOptions } from './options.ts';
 import type { DynamicLoader, EventInput } from './play-context.ts';
@@ -61,6 +62,7 @@ export async function runPlaybooks(input: RunInput): Promise<RunSummary> {
     emit,
     addSecret,
     loader: input.loader,
+    controllerLedger: new HostLedger(),
     ...(options.limit !== undefined ? { limit: new Set(inventory.match(options.limit)) } : {}),
     skippingToStart: options.startAtTask !== undefined,
   };

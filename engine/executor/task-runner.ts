@@ -36,7 +36,8 @@ export async function runTask(pc: PlayContext, task: Task, hosts: string[], scop
   if (task.module === 'meta') return runMeta(pc, task, targets, scope);
 
   if (task.run_once) targets = targets.slice(0, 1);
-  const throttle = task.throttle && task.throttle > 0 ? new PQueue({ concurrency: task.throttle }) : undefined;
+  const limit = throttleOf(pc, task, targets[0]!, scope);
+  const throttle = limit > 0 ? new PQueue({ concurrency: limit }) : undefined;
   const runOne = (host: string) => pc.forks.add(() => runTaskOnHost(pc, task, host, scope)) as Promise<HostTaskResult>;
   const results = await Promise.all(targets.map((host) => (throttle ? (throttle.add(() => runOne(host)) as Promise<HostTaskResult>) : runOne(host))));
   pc.onceCaches.delete(taskKey(task));
@@ -57,6 +58,19 @@ export async function runTask(pc: PlayContext, task: Task, hosts: string[], scop
     pc.ended = true;
   }
   return results;
+}
+
+/** throttle may be a template (Kubespray: "{{ groups['etcd'] | length // 2 }}"), rendered with the first host's vars. */
+function throttleOf(pc: PlayContext, task: Task, host: string, scope: Scope): number {
+  const raw: unknown = task.throttle;
+  if (raw === undefined) return 0;
+  try {
+    const n = Number(typeof raw === 'string' ? renderValue(raw, varsFor(pc, host, scope, task.role, task.vars), { loc: task.loc, task: taskName(task) }) : raw);
+    return Number.isFinite(n) && n > 0 ? Math.floor(n) : 0;
+  } catch (e) {
+    pc.emit({ type: 'warning', message: `throttle of '${taskName(task)}' ignored: ${e instanceof Error ? e.message : String(e)}`, loc: task.loc });
+    return 0;
+  }
 }
 
 function taskKey(task: Task): string {
@@ -115,7 +129,8 @@ async function runTaskOnHost(pc: PlayContext, task: Task, host: string, scope: S
   try {
     const vars = varsFor(pc, host, scope, task.role, task.vars);
     const check = task.check_mode ?? pc.options.check;
-    const cond = evalConditions(task.when, vars, h, check);
+    // with a loop, Ansible evaluates `when` per item (it may name the loop variable)
+    const cond = task.loop === undefined ? evalConditions(task.when, vars, h, check) : true;
     if (cond !== true) {
       const result = { changed: false, skipped: true, skip_reason: cond === false ? 'Conditional result was False' : cond };
       if (task.register) register(h, task.register, result, check);
@@ -146,6 +161,7 @@ async function runTaskOnHost(pc: PlayContext, task: Task, host: string, scope: S
         continue;
       }
       const it = await runIteration(pc, task, host, itemVars, check);
+      if (!it.failed) applyFacts(pc, task, h, it);
       const status = statusOf(it);
       anyChanged ||= it.changed;
       anyFailed ||= it.failed;
@@ -202,14 +218,7 @@ function finish(
   if (task.register) register(h, task.register, o.result, check && o.skipped);
   // a no_log result's own output is secret too, in case a later task prints the registered variable
   if (task.no_log) pc.addSecret([o.result.stdout, o.result.stderr, o.result.content, o.result.json]);
-  const facts = o.result.ansible_facts;
-  if (!o.failed && facts && typeof facts === 'object' && (task.module === 'set_fact' || task.module === 'include_vars' || task.module === 'setup')) {
-    // delegate_facts: the facts belong to the delegate, not to the host the task ran for
-    const owner = task.delegate_facts && o.delegatedTo ? factOwner(pc, o.delegatedTo) : h;
-    if (task.module === 'setup') owner.gatheredFacts = facts as Vars;
-    else Object.assign(owner.facts, facts);
-    if (task.no_log) pc.addSecret(facts);
-  }
+  if (!o.failed && !alreadyEmittedItems) applyFacts(pc, task, h, o);
   const ignored = o.failed && isTrue(task.ignore_errors);
   if (o.failed && !ignored) {
     h.failed = true;
@@ -226,6 +235,17 @@ function finish(
   }
   if (!alreadyEmittedItems) emitResult(status, { ...(o.outcome ? { outcome: o.outcome } : {}), ...(o.msg !== undefined ? { msg: o.msg } : {}), result: o.result, ignored });
   return { host: h.name, status, ignored, result: o.result };
+}
+
+/** set_fact, include_vars and setup results become host facts (per item in a loop, so later items see them). */
+function applyFacts(pc: PlayContext, task: Task, h: HostState, o: IterationOutcome): void {
+  const facts = o.result.ansible_facts;
+  if (!facts || typeof facts !== 'object' || !(task.module === 'set_fact' || task.module === 'include_vars' || task.module === 'setup')) return;
+  // delegate_facts: the facts belong to the delegate, not to the host the task ran for
+  const owner = task.delegate_facts && o.delegatedTo ? factOwner(pc, o.delegatedTo) : h;
+  if (task.module === 'setup') owner.gatheredFacts = facts as Vars;
+  else Object.assign(owner.facts, facts);
+  if (task.no_log) pc.addSecret(facts);
 }
 
 function factOwner(pc: PlayContext, host: string): HostState {
@@ -319,6 +339,7 @@ async function runIteration(pc: PlayContext, task: Task, host: string, vars: Var
     diff: task.diff ?? pc.options.diff,
     ...(become ? { become } : {}),
     ledger: ledgerHost.ledger,
+    controllerLedger: pc.controllerLedger,
     controller: { playbookDir: pc.playbookDir, inventoryDir: pc.options.inventoryDir, pkiDir: pc.options.pkiDir, cacheDir: pc.options.cacheDir },
     ...(task.role ? { rolePath: task.role.path } : {}),
     taskDir: dirname(task.loc.file),
@@ -336,7 +357,7 @@ async function runIteration(pc: PlayContext, task: Task, host: string, vars: Var
   const attempts = task.until ? task.retries + 1 : 1;
   let last: IterationOutcome | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    const outcome = await runModule({ module, args, ctx, transport, ledger: ledgerHost.ledger, taskName: name, check, ...(env ? { env } : {}) });
+    const outcome = await runModule({ module, args, ctx, transport, ledger: ledgerHost.ledger, controllerLedger: pc.controllerLedger, taskName: name, check, ...(env ? { env } : {}) });
     last = applyOverrides(task, outcome, vars, name);
     if (delegate) last.delegatedTo = delegate;
     if (!task.until || last.skipped) break;

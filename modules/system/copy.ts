@@ -1,9 +1,9 @@
 /** copy: put a file (inline content, a controller file or directory, or a file already on the host) at dest. */
 import { Type, type Static } from '@sinclair/typebox';
 import { createHash } from 'node:crypto';
-import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, posix } from 'node:path';
-import { defineModule, type ModuleContext } from '../api.ts';
+import { defineModule, type ModuleContext, type Plan } from '../api.ts';
 import { groupSchema, modeSchema, ownerSchema } from './common/schema.ts';
 import { modeError } from './common/mode.ts';
 import { MAX_DIFF_BYTES } from './common/diff.ts';
@@ -66,6 +66,8 @@ function walk(root: string, rel = ''): { files: string[]; dirs: string[] } {
 
 export interface CopyState extends PutState {
   error?: string;
+  /** Check mode: src is a controller file that an earlier task of this run would write (cert → PKI dir). */
+  pendingSrc?: { localPath: string; by: string };
 }
 
 async function readCopy(ctx: ModuleContext, a: CopyArgs): Promise<CopyState> {
@@ -82,6 +84,8 @@ async function readCopy(ctx: ModuleContext, a: CopyArgs): Promise<CopyState> {
     return readDestOrInside(ctx, a.dest, { wanted: [{ dest: a.dest, source }], dirs: [], parent: posix.dirname(a.dest) }, inside);
   }
   const local = ctx.findFile('files', src);
+  const planned = existsSync(local) ? undefined : ctx.controllerLedger.path(local);
+  if (planned) return { files: [], dirs: [], pendingSrc: { localPath: local, by: planned.by } };
   if (statSync(local).isDirectory()) {
     // 'dir/' copies the contents; 'dir' copies the directory itself (rsync's rule, and Ansible's)
     const base = src.endsWith('/') ? destDir : posix.join(destDir, basename(local));
@@ -94,6 +98,21 @@ async function readCopy(ctx: ModuleContext, a: CopyArgs): Promise<CopyState> {
   const inside = { wanted: [{ dest: posix.join(destDir, basename(local)), source }], dirs: a.dest.endsWith('/') ? [destDir] : [] };
   if (a.dest.endsWith('/')) return readDests(ctx, inside.wanted, inside.dirs, undefined);
   return readDestOrInside(ctx, a.dest, { wanted: [{ dest: a.dest, source }], dirs: [], parent: posix.dirname(a.dest) }, inside);
+}
+
+/** The content is not known yet (an earlier task writes it), so the change is predicted without a diff. */
+function planPendingSource(p: { localPath: string; by: string }, a: CopyArgs): Plan {
+  const dest = a.dest.endsWith('/') ? posix.join(a.dest, basename(p.localPath)) : a.dest;
+  const mode = a.mode === undefined ? undefined : String(a.mode);
+  return {
+    changes: [
+      {
+        summary: `${dest}: copy of ${p.localPath}, which an earlier task writes`,
+        ops: [{ kind: 'putFile', localPath: p.localPath, path: dest, ...(mode ? { mode } : {}), ...(a.owner !== undefined ? { owner: String(a.owner) } : {}), ...(a.group !== undefined ? { group: String(a.group) } : {}) }],
+        after: p.by,
+      },
+    ],
+  };
 }
 
 export const copy = defineModule({
@@ -128,6 +147,7 @@ export const copy = defineModule({
   read: readCopy,
   plan(s, a) {
     if (s.error) return { changes: [], failed: s.error };
+    if (s.pendingSrc) return planPendingSource(s.pendingSrc, a);
     return planPut(s, a);
   },
 });

@@ -91,7 +91,7 @@ export function planCert(s: CertState, a: CertArgs, issue: IssueRunner, check: b
         summary: `create CA ${s.files.cert} (${subjectText(s.spec.subject)})${keyChanges ? '' : ', existing key'}`,
         ops: [issueOp(`create CA ${s.files.cert}`)],
         diff: { path: s.files.cert, before: '', after: describeSpec(s.spec, subjectText(s.spec.subject), s.key, s.now) },
-        effects: [{ path: s.files.cert, state: 'file' }],
+        effects: [{ path: s.files.cert, state: 'file', on: 'controller' }],
       });
     }
   } else if (a.kind === 'cert') {
@@ -115,7 +115,7 @@ export function planCert(s: CertState, a: CertArgs, issue: IssueRunner, check: b
           before: c.cert.present && c.cert.info ? describeCert(c.cert.info) : '',
           after: describeSpec(s.spec, issuer, s.key, s.now),
         },
-        effects: [{ path: s.files.cert, state: 'file' }],
+        effects: [{ path: s.files.cert, state: 'file', on: 'controller' }],
         ...(!caReady ? { after: s.caAfter ?? `CA ${a.ca ?? 'ca'} is created first` } : {}),
       });
     }
@@ -131,12 +131,12 @@ export function planCert(s: CertState, a: CertArgs, issue: IssueRunner, check: b
         summary: keyChanges ? `create key pair ${s.files.key} + ${s.files.cert}` : `write public key ${s.files.cert}`,
         ops: [issueOp(`key pair ${s.files.key}`)],
         sensitive: true,
-        effects: [{ path: s.files.cert, state: 'file' }],
+        effects: [{ path: s.files.cert, state: 'file', on: 'controller' }],
       });
     }
   }
   if (keyChanges && a.kind !== 'keypair') {
-    changes.push({ summary: `new private key ${s.files.key} (${s.key.algorithm} ${s.key.bits})`, ops: [], sensitive: true, effects: [{ path: s.files.key, state: 'file' }] });
+    changes.push({ summary: `new private key ${s.files.key} (${s.key.algorithm} ${s.key.bits})`, ops: [], sensitive: true, effects: [{ path: s.files.key, state: 'file', on: 'controller' }] });
   }
 
   if (s.host && s.files.hostDir) {

@@ -1,7 +1,6 @@
 /**
- * Engine gaps found while writing the pki and etcd roles, as runnable reproductions on the
- * controller (no lab). They state the behaviour the roles need and are pending until the engine
- * does it; the roles work around both (docs/roles.md, "Known engine gaps").
+ * Engine behaviours the cluster roles need, first written as failing reproductions while writing
+ * the pki and etcd roles, now fixed in the engine; run on the controller (no lab).
  */
 import { expect } from 'chai';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -11,13 +10,13 @@ import { kplay } from '../../support/kplay.ts';
 
 const fixtures = join(import.meta.dirname, '../../fixtures/roles');
 
-describe('engine gaps met by the cluster roles', function () {
+describe('engine behaviours the cluster roles need', function () {
   this.timeout(60_000);
 
   // modules/system/copy.ts readCopy → ctx.findFile throws KPLAY_FILE_NOT_FOUND for a controller
   // src that the cert task before it would create; the ledger is not asked (it is per host, and
   // controller files written by `controller` ops are only in the ledger of the host that ran them).
-  it.skip('check mode: copy from a controller file an earlier cert task would create plans "after: …" (pending: engine gap)', async () => {
+  it('check mode: copy from a controller file an earlier cert task would create plans "after: …"', async () => {
     const out = mkdtempSync(join(tmpdir(), 'kplay-gap-copy-'));
     const r = await kplay('run', join(fixtures, 'check-copy-from-pki/site.yml'), '-e', `out=${out}`, '--check', '--json');
     expect(r.code, r.stdout + r.stderr).to.equal(0);
@@ -28,7 +27,7 @@ describe('engine gaps met by the cluster roles', function () {
   // engine/load/keywords.ts lets a template string stand for the integer throttle;
   // engine/executor/task-runner.ts runTask then tests `task.throttle > 0` on the unrendered string,
   // which is false, so the task runs on every host at once.
-  it.skip('a templated throttle is rendered and applied (pending: engine gap)', async () => {
+  it('a templated throttle is rendered and applied', async () => {
     const log = join(mkdtempSync(join(tmpdir(), 'kplay-gap-throttle-')), 'log');
     const dir = join(fixtures, 'templated-throttle');
     const r = await kplay('run', join(dir, 'site.yml'), '-i', join(dir, 'hosts.ini'), '-e', `out=${log}`);
@@ -39,7 +38,7 @@ describe('engine gaps met by the cluster roles', function () {
   // engine/executor/task-runner.ts: finish() applies ansible_facts of set_fact/setup/include_vars
   // from the task's result, but a looped task's aggregate result has none (they are in each
   // item's result), so facts set in a loop are dropped; with delegate_facts too.
-  it.skip('set_fact in a loop keeps the facts of every item (pending: engine gap)', async () => {
+  it('set_fact in a loop keeps the facts of every item', async () => {
     const r = await kplay('run', join(fixtures, 'loop-set-fact/site.yml'), '--json');
     expect(r.code, r.stdout + r.stderr).to.equal(0);
     const shown = r.events.find((e) => e.type === 'host_result' && e.task === 'the last one');
@@ -48,7 +47,7 @@ describe('engine gaps met by the cluster roles', function () {
 
   // engine/executor/task-runner.ts runTaskOnHost evaluates `when` once before the loop, without
   // the loop variable, and again per item.
-  it.skip('a when on the loop variable is evaluated per item (pending: engine gap)', async () => {
+  it('a when on the loop variable is evaluated per item', async () => {
     const r = await kplay('run', join(fixtures, 'loop-when-item/site.yml'), '--json');
     expect(r.code, r.stdout + r.stderr).to.equal(0);
     const items = r.events.filter((e) => e.type === 'host_result' && e.task === 'only b').map((e) => `${String(e.item)} ${String(e.status)}`);
