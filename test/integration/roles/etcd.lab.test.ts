@@ -103,4 +103,25 @@ describe('roles pki + etcd (playbooks/etcd.yml) on 3 lab hosts', function () {
     for (const [name, stats] of Object.entries(recap(after))) expect(stats.changed, name).to.equal(0);
     console.log(`      [etcd] 3 hosts: check ${seconds(check)} s, first run ${seconds(first)} s, second run ${seconds(second)} s, check after ${seconds(after)} s`);
   });
+
+  it('a changed setting restarts the members one at a time and the data survives', async function () {
+    this.timeout(120_000);
+    const since = (await on(0, 'date +%s')).trim();
+    const r = await kplay(...args, '-e', 'etcd_heartbeat_interval=300');
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    const restarts = r.events.filter((e) => e.type === 'host_result' && e.task === 'etcd : restart etcd' && e.status === 'changed');
+    expect(restarts).to.have.length(3);
+    // each member's stop..start window, from its journal: no two windows overlap (quorum kept)
+    const windows = await Promise.all(
+      hosts.map(async (_t, i) => {
+        const log = await on(i, `journalctl -u etcd --since @${since} -o short-unix --no-pager | grep -E 'Stopping etcd|Started etcd' | awk '{print $1}'`);
+        const [stop, start] = log.trim().split('\n').map(Number);
+        return { stop: stop!, start: start! };
+      }),
+    );
+    windows.sort((a, b) => a.stop - b.stop);
+    for (let i = 1; i < windows.length; i++) expect(windows[i]!.stop, JSON.stringify(windows)).to.be.greaterThan(windows[i - 1]!.start);
+    expect(await on(1, 'grep ^ETCD_HEARTBEAT_INTERVAL= /etc/etcd.env')).to.equal('ETCD_HEARTBEAT_INTERVAL=300\n');
+    expect(await on(2, `${etcdctl} get --print-value-only kplay-role-test`)).to.equal('written-on-h1\n');
+  });
 });
