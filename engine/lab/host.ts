@@ -194,7 +194,8 @@ export async function destroyHost(lab: string, i: number, dir: string, opts: Sto
   for (let tries = 0; ; tries++) {
     const pids = cgroups.flatMap(cgroupPids);
     if (pids.length === 0) break;
-    if (tries > 100) throw new LabError(`lab ${lab} host h${i}: processes ${pids.join(' ')} survive SIGKILL`);
+    // 20 s: on a machine loaded far beyond its cores, the kernel can take seconds to reap a whole container
+    if (tries > 400) throw new LabError(`lab ${lab} host h${i}: processes ${pids.join(' ')} survive SIGKILL`);
     for (const p of pids) signal(p, 'SIGKILL');
     await sleep(50);
   }

@@ -66,7 +66,8 @@ describe('kplay lab command', function () {
     expect(readFileSync(join(dir, 'inventory.ini'), 'utf8')).to.include(`ansible_ssh_private_key_file=${dir}/id_ed25519`);
     expect(existsSync(join(dir, 'known_hosts'))).to.equal(true);
     expect((await lab('inventory', '--dir', dir)).out).to.include('kplay-labdir-h1');
-    expect((await lab('down', '--dir', dir)).code).to.equal(0);
+    const down = await lab('down', '--dir', dir);
+    expect(down.code, down.err).to.equal(0);
     expect(existsSync(join(dir, 'lab.json'))).to.equal(false);
     expect(existsSync(dir), 'a --dir given by the user stays').to.equal(true);
   });
