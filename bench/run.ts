@@ -151,7 +151,7 @@ async function main(): Promise<void> {
         results.runs.push(rec);
         log(`${variant.padEnd(12)} N=${String(n).padStart(3)} rep ${rep} ${phase.padEnd(11)} ${m.wallS.toFixed(2).padStart(7)} s wall ${m.cpuS.toFixed(2).padStart(7)} s CPU ${m.treeRssMB.toFixed(0).padStart(5)} MB  hosts ${hostsCpuS.toFixed(1).padStart(6)} s CPU  exit ${m.exitCode} ok=${recap.ok} changed=${recap.changed} failed=${recap.failed} unreachable=${recap.unreachable} (load ${load1Before.toFixed(1)})`);
         // `kplay lab down --all` elsewhere (.ci/run does it on exit) takes our hosts away mid-run: redo the repetition
-        if (!existsSync(lab.inventoryPath)) {
+        if (!existsSync(lab.inventoryPath) || (recap.unreachable > 0 && /Connection refused|connection to .* lost|ECONNREFUSED/.test(m.stdout + m.stderr))) {
           rec.labLost = true;
           save();
           throw new LabLost(`lab ${lab.name} went away during ${variant} N=${n} rep ${rep} ${phase}`);
@@ -166,7 +166,9 @@ async function main(): Promise<void> {
         if (phase === 'check_fresh' && tool === 'kplay' && (recap.failed > 0 || m.exitCode !== 0)) problem(`check mode on fresh hosts failed=${recap.failed} exit ${m.exitCode}`);
         save();
         if (phase === 'first' && rep === 1 && withAnsible) {
-          const state = await collectState(lab);
+          const state = await collectState(lab).catch((e: Error) => {
+            throw existsSync(lab.inventoryPath) ? e : new LabLost(`lab ${lab.name} went away before its state was read: ${e.message}`);
+          });
           firstState.set(`${variant}/${n}`, state);
           writeFileSync(join(logDir, `${variant}-n${n}-state.txt`), state.map((s, i) => `# h${i + 1}\n${s.join('\n')}`).join('\n'));
         }
