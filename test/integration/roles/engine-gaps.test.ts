@@ -13,7 +13,7 @@ const fixtures = join(import.meta.dirname, '../../fixtures/roles');
 describe('engine behaviours the cluster roles need', function () {
   this.timeout(60_000);
 
-  // modules/system/copy.ts readCopy → ctx.findFile throws KPLAY_FILE_NOT_FOUND for a controller
+  // was: modules/system/copy.ts readCopy → ctx.findFile threw KPLAY_FILE_NOT_FOUND for a controller
   // src that the cert task before it would create; the ledger is not asked (it is per host, and
   // controller files written by `controller` ops are only in the ledger of the host that ran them).
   it('check mode: copy from a controller file an earlier cert task would create plans "after: …"', async () => {
@@ -24,8 +24,8 @@ describe('engine behaviours the cluster roles need', function () {
     expect(copy?.status).to.equal('changed');
   });
 
-  // engine/load/keywords.ts lets a template string stand for the integer throttle;
-  // engine/executor/task-runner.ts runTask then tests `task.throttle > 0` on the unrendered string,
+  // was: engine/load/keywords.ts lets a template string stand for the integer throttle;
+  // engine/executor/task-runner.ts runTask then tested `task.throttle > 0` on the unrendered string,
   // which is false, so the task runs on every host at once.
   it('a templated throttle is rendered and applied', async () => {
     const log = join(mkdtempSync(join(tmpdir(), 'kplay-gap-throttle-')), 'log');
@@ -35,7 +35,7 @@ describe('engine behaviours the cluster roles need', function () {
     expect(readFileSync(log, 'utf8')).to.equal('begin\nend\n'.repeat(3));
   });
 
-  // engine/executor/task-runner.ts: finish() applies ansible_facts of set_fact/setup/include_vars
+  // was: engine/executor/task-runner.ts: finish() applied ansible_facts of set_fact/setup/include_vars
   // from the task's result, but a looped task's aggregate result has none (they are in each
   // item's result), so facts set in a loop are dropped; with delegate_facts too.
   it('set_fact in a loop keeps the facts of every item', async () => {
@@ -45,7 +45,7 @@ describe('engine behaviours the cluster roles need', function () {
     expect(JSON.stringify(shown?.result)).to.contain('"msg":"b"');
   });
 
-  // engine/executor/task-runner.ts runTaskOnHost evaluates `when` once before the loop, without
+  // was: engine/executor/task-runner.ts runTaskOnHost evaluated `when` once before the loop, without
   // the loop variable, and again per item.
   it('a when on the loop variable is evaluated per item', async () => {
     const r = await kplay('run', join(fixtures, 'loop-when-item/site.yml'), '--json');
