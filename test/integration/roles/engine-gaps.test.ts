@@ -53,4 +53,12 @@ describe('engine behaviours the cluster roles need', function () {
     const items = r.events.filter((e) => e.type === 'host_result' && e.task === 'only b').map((e) => `${String(e.item)} ${String(e.status)}`);
     expect(items).to.deep.equal(['a skipped', 'b ok']);
   });
+
+  // Open: engine/report redaction takes every argument value of a no_log task as a secret for the
+  // rest of the run, so a plain value (owner: etcd) is censored in host names and task names too.
+  it.skip('no_log censors that task, not every later occurrence of its argument values (pending: engine gap)', async () => {
+    const r = await kplay('run', join(fixtures, 'no-log-args/site.yml'), '--json');
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    expect(r.events.some((e) => e.type === 'task_start' && e.name === 'etcd is a word'), r.stdout).to.equal(true);
+  });
 });
