@@ -2,7 +2,7 @@
  * kplay against Ansible on the same real hosts (see docs/benchmarks.md). Run as root, by hand:
  *
  *   node --import tsx bench/run.ts                       # the full matrix (~40 min on 2 cores)
- *   node --import tsx bench/run.ts --sizes 3 --reps 1    # a quick look
+ *   node --import tsx bench/run.ts --sizes 3 --reps 1 --ansible 3:1:all    # a quick look
  *   node --import tsx bench/table.ts                     # the markdown table of the latest results
  *
  * For each size N and repetition, each tool gets a fresh lab of N hosts (the same clean image) and
