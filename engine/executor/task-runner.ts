@@ -216,8 +216,10 @@ function finish(
 ): HostTaskResult {
   const status = statusOf(o);
   if (task.register) register(h, task.register, o.result, check && o.skipped);
-  // a no_log result's own output is secret too, in case a later task prints the registered variable
-  if (task.no_log) pc.addSecret([o.result.stdout, o.result.stderr, o.result.content, o.result.json]);
+  // A no_log task's registered output is a secret variable: a later task that prints it is masked.
+  // Its arguments are not: the task's own events are censored, and a literal like `owner: etcd`
+  // must not blank out every later "etcd" in host and task names.
+  if (task.no_log && task.register) pc.addSecret(secretOutput(o.result));
   if (!o.failed && !alreadyEmittedItems) applyFacts(pc, task, h, o);
   const ignored = o.failed && isTrue(task.ignore_errors);
   if (o.failed && !ignored) {
@@ -246,6 +248,14 @@ function applyFacts(pc: PlayContext, task: Task, h: HostState, o: IterationOutco
   if (task.module === 'setup') owner.gatheredFacts = facts as Vars;
   else Object.assign(owner.facts, facts);
   if (task.no_log) pc.addSecret(facts);
+}
+
+/** The output fields of a result (also inside loop results), not its status fields. */
+function secretOutput(result: Vars): unknown[] {
+  const fields = ['cmd', 'stdout', 'stderr', 'stdout_lines', 'stderr_lines', 'content', 'json'];
+  const own = fields.map((f) => result[f]);
+  const items = Array.isArray(result.results) ? (result.results as Vars[]).flatMap((r) => (r && typeof r === 'object' ? secretOutput(r) : [])) : [];
+  return [...own, ...items];
 }
 
 function factOwner(pc: PlayContext, host: string): HostState {
@@ -311,7 +321,6 @@ async function runIteration(pc: PlayContext, task: Task, host: string, vars: Var
   if (!module) throw new KplayError('KPLAY_UNKNOWN_MODULE', `unknown module ${task.module}`, { loc: task.loc });
   const renderCtx = { loc: task.loc, task: name };
   const rendered = dropOmitted(renderValue(task.args, vars, renderCtx) as Vars);
-  if (task.no_log) pc.addSecret(rendered);
   const { args, errors } = prepareArgs(module, rendered);
   if (errors.length > 0) {
     const msg = `invalid arguments for ${task.module} after templating: ${errors.join('; ')}`;
