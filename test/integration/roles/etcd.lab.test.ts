@@ -59,7 +59,7 @@ describe('roles pki + etcd (playbooks/etcd.yml) on 3 lab hosts', function () {
     return r.stdout;
   };
 
-  it('check mode on fresh hosts, first run forms the cluster, second run and check after it change nothing', async function () {
+  it('check mode on fresh hosts, first run forms the cluster, second run, a --limit run and check after them change nothing', async function () {
     this.timeout(300_000);
     const before = await state();
     expect(before[0]).to.match(/\/etc\/etcd.env absent/);
@@ -97,6 +97,11 @@ describe('roles pki + etcd (playbooks/etcd.yml) on 3 lab hosts', function () {
     const second = await kplay(...args);
     expect(second.code, second.stdout + second.stderr).to.equal(0);
     for (const [name, stats] of Object.entries(recap(second))) expect(stats.changed, name).to.equal(0);
+
+    // --limit to one member: the others' facts are gathered through delegation; nothing changes
+    const limited = await kplay(...args, '--limit', lab!.hosts[1]!.name);
+    expect(limited.code, limited.stdout + limited.stderr).to.equal(0);
+    expect(recap(limited)[lab!.hosts[1]!.name]!.changed).to.equal(0);
 
     const after = await kplay(...args, '--check', '--diff');
     expect(after.code, after.stdout + after.stderr).to.equal(0);
