@@ -2,13 +2,15 @@
 import type { Vars } from '../playbook/model.ts';
 import { emptyStats, type HostStats } from '../report/events.ts';
 import { HostLedger } from './ledger.ts';
+import { factsLayer } from '../vars/precedence.ts';
 
 export class HostState {
   readonly stats: HostStats = emptyStats();
   readonly ledger = new HostLedger();
   /** set_fact and register, across plays (Ansible keeps them for the whole run). */
   readonly facts: Vars = {};
-  gatheredFacts?: Vars;
+  private gathered?: Vars;
+  private gatheredLayer?: Vars;
   /** Targeted by a play (not only a delegate_facts owner): only these appear in the recap. */
   inPlay = false;
   failed = false;
@@ -22,6 +24,21 @@ export class HostState {
   lastFailure?: { task: Vars; result: Vars };
 
   constructor(readonly name: string) {}
+
+  get gatheredFacts(): Vars | undefined {
+    return this.gathered;
+  }
+
+  set gatheredFacts(facts: Vars | undefined) {
+    this.gathered = facts;
+    this.gatheredLayer = undefined;
+  }
+
+  /** The facts as variables (ansible_* and ansible_facts.*), built once per gathering, not per task. */
+  get factsLayer(): Vars {
+    this.gatheredLayer ??= factsLayer(this.gathered);
+    return this.gatheredLayer;
+  }
 
   get alive(): boolean {
     return !this.failed && !this.unreachable && !this.ended;

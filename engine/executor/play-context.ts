@@ -7,7 +7,7 @@ import type { HostState } from './host-state.ts';
 import type { HostLedger } from './ledger.ts';
 import type { InventoryView } from './inventory-view.ts';
 import type { RunOptions } from './options.ts';
-import { resolveVars, factsLayer } from '../vars/precedence.ts';
+import { resolveVars } from '../vars/precedence.ts';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type EventInput = DistributiveOmit<RunEvent, 'time'>;
@@ -60,33 +60,36 @@ export function hostState(pc: PlayContext, host: string): HostState {
   return h;
 }
 
-/** hostvars: every inventory host's variables, computed on access. */
+/**
+ * hostvars: every inventory host's variables, computed on access (never copied per task: with 100
+ * hosts that copying dominated memory). One proxy per play; values are not cached, so a set_fact
+ * is visible at once.
+ */
+const hostvarsOf = new WeakMap<PlayContext, Vars>();
 function hostvarsProxy(pc: PlayContext): Vars {
-  const cache = new Map<string, Vars>();
+  let proxy = hostvarsOf.get(pc);
+  if (proxy) return proxy;
   const known = new Set([...pc.inventory.hosts(), ...pc.playHosts]);
-  return new Proxy({} as Vars, {
-    get(_t, key) {
-      if (typeof key !== 'string' || !known.has(key)) return undefined;
-      let v = cache.get(key);
-      if (!v) {
-        const h = pc.hosts.get(key);
-        v = {
-          ...pc.inventory.hostVars(key),
-          ...factsLayer(h?.gatheredFacts),
-          ...(h?.facts ?? {}),
-          inventory_hostname: key,
-          inventory_hostname_short: key.split('.')[0],
-          group_names: pc.inventory.groupNames(key),
-        };
-        cache.set(key, v);
-      }
-      return v;
-    },
+  const view = (key: string): Vars => {
+    const h = pc.hosts.get(key);
+    return {
+      ...pc.inventory.hostVars(key),
+      ...(h?.factsLayer ?? {}),
+      ...(h?.facts ?? {}),
+      inventory_hostname: key,
+      inventory_hostname_short: key.split('.')[0],
+      group_names: pc.inventory.groupNames(key),
+    };
+  };
+  proxy = new Proxy({} as Vars, {
+    get: (_t, key) => (typeof key === 'string' && known.has(key) ? view(key) : undefined),
     has: (_t, key) => typeof key === 'string' && known.has(key),
     ownKeys: () => [...known],
     getOwnPropertyDescriptor: (_t, key) =>
       typeof key === 'string' && known.has(key) ? { enumerable: true, configurable: true } : undefined,
   });
+  hostvarsOf.set(pc, proxy);
+  return proxy;
 }
 
 /** All variables of a host for a task. Computed per task; layers are plain object spreads. */
@@ -99,7 +102,7 @@ export function varsFor(pc: PlayContext, host: string, scope: Scope, role: RoleR
   return resolveVars({
     roleDefaults,
     inventory: pc.inventory.hostVars(host),
-    facts: factsLayer(h.gatheredFacts),
+    facts: h.factsLayer,
     play: { ...pc.play.varsFromFiles, ...pc.play.vars },
     roleVars: current ? [current.vars, current.params] : [],
     scope: [...scope.vars, taskVars],
@@ -108,7 +111,7 @@ export function varsFor(pc: PlayContext, host: string, scope: Scope, role: RoleR
     magic: {
       inventory_hostname: host,
       inventory_hostname_short: host.split('.')[0],
-      groups: { ...groups, all: groups.all ?? pc.inventory.hosts() },
+      groups,
       group_names: pc.inventory.groupNames(host),
       hostvars: hostvarsProxy(pc),
       ansible_play_hosts: pc.playHosts.filter((n) => hostState(pc, n).alive),
