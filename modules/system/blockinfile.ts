@@ -1,7 +1,7 @@
 /** blockinfile: a block of lines between marker lines, kept up to date in a text file. */
 import { Type, type Static } from '@sinclair/typebox';
 import { defineModule } from '../api.ts';
-import { groupSchema, modeSchema, ownerSchema } from './common/schema.ts';
+import { fileEditOptions } from './common/schema.ts';
 import { modeError } from './common/mode.ts';
 import { pathArg, pathValidate } from './common/attrs.ts';
 import { planEdit, readEditable, type EditState } from './common/edit-file.ts';
@@ -20,12 +20,7 @@ const schema = Type.Object(
     state: Type.Optional(Type.Union([Type.Literal('present'), Type.Literal('absent')], { description: 'Whether the block should be there.', default: 'present' })),
     insertafter: Type.Optional(Type.String({ description: "Where a new block goes: after the last line matching this regexp, or 'EOF' (default)." })),
     insertbefore: Type.Optional(Type.String({ description: "Where a new block goes: before the last line matching this regexp, or 'BOF'." })),
-    create: Type.Optional(Type.Boolean({ description: 'Create the file when missing (otherwise the task fails).', default: false })),
-    backup: Type.Optional(Type.Boolean({ description: 'Keep the old file as PATH.<timestamp>~.', default: false })),
-    validate: Type.Optional(Type.String({ description: 'Command run on the new file before it replaces path; %s is the temp file.' })),
-    mode: Type.Optional(modeSchema),
-    owner: Type.Optional(ownerSchema),
-    group: Type.Optional(groupSchema),
+    ...fileEditOptions,
   },
   { additionalProperties: false },
 );

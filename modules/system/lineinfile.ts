@@ -1,7 +1,7 @@
 /** lineinfile: make sure one line is in a file (or is not), optionally replacing a matching line. */
 import { Type, type Static } from '@sinclair/typebox';
 import { defineModule } from '../api.ts';
-import { groupSchema, modeSchema, ownerSchema } from './common/schema.ts';
+import { fileEditOptions } from './common/schema.ts';
 import { modeError } from './common/mode.ts';
 import { pathArg, pathValidate } from './common/attrs.ts';
 import { planEdit, readEditable, type EditState } from './common/edit-file.ts';
@@ -20,12 +20,7 @@ const schema = Type.Object(
     insertbefore: Type.Optional(Type.String({ description: "Where a new line goes: before the last line matching this regexp, or 'BOF'." })),
     firstmatch: Type.Optional(Type.Boolean({ description: 'insertafter/insertbefore and regexp use the first matching line instead of the last.', default: false })),
     backrefs: Type.Optional(Type.Boolean({ description: 'line is a template expanded with the regexp\'s groups; when nothing matches, the file is left alone.', default: false })),
-    create: Type.Optional(Type.Boolean({ description: 'Create the file when missing (otherwise the task fails).', default: false })),
-    backup: Type.Optional(Type.Boolean({ description: 'Keep the old file as PATH.<timestamp>~.', default: false })),
-    validate: Type.Optional(Type.String({ description: 'Command run on the new file before it replaces path; %s is the temp file.' })),
-    mode: Type.Optional(modeSchema),
-    owner: Type.Optional(ownerSchema),
-    group: Type.Optional(groupSchema),
+    ...fileEditOptions,
   },
   { additionalProperties: false },
 );
