@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { load as parseYaml } from 'js-yaml';
-import { KplayError, KplayErrors, formatError } from '../errors.ts';
+import { KplayError, KplayErrors } from '../errors.ts';
 import { loadConfig } from '../config.ts';
 import type { Item, Playbook, Vars } from '../playbook/model.ts';
 import { loadPlaybook, loadTaskFile, loadRoleForInclude, loadVarsFile } from '../load/index.ts';
@@ -284,4 +284,3 @@ function listing(
   return `${lines.join('\n')}\n`;
 }
 
-export { formatError };
