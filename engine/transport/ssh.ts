@@ -355,6 +355,7 @@ export class SshTransport implements Transport, TcpCapable {
         clearTimeout(timer);
         sock.setNoDelay(this.opts.tcpNoDelay !== false);
         sock.removeAllListeners('error');
+        coalesceWrites(sock);
         resolve(sock);
       });
       sock.once('error', (err: NodeJS.ErrnoException) => {
@@ -818,3 +819,26 @@ function endClient(c: Client): Promise<void> {
     c.end();
   });
 }
+
+/**
+ * ssh2 writes every SSH packet with its own socket write, and with TCP_NODELAY each becomes a
+ * syscall and a TCP segment (the largest single cost in a profile of a no-op run on 10 hosts).
+ * Corking on the first write of a tick and uncorking on the next gathers the packets of one tick
+ * into one writev, still sent at once, so round trips stay as short as without Nagle.
+ */
+function coalesceWrites(sock: Socket): void {
+  const write = sock.write.bind(sock) as (...args: unknown[]) => boolean;
+  let corked = false;
+  sock.write = ((...args: unknown[]) => {
+    if (!corked) {
+      corked = true;
+      sock.cork();
+      process.nextTick(() => {
+        corked = false;
+        sock.uncork();
+      });
+    }
+    return write(...args);
+  }) as Socket['write'];
+}
+
