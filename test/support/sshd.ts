@@ -49,6 +49,18 @@ export function sshdAvailable(): string | undefined {
   return undefined;
 }
 
+/**
+ * Skip the suite (outside CI) or fail it loudly (CI=true) when throwaway sshd processes cannot run
+ * here. Call it first thing in a before() hook.
+ */
+export function requireSshd(ctx: Mocha.Context): void {
+  const why = sshdAvailable();
+  if (!why) return;
+  if (process.env.CI === 'true') throw new Error(`sshd tests must run in CI, but: ${why}`);
+  console.warn(`    (skipping: ${why})`);
+  ctx.skip();
+}
+
 /** A free TCP port on 127.0.0.1 (the kernel picks it). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kplay, recap } from '../../support/kplay.ts';
-import { makeClientKey, sshdAvailable, startSshd, type ClientKey, type Sshd } from '../../support/sshd.ts';
+import { makeClientKey, requireSshd, startSshd, type ClientKey, type Sshd } from '../../support/sshd.ts';
 
 describe('kplay run over SSH (throwaway sshd)', function () {
   let sshd: Sshd;
@@ -12,11 +12,7 @@ describe('kplay run over SSH (throwaway sshd)', function () {
   let dir: string;
 
   before(async function () {
-    const why = sshdAvailable();
-    if (why) {
-      console.warn(`    (skipping: ${why})`);
-      this.skip();
-    }
+    requireSshd(this);
     sshd = await startSshd();
     dir = mkdtempSync(join(tmpdir(), 'kplay-cli-ssh-'));
     key = makeClientKey(dir, 'ed25519');

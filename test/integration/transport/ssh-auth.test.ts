@@ -8,7 +8,7 @@ import { Server, utils } from 'ssh2';
 import { SshTransport, type SshOptions } from '../../../engine/transport/ssh.ts';
 import { SshAuthError } from '../../../engine/transport/ssh-errors.ts';
 import { TransportError } from '../../../engine/transport/transport.ts';
-import { makeClientKey, sshdAvailable, startSshd, type Sshd } from '../../support/sshd.ts';
+import { makeClientKey, requireSshd, startSshd, type Sshd } from '../../support/sshd.ts';
 
 describe('SshTransport authentication', function () {
   let sshd: Sshd;
@@ -16,11 +16,7 @@ describe('SshTransport authentication', function () {
   let kh: string;
 
   before(async function () {
-    const why = sshdAvailable();
-    if (why) {
-      console.warn(`    (skipping: ${why})`);
-      this.skip();
-    }
+    requireSshd(this);
     sshd = await startSshd();
     work = mkdtempSync(join(tmpdir(), 'kplay-ssh-auth-'));
     kh = join(work, 'known_hosts');

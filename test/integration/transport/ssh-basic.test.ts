@@ -5,9 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { SshTransport } from '../../../engine/transport/ssh.ts';
-import { makeClientKey, sshdAvailable, startSshd, type ClientKey, type Sshd } from '../../support/sshd.ts';
+import { makeClientKey, requireSshd, startSshd, type ClientKey, type Sshd } from '../../support/sshd.ts';
 
-const skip = sshdAvailable();
 
 describe('SshTransport against a throwaway sshd', function () {
   let sshd: Sshd;
@@ -17,7 +16,7 @@ describe('SshTransport against a throwaway sshd', function () {
   let knownHosts: string;
 
   before(async function () {
-    if (skip) this.skip();
+    requireSshd(this);
     sshd = await startSshd();
     key = makeClientKey(sshd.dir, 'ed25519');
     sshd.authorize(key.publicKey);

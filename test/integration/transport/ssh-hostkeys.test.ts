@@ -6,7 +6,7 @@ import { SshTransport, type SshOptions } from '../../../engine/transport/ssh.ts'
 import { HostKeyError } from '../../../engine/transport/ssh-errors.ts';
 import { TransportError } from '../../../engine/transport/transport.ts';
 import { fingerprint } from '../../../engine/transport/hostkeys.ts';
-import { makeClientKey, sshdAvailable, startSshd, type ClientKey, type Sshd } from '../../support/sshd.ts';
+import { makeClientKey, requireSshd, startSshd, type ClientKey, type Sshd } from '../../support/sshd.ts';
 
 describe('SshTransport host key checking (throwaway sshd)', function () {
   let sshd: Sshd;
@@ -15,11 +15,7 @@ describe('SshTransport host key checking (throwaway sshd)', function () {
   let work: string;
 
   before(async function () {
-    const why = sshdAvailable();
-    if (why) {
-      console.warn(`    (skipping: ${why})`);
-      this.skip();
-    }
+    requireSshd(this);
     [sshd, other] = await Promise.all([startSshd(), startSshd({ hostKeyType: 'ed25519' })]);
     key = makeClientKey(sshd.dir, 'ed25519');
     sshd.authorize(key.publicKey);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { SshTransport, type SshOptions } from '../../../engine/transport/ssh.ts';
 import { acquireJump } from '../../../engine/transport/jump.ts';
 import { TransportError } from '../../../engine/transport/transport.ts';
-import { makeClientKey, sshdAvailable, startSshd, type ClientKey, type Sshd } from '../../support/sshd.ts';
+import { makeClientKey, requireSshd, startSshd, type ClientKey, type Sshd } from '../../support/sshd.ts';
 
 describe('SshTransport ProxyJump and SFTP-less servers (throwaway sshd)', function () {
   let jump: Sshd;
@@ -20,11 +20,7 @@ describe('SshTransport ProxyJump and SFTP-less servers (throwaway sshd)', functi
   let kh: string;
 
   before(async function () {
-    const why = sshdAvailable();
-    if (why) {
-      console.warn(`    (skipping: ${why})`);
-      this.skip();
-    }
+    requireSshd(this);
     work = mkdtempSync(join(tmpdir(), 'kplay-ssh-jump-'));
     key = makeClientKey(work, 'ed25519');
     [jump, target, target2, noSftp] = await Promise.all([startSshd(), startSshd(), startSshd(), startSshd({ sftp: false })]);

@@ -5,7 +5,7 @@ import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SshTransport } from '../../../engine/transport/ssh.ts';
-import { makeClientKey, sshdAvailable, startSshd, type Sshd } from '../../support/sshd.ts';
+import { makeClientKey, requireSshd, startSshd, type Sshd } from '../../support/sshd.ts';
 
 function sha256File(p: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -20,11 +20,7 @@ describe('SshTransport under load (throwaway sshd)', function () {
   let work: string;
 
   before(async function () {
-    const why = sshdAvailable();
-    if (why) {
-      console.warn(`    (skipping: ${why})`);
-      this.skip();
-    }
+    requireSshd(this);
     sshd = await startSshd();
     const key = makeClientKey(sshd.dir, 'ed25519');
     sshd.authorize(key.publicKey);

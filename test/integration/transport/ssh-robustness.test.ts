@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SshTransport } from '../../../engine/transport/ssh.ts';
 import { TransportError } from '../../../engine/transport/transport.ts';
-import { freePort, makeClientKey, sshdAvailable, startSshd, type ClientKey, type Sshd } from '../../support/sshd.ts';
+import { freePort, makeClientKey, requireSshd, startSshd, type ClientKey, type Sshd } from '../../support/sshd.ts';
 
 describe('SshTransport robustness (throwaway sshd)', function () {
   let sshd: Sshd;
@@ -14,11 +14,7 @@ describe('SshTransport robustness (throwaway sshd)', function () {
   let work: string;
 
   before(async function () {
-    const why = sshdAvailable();
-    if (why) {
-      console.warn(`    (skipping: ${why})`);
-      this.skip();
-    }
+    requireSshd(this);
     work = mkdtempSync(join(tmpdir(), 'kplay-ssh-rob-'));
     key = makeClientKey(work, 'ed25519');
   });
