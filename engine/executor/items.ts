@@ -12,6 +12,7 @@ import { hostState, varsFor, type PlayContext, type Scope } from './play-context
 import { runTask, taskName } from './task-runner.ts';
 import { tagsSelect } from './tags.ts';
 import { flushHandlers } from './handlers.ts';
+import { countRescued, countResult } from '../report/recap.ts';
 
 export async function runItems(pc: PlayContext, items: Item[], hosts: string[], scope: Scope): Promise<void> {
   for (const item of items) {
@@ -47,8 +48,7 @@ async function runBlock(pc: PlayContext, block: Block, hosts: string[], scope: S
     for (const n of failed) {
       const h = hostState(pc, n);
       h.failed = false;
-      h.stats.rescued++;
-      h.stats.failed = Math.max(0, h.stats.failed - 1);
+      countRescued(h.stats);
     }
     const rescueScope: Scope = { vars: [...inner.vars, rescueVars(pc, failed)] };
     await runItems(pc, block.rescue, failed, rescueScope);
@@ -80,7 +80,7 @@ async function runInclude(pc: PlayContext, inc: Include, hosts: string[], scope:
     try {
       const vars = varsFor(pc, host, scope, inc.role, inc.vars);
       if (!inc.when.every((c) => evaluateCondition(c, vars))) {
-        h.stats.skipped++;
+        countResult(h.stats, { status: 'skipped' });
         continue;
       }
       const target = String(renderValue(inc.target, vars, { loc: inc.loc }));
@@ -92,7 +92,7 @@ async function runInclude(pc: PlayContext, inc: Include, hosts: string[], scope:
       groups.set(key, g);
     } catch (e) {
       h.failed = true;
-      h.stats.failed++;
+      countResult(h.stats, { status: 'failed' });
       pc.emit({ type: 'host_result', host, task: inc.name ?? inc.kind, module: inc.kind, status: 'failed', changes: [], msg: e instanceof KplayError ? formatError(e) : String(e), durationMs: 0 });
     }
   }

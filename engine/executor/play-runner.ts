@@ -17,6 +17,7 @@ import type { RunOptions } from './options.ts';
 import { runItems } from './items.ts';
 import { flushHandlers } from './handlers.ts';
 import { tagsSelect } from './tags.ts';
+import { countResult } from '../report/recap.ts';
 import type { EventInput } from './play-context.ts';
 
 export interface RunShared {
@@ -121,16 +122,16 @@ async function gatherFacts(pc: PlayContext, hosts: string[]): Promise<void> {
           const r = await t.exec(FACTS_SCRIPT);
           if (r.rc !== 0) throw new Error(`fact gathering failed (exit ${r.rc}): ${r.stderr.trim()}`);
           h.gatheredFacts = { ...parseFacts(r.stdout) };
-          h.stats.ok++;
+          countResult(h.stats, { status: 'ok' });
           pc.emit({ type: 'host_result', host: n, task: 'Gathering Facts', module: 'setup', status: 'ok', changes: [], durationMs: Date.now() - started });
         } catch (e) {
           const unreachable = e instanceof TransportError;
           if (unreachable) {
             h.unreachable = true;
-            h.stats.unreachable++;
+            countResult(h.stats, { status: 'unreachable' });
           } else {
             h.failed = true;
-            h.stats.failed++;
+            countResult(h.stats, { status: 'failed' });
           }
           const msg = e instanceof KplayError ? formatError(e) : e instanceof Error ? e.message : String(e);
           pc.emit({ type: 'host_result', host: n, task: 'Gathering Facts', module: 'setup', status: unreachable ? 'unreachable' : 'failed', changes: [], msg, durationMs: Date.now() - started });

@@ -5,7 +5,8 @@
 import PQueue from 'p-queue';
 import type { Playbook } from '../playbook/model.ts';
 import type { RunEvent } from '../report/events.ts';
-import { createRedactor } from '../report/redact.ts';
+import { censor, createRedactor } from '../report/redact.ts';
+import { recapExitCode } from '../report/recap.ts';
 import { ConnectionPool, type TransportFactory } from './connections.ts';
 import { HostState } from './host-state.ts';
 import { HostLedger } from './ledger.ts';
@@ -46,7 +47,11 @@ export async function runPlaybooks(input: RunInput): Promise<RunSummary> {
   if (options.connection.password) redactor.add(options.connection.password);
   if (options.connection.becomePassword) redactor.add(options.connection.becomePassword);
 
-  const emit = (e: EventInput) => options.reporter.on(redactor.event({ ...e, time: Date.now() } as RunEvent));
+  // the one point every event passes: no_log results are censored, then every secret is masked
+  const emit = (e: EventInput) => {
+    const event = { ...e, time: Date.now() } as RunEvent;
+    options.reporter.on(redactor.event(event.type === 'host_result' && event.censored ? censor(event) : event));
+  };
   const addSecret = (v: unknown) => {
     for (const s of leafStrings(v)) redactor.add(s);
   };
@@ -86,9 +91,7 @@ export async function runPlaybooks(input: RunInput): Promise<RunSummary> {
   const stats = Object.fromEntries([...hosts].filter(([, h]) => h.inPlay).map(([n, h]) => [n, h.stats]));
   emit({ type: 'recap', hosts: stats, durationMs: Date.now() - started, check: options.check });
   const failedHosts = [...hosts.values()].filter((h) => h.failed || h.unreachable).map((h) => h.name);
-  const anyFailed = [...hosts.values()].some((h) => h.failed || h.stats.failed > 0);
-  const anyUnreachable = [...hosts.values()].some((h) => h.unreachable);
-  const exitCode = interrupted ? 99 : anyFailed ? 2 : anyUnreachable ? 3 : 0;
+  const exitCode = interrupted ? 99 : recapExitCode(stats);
   return { exitCode, hosts, failedHosts };
 }
 

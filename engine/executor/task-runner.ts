@@ -17,6 +17,7 @@ import { prepareArgs } from './args.ts';
 import { runModule, type ModuleOutcome } from './run-module.ts';
 import { hostState, OMIT, varsFor, type PlayContext, type Scope } from './play-context.ts';
 import type { HostStatus } from '../report/events.ts';
+import { countResult } from '../report/recap.ts';
 import { HostState as HostStateClass, type HostState } from './host-state.ts';
 
 export interface HostTaskResult {
@@ -26,7 +27,6 @@ export interface HostTaskResult {
   result: Vars;
 }
 
-const NO_LOG_MSG = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 
 export async function runTask(pc: PlayContext, task: Task, hosts: string[], scope: Scope, opts: { handler?: boolean } = {}): Promise<HostTaskResult[]> {
   const name = taskName(task);
@@ -90,7 +90,7 @@ function runMeta(pc: PlayContext, task: Task, hosts: string[], scope: Scope): Ho
     const check = task.check_mode ?? pc.options.check;
     const cond = evalConditions(task.when, varsFor(pc, host, scope, task.role, task.vars), h, check);
     if (cond !== true) {
-      h.stats.skipped++;
+      countResult(h.stats, { status: 'skipped' });
       pc.emit({ type: 'host_result', host, task: taskName(task), module: 'meta', status: 'skipped', changes: [], durationMs: 0 });
       out.push({ host, status: 'skipped', ignored: false, result: { skipped: true } });
       continue;
@@ -116,11 +116,12 @@ async function runTaskOnHost(pc: PlayContext, task: Task, host: string, scope: S
       module: task.module,
       status,
       ...(r.ignored ? { ignored: true } : {}),
-      changes: noLog ? [] : (r.outcome?.changes ?? []),
-      ...(r.msg !== undefined ? { msg: noLog ? NO_LOG_MSG : r.msg } : {}),
-      ...(r.item !== undefined ? { item: noLog ? '(censored due to no_log)' : r.item } : {}),
+      changes: r.outcome?.changes ?? [],
+      ...(r.msg !== undefined ? { msg: r.msg } : {}),
+      ...(r.item !== undefined ? { item: r.item } : {}),
       ...(r.delegatedTo ? { delegatedTo: r.delegatedTo } : {}),
-      ...(r.result && !noLog ? { result: r.result } : {}),
+      ...(r.result ? { result: r.result } : {}),
+      // run-playbook's emit censors the event (report/redact.ts censor) before any reporter sees it
       ...(noLog ? { censored: true } : {}),
       durationMs: Date.now() - started,
     });
@@ -134,7 +135,7 @@ async function runTaskOnHost(pc: PlayContext, task: Task, host: string, scope: S
     if (cond !== true) {
       const result = { changed: false, skipped: true, skip_reason: cond === false ? 'Conditional result was False' : cond };
       if (task.register) register(h, task.register, result, check);
-      h.stats.skipped++;
+      countResult(h.stats, { status: 'skipped' });
       emitResult('skipped', { result, ...(typeof cond === 'string' ? { msg: cond } : {}) });
       return { host, status: 'skipped', ignored: false, result };
     }
@@ -180,7 +181,7 @@ async function runTaskOnHost(pc: PlayContext, task: Task, host: string, scope: S
   } catch (e) {
     if (e instanceof TransportError) {
       h.unreachable = true;
-      h.stats.unreachable++;
+      countResult(h.stats, { status: 'unreachable' });
       emitResult('unreachable', { msg: e.message });
       return { host, status: 'unreachable', ignored: false, result: { unreachable: true, msg: e.message } };
     }
@@ -224,17 +225,10 @@ function finish(
   const ignored = o.failed && isTrue(task.ignore_errors);
   if (o.failed && !ignored) {
     h.failed = true;
-    h.lastFailure = { task: { name: taskName(task), action: task.module, loc: `${task.loc.file}:${task.loc.line}` }, result: task.no_log ? { censored: NO_LOG_MSG } : o.result };
+    h.lastFailure = { task: { name: taskName(task), action: task.module, loc: `${task.loc.file}:${task.loc.line}` }, result: task.no_log ? { censored: true } : o.result };
   }
   if (status === 'changed') for (const n of task.notify) h.notified.add(n);
-  // as Ansible counts: an ignored failure is ok + ignored (+ changed if it changed something)
-  if (o.failed && !ignored) h.stats.failed++;
-  else if (o.skipped) h.stats.skipped++;
-  else {
-    h.stats.ok++;
-    if (o.changed) h.stats.changed++;
-    if (ignored) h.stats.ignored++;
-  }
+  countResult(h.stats, { status, ignored, changed: o.changed });
   if (!alreadyEmittedItems) emitResult(status, { ...(o.outcome ? { outcome: o.outcome } : {}), ...(o.msg !== undefined ? { msg: o.msg } : {}), result: o.result, ignored });
   return { host: h.name, status, ignored, result: o.result };
 }
