@@ -1,12 +1,13 @@
 /** Builds the ModuleContext a module sees for one task on one host. */
 import { existsSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import type { ControllerPaths, Ledger, ModuleContext, Vars } from '../../modules/api.ts';
 import type { BecomeSpec, TcpCapable, Transport } from '../transport/transport.ts';
 import { KplayError, type SourceLoc } from '../errors.ts';
 import { renderString } from '../template/render.ts';
 import { evaluateCondition, evaluateExpression, parseCondition } from '../template/expression.ts';
 import { HostLedger } from './ledger.ts';
+import { localSearchDirs } from '../load/local-files.ts';
 
 export interface ModuleContextInput {
   host: string;
@@ -29,7 +30,7 @@ export interface ModuleContextInput {
   signal?: AbortSignal;
 }
 
-/** Ansible's search order for a relative src: the role's files|templates, the role, the task's dir, the playbook dir. */
+/** A controller file by Ansible's search order (engine/load/local-files.ts); undefined when missing. */
 export function findControllerFile(
   kind: 'files' | 'templates' | 'vars',
   name: string,
@@ -38,13 +39,8 @@ export function findControllerFile(
   // a file an earlier task of this run would write on the controller (check mode) counts as found
   const exists = (p: string) => existsSync(p) || where.planned?.path(p)?.state === 'file';
   if (isAbsolute(name)) return exists(name) ? name : undefined;
-  const candidates = [
-    ...(where.rolePath ? [join(where.rolePath, kind, name), join(where.rolePath, name)] : []),
-    ...(where.taskDir ? [join(where.taskDir, kind, name), join(where.taskDir, name)] : []),
-    join(where.playbookDir, kind, name),
-    join(where.playbookDir, name),
-  ];
-  return candidates.map((c) => resolve(c)).find(exists);
+  const dirs = localSearchDirs(kind, { ...(where.rolePath ? { rolePath: where.rolePath } : {}), baseDir: where.taskDir ?? where.playbookDir }, where.playbookDir);
+  return dirs.map((d) => join(d, name)).find(exists);
 }
 
 export function createModuleContext(i: ModuleContextInput): ModuleContext {
@@ -67,10 +63,10 @@ export function createModuleContext(i: ModuleContextInput): ModuleContext {
     findFile(kind, name) {
       const found = findControllerFile(kind, name, { rolePath: i.rolePath, taskDir: i.taskDir, playbookDir: i.controller.playbookDir, planned: controllerLedger });
       if (!found) {
-        throw new KplayError('KPLAY_FILE_NOT_FOUND', `${kind === 'files' ? 'file' : kind === 'vars' ? 'vars file' : 'template'} not found: ${name}`, {
-          loc: i.loc,
-          hint: `searched ${i.rolePath ? `${join(i.rolePath, kind)}, ` : ''}${join(i.controller.playbookDir, kind)} and ${i.controller.playbookDir}`,
-        });
+        const where = isAbsolute(name)
+          ? 'the path does not exist'
+          : `looked in ${localSearchDirs(kind, { ...(i.rolePath ? { rolePath: i.rolePath } : {}), baseDir: i.taskDir ?? i.controller.playbookDir }, i.controller.playbookDir).join(', ')}`;
+        throw new KplayError('KPLAY_FILE_NOT_FOUND', `${kind === 'files' ? 'file' : kind === 'vars' ? 'vars file' : 'template'} not found: ${name}`, { loc: i.loc, hint: where });
       }
       return found;
     },

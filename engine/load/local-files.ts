@@ -8,11 +8,15 @@ import type { LoadContext, Scope } from './context.ts';
 import type { Segment } from './schema-errors.ts';
 import { findIn } from './paths.ts';
 
-/** The directories a role task or playbook task looks in for `files/` or `templates/` content. */
-export function localSearchDirs(kind: 'files' | 'templates', scope: Pick<Scope, 'role' | 'baseDir'>, playbookDir: string): string[] {
+/**
+ * Ansible's search order for a task's controller file (copy src, template src, include_vars): the
+ * role's kind/ and the role, the task file's dir/kind and dir, the playbook's dir/kind and dir.
+ * The one definition, used at load time (missing-file errors) and at run time (ctx.findFile).
+ */
+export function localSearchDirs(kind: 'files' | 'templates' | 'vars', where: { rolePath?: string; baseDir: string }, playbookDir: string): string[] {
   const dirs: string[] = [];
-  if (scope.role) dirs.push(resolve(scope.role.path, kind), scope.role.path);
-  dirs.push(resolve(scope.baseDir, kind), scope.baseDir, resolve(playbookDir, kind), playbookDir);
+  if (where.rolePath) dirs.push(resolve(where.rolePath, kind), where.rolePath);
+  dirs.push(resolve(where.baseDir, kind), where.baseDir, resolve(playbookDir, kind), playbookDir);
   return [...new Set(dirs)];
 }
 
@@ -32,7 +36,7 @@ export function checkLocalFiles(
   }
   for (const w of wanted) {
     if (typeof w.name !== 'string' || isTemplate(w.name)) continue;
-    const dirs = localSearchDirs(w.kind, scope, ctx.playbookDir);
+    const dirs = localSearchDirs(w.kind, { ...(scope.role ? { rolePath: scope.role.path } : {}), baseDir: scope.baseDir }, ctx.playbookDir);
     if (!findIn(w.name, dirs)) {
       ctx.diag.error(
         new KplayError('KPLAY_FILE_NOT_FOUND', `${def.name}: ${w.key} file not found: ${w.name}`, {
