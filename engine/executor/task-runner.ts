@@ -315,9 +315,9 @@ async function runIteration(pc: PlayContext, task: Task, host: string, vars: Var
   if (!module) throw new KplayError('KPLAY_UNKNOWN_MODULE', `unknown module ${task.module}`, { loc: task.loc });
   const renderCtx = { loc: task.loc, task: name };
   const rendered = dropOmitted(renderValue(task.args, vars, renderCtx) as Vars);
-  const { args, errors } = prepareArgs(module, rendered);
+  const { args, errors } = prepareArgs(module, rendered, task.loc, task.argLocs);
   if (errors.length > 0) {
-    const msg = `invalid arguments for ${task.module} after templating: ${errors.join('; ')}`;
+    const msg = `invalid arguments after templating:\n${errors.map(formatError).join('\n')}`;
     return { changed: false, failed: true, skipped: false, msg, result: { failed: true, changed: false, msg } };
   }
 

@@ -128,6 +128,13 @@ describe('executor (local hosts)', () => {
     expect(readFileSync(join(out, 'h2.dyn-other'), 'utf8')).to.equal('overridden');
   });
 
+  it('an argument that is wrong only after templating fails the task, located at the argument', async () => {
+    const r = await kplay('run', fx('bad-arg-at-runtime.yml'), '--json');
+    expect(r.code).to.equal(2);
+    const failed = r.events.find((e) => e.type === 'host_result' && e.status === 'failed')!;
+    expect(String(failed.msg)).to.match(/bad-arg-at-runtime\.yml:9:9: 'recurse' must be boolean, got string 'maybe'/);
+  });
+
   it('delegate_facts gives the facts to the delegate', async () => {
     const out = outDir();
     const r = await kplay('run', fx('delegate-facts.yml'), '-i', inv, '-e', `out=${out}`, '--json');
