@@ -1,21 +1,13 @@
 import { expect } from 'chai';
+import { thrownKplayError } from '../../support/errors.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KplayError } from '../../../engine/errors.ts';
 import { checkTemplate, renderString, renderValue } from '../../../engine/template/render.ts';
 
 const loc = { file: 'roles/x/tasks/main.yml', line: 4, col: 10 };
 
-function runtimeError(fn: () => unknown): KplayError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).to.be.instanceOf(KplayError);
-    return err as KplayError;
-  }
-  throw new Error('expected a KplayError');
-}
+const runtimeError = thrownKplayError;
 
 describe('template/Jinja hints', () => {
   const cases: [string, string][] = [

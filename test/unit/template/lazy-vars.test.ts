@@ -1,18 +1,10 @@
 import { expect } from 'chai';
-import { KplayError } from '../../../engine/errors.ts';
+import { thrownKplayError } from '../../support/errors.ts';
 import { markVarScope } from '../../../engine/template/lazy-vars.ts';
 import { evaluateCondition, parseCondition } from '../../../engine/template/expression.ts';
 import { renderString, renderValue, templateVars } from '../../../engine/template/render.ts';
 
-function thrown(fn: () => unknown): KplayError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).to.be.instanceOf(KplayError);
-    return err as KplayError;
-  }
-  throw new Error('expected a KplayError');
-}
+const thrown = thrownKplayError;
 
 describe('template/lazy vars', () => {
   it('renders a var that is itself a template, recursively', () => {

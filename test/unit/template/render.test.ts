@@ -1,19 +1,11 @@
 import { expect } from 'chai';
-import { KplayError } from '../../../engine/errors.ts';
+import { thrownKplayError } from '../../support/errors.ts';
 import { checkTemplate, isTemplate, renderString, renderValue, UndefinedVariableError } from '../../../engine/template/render.ts';
 
 const loc = { file: 'roles/etcd/tasks/main.yml', line: 12, col: 7 };
 const ctx = { task: 'Install etcd', loc };
 
-function thrown(fn: () => unknown): KplayError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).to.be.instanceOf(KplayError);
-    return err as KplayError;
-  }
-  throw new Error('expected a KplayError');
-}
+const thrown = thrownKplayError;
 
 describe('template/render', () => {
   const vars = {

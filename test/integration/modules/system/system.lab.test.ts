@@ -17,21 +17,9 @@ import { group } from '../../../../modules/system/group.ts';
 import { packageModule } from '../../../../modules/system/package.ts';
 import { wait_for } from '../../../../modules/system/wait-for.ts';
 import { uri } from '../../../../modules/system/uri.ts';
-import forge from 'node-forge';
+import { testCert } from '../../../support/certs.ts';
 
-function cert(cn: string, issuer?: { cert: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey }) {
-  const keys = forge.pki.rsa.generateKeyPair(2048);
-  const c = forge.pki.createCertificate();
-  c.publicKey = keys.publicKey;
-  c.serialNumber = String(Math.floor(Math.random() * 1e9));
-  c.validity.notBefore = new Date(Date.now() - 60_000);
-  c.validity.notAfter = new Date(Date.now() + 3600_000);
-  c.setSubject([{ name: 'commonName', value: cn }]);
-  c.setIssuer(issuer ? issuer.cert.subject.attributes : [{ name: 'commonName', value: cn }]);
-  c.setExtensions(issuer ? [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }, { name: 'extKeyUsage', serverAuth: true, clientAuth: true }] : [{ name: 'basicConstraints', cA: true }, { name: 'keyUsage', keyCertSign: true }]);
-  c.sign(issuer ? issuer.key : keys.privateKey, forge.md.sha256.create());
-  return { cert: c, key: keys.privateKey, certPem: forge.pki.certificateToPem(c), keyPem: forge.pki.privateKeyToPem(keys.privateKey) };
-}
+const cert = testCert;
 
 const ROOTS = ['/etc', '/usr/local', '/var/lib'];
 const RESPONDER = `#!/bin/sh
@@ -125,7 +113,7 @@ describe('system service and OS modules on lab hosts (real ssh, systemd)', funct
   it('uri over https with mutual TLS: CA, client cert and key are files on the host', async function () {
     this.timeout(60_000);
     const ca = cert('kplay lab CA');
-    const server = cert('server', ca);
+    const server = cert('server', ca, '127.0.0.1');
     const client = cert('admin', ca);
     await runModuleOn(t, copy, { content: ca.certPem, dest: '/etc/kplay-ca.crt' });
     await runModuleOn(t, copy, { content: server.certPem + server.keyPem, dest: '/etc/kplay-server.pem', mode: '0600' });

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import forge from 'node-forge';
+import { testCert } from '../../../support/certs.ts';
 import { LocalTransport } from '../../../../engine/transport/local.ts';
 import { HostLedger } from '../../../../engine/executor/ledger.ts';
 import { runModuleOn } from '../../../support/module-harness.ts';
@@ -15,19 +15,7 @@ import { wait_for } from '../../../../modules/system/wait-for.ts';
 
 const t = new LocalTransport('localhost');
 
-function cert(cn: string, issuer?: { cert: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey }, ip?: string) {
-  const keys = forge.pki.rsa.generateKeyPair(1024);
-  const c = forge.pki.createCertificate();
-  c.publicKey = keys.publicKey;
-  c.serialNumber = String(Math.floor(Math.random() * 1e9));
-  c.validity.notBefore = new Date(Date.now() - 60_000);
-  c.validity.notAfter = new Date(Date.now() + 3600_000);
-  c.setSubject([{ name: 'commonName', value: cn }]);
-  c.setIssuer(issuer ? issuer.cert.subject.attributes : [{ name: 'commonName', value: cn }]);
-  c.setExtensions(issuer ? [{ name: 'subjectAltName', altNames: ip ? [{ type: 7, ip }] : [] }, { name: 'extKeyUsage', serverAuth: true, clientAuth: true }] : [{ name: 'basicConstraints', cA: true }, { name: 'keyUsage', keyCertSign: true }]);
-  c.sign(issuer ? issuer.key : keys.privateKey, forge.md.sha256.create());
-  return { cert: c, key: keys.privateKey, certPem: forge.pki.certificateToPem(c), keyPem: forge.pki.privateKeyToPem(keys.privateKey) };
-}
+const cert = testCert;
 
 function listen(s: Server): Promise<number> {
   return new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port)));
