@@ -48,8 +48,7 @@ export async function runTask(pc: PlayContext, task: Task, hosts: string[], scop
     for (const other of hosts.filter((h) => h !== first.host && hostState(pc, h).alive)) {
       const h = hostState(pc, other);
       if (task.register) h.facts[task.register] = first.result;
-      const facts = first.result.ansible_facts;
-      if (task.module === 'set_fact' && facts && typeof facts === 'object') Object.assign(h.facts, facts);
+      if (!task.delegate_facts) storeFacts(task, h, factsOf(first.result));
       if (first.status === 'changed') for (const n of task.notify) h.notified.add(n);
     }
   }
@@ -152,7 +151,8 @@ async function runTaskOnHost(pc: PlayContext, task: Task, host: string, scope: S
     let anyFailed = false;
     const lc = task.loop_control;
     for (const [index, item] of items.entries()) {
-      const itemVars: Vars = { ...vars, [lc.loop_var]: item, ...(lc.index_var ? { [lc.index_var]: index } : {}), ansible_loop_var: lc.loop_var };
+      // recomputed per item: facts set by earlier items are visible (the set_fact accumulate idiom)
+      const itemVars: Vars = { ...(index === 0 ? vars : varsFor(pc, host, scope, task.role, task.vars)), [lc.loop_var]: item, ...(lc.index_var ? { [lc.index_var]: index } : {}), ansible_loop_var: lc.loop_var };
       if (lc.extended) itemVars.ansible_loop = { index: index + 1, index0: index, first: index === 0, last: index === items.length - 1, length: items.length };
       const label = lc.label ? String(renderValue(lc.label, itemVars, { loc: task.loc, task: name })) : labelOf(item);
       const itemCond = evalConditions(task.when, itemVars, h, check);
@@ -233,15 +233,32 @@ function finish(
   return { host: h.name, status, ignored, result: o.result };
 }
 
-/** set_fact, include_vars and setup results become host facts (per item in a loop, so later items see them). */
+/**
+ * Any module's `ansible_facts` become host facts, as in Ansible (set_fact, include_vars and setup are
+ * the ones that return them): applied per item in a loop, so later items see them.
+ */
 function applyFacts(pc: PlayContext, task: Task, h: HostState, o: IterationOutcome): void {
-  const facts = o.result.ansible_facts;
-  if (!facts || typeof facts !== 'object' || !(task.module === 'set_fact' || task.module === 'include_vars' || task.module === 'setup')) return;
+  const facts = factsOf(o.result);
+  if (!facts) return;
   // delegate_facts: the facts belong to the delegate, not to the host the task ran for
-  const owner = task.delegate_facts && o.delegatedTo ? factOwner(pc, o.delegatedTo) : h;
-  if (task.module === 'setup') owner.gatheredFacts = facts as Vars;
-  else Object.assign(owner.facts, facts);
+  storeFacts(task, task.delegate_facts && o.delegatedTo ? factOwner(pc, o.delegatedTo) : h, facts);
   if (task.no_log) pc.addSecret(facts);
+}
+
+/** The facts a result carries; a loop's are those of its items, later items winning. */
+function factsOf(result: Vars): Vars | undefined {
+  const own = result.ansible_facts;
+  if (own && typeof own === 'object') return own as Vars;
+  if (!Array.isArray(result.results)) return undefined;
+  const items = (result.results as Vars[]).map((r) => r?.ansible_facts).filter((f): f is Vars => !!f && typeof f === 'object');
+  return items.length ? Object.assign({}, ...items) : undefined;
+}
+
+/** setup's facts replace the gathered facts; every other module's sit at set_fact precedence. */
+function storeFacts(task: Task, owner: HostState, facts: Vars | undefined): void {
+  if (!facts) return;
+  if (task.module === 'setup') owner.gatheredFacts = facts;
+  else Object.assign(owner.facts, facts);
 }
 
 /** The output fields of a result (also inside loop results), not its status fields. */

@@ -135,6 +135,13 @@ describe('executor (local hosts)', () => {
     expect(String(failed.msg)).to.match(/bad-arg-at-runtime\.yml:9:9: 'recurse' must be boolean, got string 'maybe'/);
   });
 
+  it('run_once with a loop gives every host the facts of its items', async () => {
+    const out = outDir();
+    const r = await kplay('run', fx('run-once-loop-facts.yml'), '-i', inv, '-e', `out=${out}`);
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    for (const h of ['h1', 'h2', 'h3']) expect(readFileSync(join(out, `${h}.picked`), 'utf8')).to.equal('ab');
+  });
+
   it('delegate_facts gives the facts to the delegate', async () => {
     const out = outDir();
     const r = await kplay('run', fx('delegate-facts.yml'), '-i', inv, '-e', `out=${out}`, '--json');
