@@ -2,6 +2,11 @@
  * Many small probes in one round trip: each probe is a shell snippet; they run in one `sh` script
  * whose output is cut into sections by markers carrying a random nonce (so no file content can
  * forge a marker). Each section keeps its own exit code.
+ *
+ * Each probe is the body of a shell function, called with stdin from /dev/null and stderr dropped.
+ * A subshell per probe would cost the host a fork each (~0.4 ms of CPU, dozens per host and task
+ * list), so only a probe that could change or leave the batch's shell (exit, cd, traps, exported
+ * variables …) gets one; the rest run in the batch's shell and end early with `return`.
  */
 import { randomBytes } from 'node:crypto';
 import type { ExecResult } from '../../engine/transport/transport.ts';
@@ -11,10 +16,16 @@ export interface ProbeOutput {
   out: string;
 }
 
-/** A read-only probe: a shell snippet and a pure parser of its output. */
+/**
+ * A read-only probe: a shell snippet and a pure parser of its output. The snippet is a function
+ * body: it ends early with `return N`; its own variables may stay set for the probes after it, so it
+ * must not read one it did not set.
+ */
 export interface Probe<T> {
   script: string;
   parse(o: ProbeOutput): T;
+  /** Run in a subshell even when `needsSubshell` sees nothing that would change the batch's shell. */
+  subshell?: boolean;
 }
 
 export type ProbeResults<P> = { [K in keyof P]: P[K] extends Probe<infer T> ? T : never };
@@ -23,10 +34,31 @@ export interface Executor {
   exec(cmd: string): Promise<ExecResult>;
 }
 
-export function batchScript(scripts: readonly string[], nonce: string): string {
-  return scripts
-    .map((s, i) => `printf '%s\\n' 'KPLAY-${nonce}-BEGIN-${i}'\n( ${s}\n) </dev/null 2>/dev/null\nprintf '\\n%s %s\\n' 'KPLAY-${nonce}-END-${i}' "$?"`)
-    .join('\n');
+/**
+ * Words that leave the shell or change it for whatever runs after (directory, options, traps,
+ * environment, positional parameters, aliases, `${x:?}`'s exit), and assignments to upper-case
+ * (environment-like) names. Over-matching (a path that contains `/set/`) only costs a fork.
+ */
+const SHELL_CHANGING = /\b(?:exit|exec|cd|pushd|popd|set|shopt|trap|umask|ulimit|export|unset|readonly|alias|shift|eval|source|getopts|hash|enable|builtin)\b|(?:^|[\s;&|(){}])\.\s|:\?|\b[A-Z_][A-Z0-9_]*\+?=/;
+
+export function needsSubshell(script: string): boolean {
+  return SHELL_CHANGING.test(script);
+}
+
+export interface BatchEntry {
+  script: string;
+  subshell?: boolean;
+}
+
+/** One probe: the function (so `return` works either way), then its call, in a subshell only if it needs one. */
+function framed(e: BatchEntry, i: number, nonce: string): string {
+  const body = e.script.trim() === '' ? ':' : e.script;
+  const call = e.subshell || needsSubshell(body) ? '( kplay_probe )' : 'kplay_probe';
+  return `printf '%s\\n' 'KPLAY-${nonce}-BEGIN-${i}'\nkplay_probe() {\n${body}\n}\n${call} </dev/null 2>/dev/null\nprintf '\\n%s %s\\n' 'KPLAY-${nonce}-END-${i}' "$?"`;
+}
+
+export function batchScript(entries: readonly (string | BatchEntry)[], nonce: string): string {
+  return entries.map((e, i) => framed(typeof e === 'string' ? { script: e } : e, i, nonce)).join('\n');
 }
 
 /** Cut a batch's stdout back into one output per probe. Throws when a section is missing (the script broke). */
@@ -52,7 +84,7 @@ export async function runProbes<P extends Record<string, Probe<unknown>>>(ctx: E
   const keys = Object.keys(probes);
   if (keys.length === 0) return {} as ProbeResults<P>;
   const nonce = randomBytes(8).toString('hex');
-  const r = await ctx.exec(batchScript(keys.map((k) => probes[k]!.script), nonce));
+  const r = await ctx.exec(batchScript(keys.map((k) => probes[k]!), nonce));
   let outs: ProbeOutput[];
   try {
     outs = splitBatch(r.stdout, keys.length, nonce);

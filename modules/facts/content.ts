@@ -8,7 +8,7 @@ import type { Probe, ProbeOutput } from './batch.ts';
 export type FileContent = { exists: false } | { exists: true; content: Buffer } | { exists: true; tooBig: number };
 
 export function contentScript(path: string, maxBytes: number): string {
-  return sh`if [ ! -f ${path} ]; then echo absent; exit 0; fi; s=$(wc -c < ${path}) || exit 2; if [ "$s" -gt ${maxBytes} ]; then echo "big $s"; else echo b64; base64 < ${path} || exit 2; fi`;
+  return sh`if [ ! -f ${path} ]; then echo absent; return 0; fi; s=$(wc -c < ${path}) || return 2; if [ "$s" -gt ${maxBytes} ]; then echo "big $s"; else echo b64; base64 < ${path} || return 2; fi`;
 }
 
 export function parseContent(o: ProbeOutput): FileContent {

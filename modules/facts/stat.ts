@@ -25,9 +25,9 @@ export type StatInfo =
 /** follow: stat what a symlink points to (a dangling link then counts as absent). */
 export function statScript(path: string, follow = false): string {
   if (follow) {
-    return sh`if [ -e ${path} ]; then stat -L -c '%F|%a|%U|%G|%u|%g|%s|%d:%i' -- ${path} || exit 2; else echo absent; fi`;
+    return sh`if [ -e ${path} ]; then stat -L -c '%F|%a|%U|%G|%u|%g|%s|%d:%i' -- ${path} || return 2; else echo absent; fi`;
   }
-  return sh`if [ -L ${path} ] || [ -e ${path} ]; then stat -c '%F|%a|%U|%G|%u|%g|%s|%d:%i' -- ${path} || exit 2; if [ -L ${path} ]; then readlink -- ${path}; fi; else echo absent; fi`;
+  return sh`if [ -L ${path} ] || [ -e ${path} ]; then stat -c '%F|%a|%U|%G|%u|%g|%s|%d:%i' -- ${path} || return 2; if [ -L ${path} ]; then readlink -- ${path}; fi; else echo absent; fi`;
 }
 
 function fileType(f: string): FileType {

@@ -9,7 +9,7 @@ export function sysctlPath(name: string): string {
 
 export function sysctlScript(name: string): string {
   const p = sysctlPath(name);
-  return sh`if [ -f ${p} ]; then cat ${p}; else exit 3; fi`;
+  return sh`if [ -f ${p} ]; then cat ${p}; else return 3; fi`;
 }
 
 /** Multi-word values (ip_local_port_range) come tab-separated; compare them word by word. */

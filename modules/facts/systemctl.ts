@@ -20,7 +20,7 @@ const PROPS = 'Id,LoadState,ActiveState,SubState,UnitFileState,FragmentPath,Need
 
 export function unitScript(unit: string, scope: 'system' | 'user' | 'global' = 'system'): string {
   const flag = scope === 'system' ? [] : [`--${scope}`];
-  return sh`command -v systemctl >/dev/null 2>&1 || exit 127; systemctl ${flag} show --no-pager -p ${PROPS} -- ${unit}`;
+  return sh`command -v systemctl >/dev/null 2>&1 || return 127; systemctl ${flag} show --no-pager -p ${PROPS} -- ${unit}`;
 }
 
 export function parseShow(text: string): Record<string, string> {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { batchScript, splitBatch, runProbes } from '../../../../modules/facts/batch.ts';
+import { batchScript, needsSubshell, splitBatch, runProbes } from '../../../../modules/facts/batch.ts';
 import { parseStat, stat } from '../../../../modules/facts/stat.ts';
 import { parseChecksum } from '../../../../modules/facts/checksum.ts';
 import { parseContent } from '../../../../modules/facts/content.ts';
@@ -34,6 +34,42 @@ describe('facts: batched probes', () => {
     expect(r.b).to.deep.equal({ rc: 4, out: 'hi\n' });
     expect(r.root).to.include({ exists: true, type: 'directory' });
     expect(batchScript(['true'], 'n')).to.contain("'KPLAY-n-BEGIN-0'");
+  });
+  it('isolates what must be isolated without a subshell per probe', async () => {
+    const ctx = new LocalTransport('localhost');
+    const probe = (script: string, subshell?: boolean) => ({ script, parse: (o: { rc: number; out: string }) => o, ...(subshell ? { subshell } : {}) });
+    const r = await runProbes(ctx, {
+      exits: probe('echo a; exit 5; echo b'),
+      returns: probe('if true; then echo r; return 6; fi; echo no'),
+      moves: probe('cd /tmp && pwd'),
+      where: probe('pwd'),
+      stdin: probe('cat; echo "[$?]"'),
+      stderr: probe('echo err >&2; ls /nonexistent-kplay; echo out'),
+      flagged: probe('x=1; echo $x', true),
+      leaked: probe('echo "[${x-unset}]"'),
+      empty: probe(''),
+      last: probe('false'),
+    });
+    expect(r.exits).to.deep.equal({ rc: 5, out: 'a\n' });
+    expect(r.returns).to.deep.equal({ rc: 6, out: 'r\n' });
+    expect(r.moves.out).to.equal('/tmp\n');
+    expect(r.where.out).to.not.equal('/tmp\n');
+    expect(r.stdin).to.deep.equal({ rc: 0, out: '[0]\n' });
+    expect(r.stderr).to.deep.equal({ rc: 0, out: 'out\n' });
+    expect(r.leaked.out).to.equal('[unset]\n');
+    expect(r.empty.rc).to.equal(0);
+    expect(r.last.rc).to.equal(1);
+  });
+  it('a subshell only for probes that could change or leave the shell', () => {
+    for (const s of ['exit 2', 'cd /x', 'set -e', 'trap "" EXIT', 'umask 077', 'export A', 'PATH=/x', 'LC_ALL=C x; y', '. /etc/profile', 'eval "$x"', 'echo ${x:?}', 'exec 3>&1']) {
+      expect(needsSubshell(s), s).to.equal(true);
+    }
+    for (const s of ["stat -c '%F|%a' -- /etc/settings", 'for c in a b; do echo "$c"; done', 'if [ -f /x ]; then return 3; fi', 'systemctl is-enabled -- x', 's=$(wc -c < /x) || return 2']) {
+      expect(needsSubshell(s), s).to.equal(false);
+    }
+    expect(batchScript(['stat /'], 'n')).to.match(/^kplay_probe <\/dev\/null/m);
+    expect(batchScript(['exit 1'], 'n')).to.match(/^\( kplay_probe \) <\/dev\/null/m);
+    expect(batchScript([{ script: 'true', subshell: true }], 'n')).to.match(/^\( kplay_probe \)/m);
   });
 });
 
