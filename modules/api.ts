@@ -24,6 +24,8 @@ export type Op =
       timeoutMs?: number;
       /** Exit codes that count as success; 'any' hands every outcome to result(). Default [0]. */
       okCodes?: number[] | 'any';
+      /** A user-written command: runs in a process session of its own (see ExecOptions.isolate). */
+      isolate?: boolean;
     }
   | {
       kind: 'put';

@@ -33,6 +33,7 @@ async function applyOp(t: Transport, op: Op, opts: ApplyOptions): Promise<OpResu
         ...(op.stdin !== undefined ? { stdin: op.stdin } : {}),
         ...(op.cwd ? { cwd: op.cwd } : {}),
         ...(op.timeoutMs ? { timeoutMs: op.timeoutMs } : {}),
+        ...(op.isolate ? { isolate: true } : {}),
       });
       const ok = op.okCodes === 'any' || (r.rc !== null && (op.okCodes ?? [0]).includes(r.rc));
       const result: OpResult = { op, exec: r };

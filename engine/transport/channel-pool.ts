@@ -38,6 +38,13 @@ export class ChannelPool {
     return new Promise((resolve) => this.waiters.push(() => { this.take(); resolve(); }));
   }
 
+  /** Take a slot only if one is free now (for a channel held for the whole run). */
+  tryAcquire(): boolean {
+    if (this.inUse >= this.limit || this.waiters.length > 0) return false;
+    this.take();
+    return true;
+  }
+
   release(): void {
     this.inUse--;
     this.drain();

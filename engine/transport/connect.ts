@@ -14,7 +14,7 @@ import type { Vars } from '../playbook/model.ts';
 import type { BecomeSpec, Transport } from './transport.ts';
 import { LocalTransport } from './local.ts';
 import { SshTransport, type SshOptions } from './ssh.ts';
-import { becomeFromVars } from './become.ts';
+import { becomeFromVars, truthy } from './become.ts';
 import type { HostKeyChecking } from './hostkeys.ts';
 import type { PassphrasePrompt } from './ssh-auth.ts';
 import {
@@ -98,6 +98,7 @@ export function sshOptionsFor(host: string, vars: Vars, cli: CliConnectionOption
   if (connectTimeoutMs !== undefined) opts.connectTimeoutMs = connectTimeoutMs;
   const maxChannels = num(vars['kplay_ssh_max_channels']);
   if (maxChannels !== undefined) opts.maxChannels = maxChannels;
+  if (vars['kplay_ssh_resident_shell'] !== undefined) opts.residentShell = truthy(vars['kplay_ssh_resident_shell']);
 
   const hops = jumpHops(host, fromArgs, fromFile);
   if (hops.length) opts.jump = chainJumps(hops, opts, config);

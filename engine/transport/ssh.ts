@@ -21,6 +21,7 @@ import { TransportError, type BecomeSpec, type ExecOptions, type ExecResult, typ
 import { quote, quoteArgv } from './quote.ts';
 import { becomeWrap, effectiveBecome, SUDO_REQUIRETTY } from './become.ts';
 import { ChannelPool } from './channel-pool.ts';
+import { ResidentShell, type ShellPipes } from './resident-shell.ts';
 import { envPrefix } from './env.ts';
 import { authMethods, KeyError, toSsh2AuthHandler, type PassphrasePrompt } from './ssh-auth.ts';
 import { HostKeyChecker, type HostKeyChecking } from './host-key-checker.ts';
@@ -55,6 +56,12 @@ export interface SshOptions {
   jump?: SshOptions;
   /** TCP_NODELAY on our socket (default true); false only to measure what Nagle costs. */
   tcpNoDelay?: boolean;
+  /**
+   * Run kplay's own scripts in one resident shell per become user (resident-shell.ts) instead of a
+   * channel each (default true). Commands with stdin, `isolate` or a become that needs a pty always
+   * get a channel.
+   */
+  residentShell?: boolean;
 }
 
 export const SSH_DEFAULTS = {
@@ -66,6 +73,8 @@ export const SSH_DEFAULTS = {
   maxOutput: 16 * 1024 * 1024,
   /** After a timeout kill, how long we wait for the channel to close before giving up on it. */
   killGraceMs: 5_000,
+  /** A resident shell that fails to start this often (per become user) is not tried again. */
+  residentShellStarts: 3,
 };
 
 interface RawResult {
@@ -89,6 +98,18 @@ interface ChannelRun {
 
 type ConnState = 'idle' | 'ready' | 'lost' | 'dead';
 
+interface ShellSlot {
+  /** The connection the shell runs on: after a reconnect the slot starts over. */
+  client: Client;
+  shell?: ResidentShell | undefined;
+  starting: boolean;
+  starts: number;
+}
+
+function isEmptyStdin(stdin: ExecOptions['stdin']): boolean {
+  return stdin === undefined || ((typeof stdin === 'string' || Buffer.isBuffer(stdin)) && stdin.length === 0);
+}
+
 /** The server refused a new session channel (MaxSessions reached): retried with a lower limit. */
 class ChannelRefused extends Error {}
 
@@ -100,7 +121,7 @@ export class SshTransport implements Transport, TcpCapable {
   readonly user: string;
   readonly port: number;
   /** Counters for tests and benchmarks. */
-  readonly stats = { connects: 0, reconnects: 0, channels: 0, connectMs: 0 };
+  readonly stats = { connects: 0, reconnects: 0, channels: 0, connectMs: 0, shellCommands: 0 };
 
   private client: Client | undefined;
   private connecting: Promise<Client> | undefined;
@@ -112,6 +133,8 @@ export class SshTransport implements Transport, TcpCapable {
   private jumpLease: JumpLease | undefined;
   private closed = false;
   private readonly pool: ChannelPool;
+  /** Resident shells by become user ('' = the login user). */
+  private readonly shells = new Map<string, ShellSlot>();
 
   constructor(readonly opts: SshOptions) {
     this.host = opts.host;
@@ -381,6 +404,10 @@ export class SshTransport implements Transport, TcpCapable {
   private async execRaw(script: string, opts: ExecOptions): Promise<RawResult> {
     const become = effectiveBecome(opts.become, this.user);
     if (this.becomeNeedsPty(become)) return this.execOnPty(script, opts, become!);
+    if (this.opts.residentShell !== false && !opts.isolate && isEmptyStdin(opts.stdin)) {
+      const r = await this.execResident(script, opts, become);
+      if (r) return r;
+    }
     const wrapped = becomeWrap(this.scriptFor(script, opts), become, opts.cwd);
     // The script is POSIX sh whatever the login shell is (bash, zsh …); become already runs /bin/sh.
     if (!become) wrapped.command = `exec /bin/sh -c ${quote(wrapped.command)}`;
@@ -427,6 +454,83 @@ export class SshTransport implements Transport, TcpCapable {
       });
     } finally {
       if (dir) await this.execRaw(`rm -rf ${quote(dir)}`, {}).catch(() => undefined);
+    }
+  }
+
+  /** Undefined when no resident shell is free: the caller opens a channel. */
+  private async execResident(script: string, opts: ExecOptions, become: BecomeSpec | undefined): Promise<RawResult | undefined> {
+    const client = await this.ready();
+    const shell = await this.residentShell(client, become);
+    if (!shell?.idle) return undefined;
+    const body = (opts.cwd ? `cd ${quote(opts.cwd)} || exit 1; ` : '') + this.scriptFor(script, opts);
+    const o = await shell.run({ script: body, ...this.timeoutOf(opts), maxOutput: opts.maxOutput ?? SSH_DEFAULTS.maxOutput });
+    if (o.ended && this.client !== client) throw this.lostError(undefined);
+    this.stats.shellCommands++;
+    return {
+      rc: o.rc,
+      stdout: o.stdout,
+      stderr: o.ended ? Buffer.concat([o.stderr, Buffer.from(`kplay: the shell on ${this.host} ended while this command ran\n`)]) : o.stderr,
+      ...(o.truncated ? { truncated: true } : {}),
+      ...(o.timedOut ? { timedOut: true } : {}),
+    };
+  }
+
+  /**
+   * The resident shell for this become user on this connection, started on first use. Busy or
+   * starting: undefined, and the command takes a channel rather than waiting in line.
+   */
+  private async residentShell(client: Client, become: BecomeSpec | undefined): Promise<ResidentShell | undefined> {
+    const key = become ? `${become.method}:${become.user || 'root'}` : '';
+    let slot = this.shells.get(key);
+    if (!slot || slot.client !== client) {
+      slot?.shell?.close();
+      slot = { client, starts: 0, starting: false };
+      this.shells.set(key, slot);
+    }
+    if (slot.shell?.alive) return slot.shell;
+    if (slot.starting || slot.starts >= SSH_DEFAULTS.residentShellStarts || !this.pool.tryAcquire()) return undefined;
+    slot.starting = true;
+    slot.starts++;
+    try {
+      const boot = become ? becomeWrap('exec /bin/sh', become) : { command: 'exec /bin/sh' };
+      const ch = await new Promise<ClientChannel | undefined>((resolve) => {
+        try {
+          client.exec(boot.command, {}, (err, channel) => resolve(err ? undefined : channel));
+        } catch {
+          resolve(undefined);
+        }
+      });
+      if (!ch) {
+        this.pool.release();
+        return undefined;
+      }
+      this.stats.channels++;
+      ch.on('error', () => {});
+      ch.once('close', () => this.pool.release());
+      const pipes: ShellPipes = {
+        write: (d) => void ch.write(d),
+        onStdout: (cb) => void ch.on('data', cb),
+        onStderr: (cb) => void ch.stderr.on('data', cb),
+        onClose: (cb) => void ch.once('close', cb),
+        kill: () => {
+          try {
+            ch.signal('KILL');
+            ch.close();
+          } catch {
+            // the channel is already going away
+          }
+        },
+      };
+      const shell = await ResidentShell.start(pipes, {
+        ...(boot.stdinPrefix !== undefined ? { stdinPrefix: boot.stdinPrefix } : {}),
+        timeoutMs: this.opts.connectTimeoutMs ?? SSH_DEFAULTS.connectTimeoutMs,
+      });
+      // refused (sudo wants a tty or a password it did not get): channels from now on
+      if (!shell) slot.starts = SSH_DEFAULTS.residentShellStarts;
+      slot.shell = shell;
+      return shell;
+    } finally {
+      slot.starting = false;
     }
   }
 

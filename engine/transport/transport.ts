@@ -22,6 +22,12 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Cap on captured stdout and stderr each (bytes); default 16 MiB. */
   maxOutput?: number;
+  /**
+   * Run in a process session of its own (over SSH: its own session channel), never in the host's
+   * resident shell. For user-written commands, which may leave background processes holding their
+   * output or signal their process group.
+   */
+  isolate?: boolean;
 }
 
 export interface ExecResult {

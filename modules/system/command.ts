@@ -59,6 +59,7 @@ export const command = defineModule({
       kind: 'exec',
       cmd: argv,
       okCodes: 'any',
+      isolate: true,
       ...(a.chdir ? { cwd: a.chdir } : {}),
       ...(a.stdin !== undefined ? { stdin: a.stdin_add_newline === false ? a.stdin : `${a.stdin}\n` } : {}),
       ...(a.timeout ? { timeoutMs: a.timeout * 1000 } : {}),

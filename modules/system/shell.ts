@@ -39,6 +39,7 @@ export const shell = defineModule({
       kind: 'exec',
       cmd: a.executable ? [a.executable, '-c', a.cmd] : a.cmd,
       okCodes: 'any',
+      isolate: true,
       ...(a.chdir ? { cwd: a.chdir } : {}),
       ...(a.stdin !== undefined ? { stdin: a.stdin_add_newline === false ? a.stdin : `${a.stdin}\n` } : {}),
       ...(a.timeout ? { timeoutMs: a.timeout * 1000 } : {}),

@@ -64,8 +64,8 @@ describe('SshTransport against a throwaway sshd', function () {
     expect(r.stdout.trim()).to.equal('300001');
   });
 
-  it('reports a signal', async () => {
-    const r = await t.exec('kill -TERM $$');
+  it('reports a signal (of a command in a process session of its own)', async () => {
+    const r = await t.exec('kill -TERM $$', { isolate: true });
     expect(r.rc).to.equal(null);
     expect(r.signal).to.equal('SIGTERM');
   });
@@ -138,5 +138,40 @@ describe('SshTransport against a throwaway sshd', function () {
     const banner = await new Promise<string>((resolve) => s.once('data', (b: Buffer) => resolve(b.toString())));
     s.destroy();
     expect(banner).to.match(/^SSH-2\.0-OpenSSH/);
+  });
+
+  describe('resident shell', () => {
+    it("runs kplay's own commands one after another in one shell: one channel for many commands", async () => {
+      const channels = t.stats.channels;
+      const shellCommands = t.stats.shellCommands;
+      const pids = new Set<string>();
+      for (let i = 0; i < 5; i++) pids.add((await t.exec('echo $$')).stdout);
+      expect(pids.size).to.equal(1);
+      expect(t.stats.shellCommands - shellCommands).to.equal(5);
+      expect(t.stats.channels - channels).to.be.at.most(1);
+    });
+
+    it('commands with stdin or isolate get a channel of their own', async () => {
+      const channels = t.stats.channels;
+      expect((await t.exec('cat', { stdin: 'x' })).stdout).to.equal('x');
+      await t.exec('true', { isolate: true });
+      expect(t.stats.channels - channels).to.equal(2);
+    });
+
+    it('a command that kills the shell fails with a message; the next command gets a new shell', async () => {
+      const r = await t.exec('kill -KILL $$');
+      expect(r.rc).to.equal(null);
+      expect(r.stderr).to.match(/shell on h1 ended while this command ran/);
+      expect(await t.exec('echo back')).to.include({ rc: 0, stdout: 'back\n' });
+    });
+
+    it('a timeout kills the command on the host and the shell with it; the next command works', async () => {
+      const r = await t.exec('sleep 31.337', { timeoutMs: 300 });
+      expect(r).to.include({ rc: null, timedOut: true });
+      // (this sshd runs on the test machine: look for our own sleep only; the kill may take a moment)
+      const left = await t.exec(`for i in 1 2 3 4 5 6 7 8 9 10; do ps -eo args | grep -q '^sleep 31[.]337$' || exit 0; sleep 0.1; done; exit 1`);
+      expect(left.rc).to.equal(0);
+      expect(await t.exec('echo ok')).to.include({ rc: 0, stdout: 'ok\n' });
+    });
   });
 });

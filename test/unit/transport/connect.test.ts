@@ -27,6 +27,11 @@ describe('connect: inventory variables → SshOptions', () => {
     expect(o).to.include({ host: 'n1', address: '198.18.0.10', port: 2222, user: 'kplay', privateKeyPath: '/k/id', hostKeyChecking: 'strict' });
   });
 
+  it('kplay_ssh_max_channels and kplay_ssh_resident_shell', () => {
+    expect(sshOptionsFor('n1', { kplay_ssh_max_channels: '4', kplay_ssh_resident_shell: 'false' }, { sshConfig: null })).to.include({ maxChannels: 4, residentShell: false });
+    expect(sshOptionsFor('n1', {}, { sshConfig: null }).residentShell).to.equal(undefined);
+  });
+
   it('defaults to the inventory name, the current user and ~/.ssh/known_hosts', () => {
     const o = sshOptionsFor('n1', {}, { sshConfig: null });
     expect(o.address).to.equal('n1');

@@ -15,11 +15,11 @@ describe('command/shell: plan', () => {
     expect(command.plan({ ...s, createsExists: true }, { cmd: 'make', creates: '/x' }, { host: 'h', check: false, diff: false }).skipped).to.match(/exists/);
     expect(command.plan({ ...s, removesExists: false }, { cmd: 'make', removes: '/x' }, { host: 'h', check: false, diff: false }).skipped).to.match(/does not exist/);
   });
-  it('command splits words and runs without a shell; shell passes the script', () => {
+  it('command splits words and runs without a shell, isolated; shell passes the script, isolated', () => {
     const p = command.plan(s, { cmd: `echo 'a b' $HOME`, chdir: '/tmp', stdin: 'x' }, { host: 'h', check: false, diff: false });
-    expect(p.changes[0]!.ops[0]).to.deep.equal({ kind: 'exec', cmd: ['echo', 'a b', '$HOME'], okCodes: 'any', cwd: '/tmp', stdin: 'x\n' });
+    expect(p.changes[0]!.ops[0]).to.deep.equal({ kind: 'exec', cmd: ['echo', 'a b', '$HOME'], okCodes: 'any', isolate: true, cwd: '/tmp', stdin: 'x\n' });
     const q = shell.plan(s, { cmd: 'echo $HOME | wc', executable: '/bin/bash' }, { host: 'h', check: false, diff: false });
-    expect(q.changes[0]!.ops[0]).to.deep.include({ cmd: ['/bin/bash', '-c', 'echo $HOME | wc'] });
+    expect(q.changes[0]!.ops[0]).to.deep.include({ cmd: ['/bin/bash', '-c', 'echo $HOME | wc'], isolate: true });
   });
   it('result: rc, lines, failed on non-zero', () => {
     const op = { kind: 'exec' as const, cmd: 'x' };
