@@ -7,7 +7,7 @@
  * small round trip then waits ~40 ms (measured 44 ms → 1.2 ms per exec).
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join, posix } from 'node:path';
@@ -480,7 +480,8 @@ export class SshTransport implements Transport, TcpCapable {
    * starting: undefined, and the command takes a channel rather than waiting in line.
    */
   private async residentShell(client: Client, become: BecomeSpec | undefined): Promise<ResidentShell | undefined> {
-    const key = become ? `${become.method}:${become.user || 'root'}` : '';
+    // the password is part of the key: a shell refused for a wrong password says nothing about the right one
+    const key = become ? `${become.method}:${become.user || 'root'}:${become.password !== undefined ? createHash('sha256').update(become.password).digest('hex') : ''}` : '';
     let slot = this.shells.get(key);
     if (!slot || slot.client !== client) {
       slot?.shell?.close();

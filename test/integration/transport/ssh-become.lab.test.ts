@@ -59,6 +59,22 @@ describe('SshTransport become on lab hosts', function () {
     expect(r.stdout + r.stderr).to.not.contain('not-the-password');
   });
 
+  it("kplay's own commands with sudo (NOPASSWD and with a password) share one resident root shell", async () => {
+    for (const [t, become] of [[asKplay, root()], [asKplaypw, root(pw)]] as const) {
+      const before = t.stats.shellCommands;
+      const pids = new Set<string>();
+      for (let i = 0; i < 3; i++) {
+        const r = await t.exec('id -un; echo $$', { become });
+        expect(r.rc).to.equal(0);
+        expect(r.stdout + r.stderr).to.not.contain(pw);
+        pids.add(r.stdout);
+      }
+      expect([...pids]).to.have.length(1);
+      expect([...pids][0]).to.match(/^root\n\d+\n$/);
+      expect(t.stats.shellCommands - before).to.equal(3);
+    }
+  });
+
   it('sudo that needs a password and gets none fails at once (sudo -n)', async () => {
     const fresh = new SshTransport({ host: 'h', address: lab.hosts[0]!.address, user: 'kplaypw', privateKeyPath: lab.keyPath, knownHostsFiles: [lab.knownHostsPath], agent: false });
     try {
