@@ -42,7 +42,7 @@ function parseArgs(argv: string[]): Options {
     ansiblePlan: new Map([
       [3, { reps: 3, phases: [...PHASES] }],
       [10, { reps: 3, phases: [...PHASES] }],
-      [30, { reps: 3, phases: ['check_fresh', 'first', 'second'] }],
+      [30, { reps: 3, phases: [...PHASES] }],
     ]),
     kplayReps: new Map([[100, 2]]),
     out: resolve(import.meta.dirname, 'results'),
