@@ -61,35 +61,65 @@ export function hostState(pc: PlayContext, host: string): HostState {
 }
 
 /**
- * hostvars: every inventory host's variables, computed on access (never copied per task: with 100
- * hosts that copying dominated memory). One proxy per play; values are not cached, so a set_fact
- * is visible at once.
+ * hostvars: every inventory host's variables. hostvars[h] is one read-through view per host and
+ * play: nothing is copied on access. A template that walks hostvars for every host (a peers list)
+ * runs on every host, so copying each host's vars per access made N² copies per task (at 100 hosts
+ * most of the controller's allocation). Reads go to the live layers, so a set_fact is visible at once.
  */
 const hostvarsOf = new WeakMap<PlayContext, Vars>();
 function hostvarsProxy(pc: PlayContext): Vars {
   let proxy = hostvarsOf.get(pc);
   if (proxy) return proxy;
   const known = new Set([...pc.inventory.hosts(), ...pc.playHosts]);
+  const views = new Map<string, Vars>();
   const view = (key: string): Vars => {
-    const h = pc.hosts.get(key);
-    return {
-      ...pc.inventory.hostVars(key),
-      ...(h?.factsLayer ?? {}),
-      ...(h?.facts ?? {}),
-      inventory_hostname: key,
-      inventory_hostname_short: key.split('.')[0],
-      group_names: pc.inventory.groupNames(key),
-    };
+    let v = views.get(key);
+    if (!v) views.set(key, (v = hostView(pc, key)));
+    return v;
   };
   proxy = new Proxy({} as Vars, {
     get: (_t, key) => (typeof key === 'string' && known.has(key) ? view(key) : undefined),
     has: (_t, key) => typeof key === 'string' && known.has(key),
     ownKeys: () => [...known],
     getOwnPropertyDescriptor: (_t, key) =>
-      typeof key === 'string' && known.has(key) ? { enumerable: true, configurable: true } : undefined,
+      typeof key === 'string' && known.has(key) ? { value: view(key), writable: false, enumerable: true, configurable: true } : undefined,
   });
   hostvarsOf.set(pc, proxy);
   return proxy;
+}
+
+/** One host's variables as hostvars shows them, highest first: magic, set_fact/register, facts, inventory. */
+function hostView(pc: PlayContext, host: string): Vars {
+  const magic: Vars = { inventory_hostname: host, inventory_hostname_short: host.split('.')[0], group_names: pc.inventory.groupNames(host) };
+  const inventory = (): Vars => pc.inventory.hostVars(host);
+  // pc.hosts is read per access: a host's state may be created later (delegate_facts) and its facts change
+  const find = (key: string): Vars | undefined => {
+    if (Object.hasOwn(magic, key)) return magic;
+    const h = pc.hosts.get(host);
+    if (h && Object.hasOwn(h.facts, key)) return h.facts;
+    if (h && Object.hasOwn(h.factsLayer, key)) return h.factsLayer;
+    return Object.hasOwn(inventory(), key) ? inventory() : undefined;
+  };
+  const layers = (): Vars[] => {
+    const h = pc.hosts.get(host);
+    return [inventory(), ...(h ? [h.factsLayer, h.facts] : []), magic];
+  };
+  return new Proxy({} as Vars, {
+    // what no layer has falls back to the target, like a plain object's (toString, Symbol.toPrimitive)
+    get: (target, key, receiver) => {
+      const layer = typeof key === 'string' ? find(key) : undefined;
+      return layer ? layer[key as string] : Reflect.get(target, key, receiver);
+    },
+    has: (_t, key) => typeof key === 'string' && find(key) !== undefined,
+    ownKeys: () => [...new Set(layers().flatMap((l) => Object.keys(l)))],
+    getOwnPropertyDescriptor: (_t, key) => {
+      const layer = typeof key === 'string' ? find(key) : undefined;
+      return layer ? { value: layer[key as string], writable: false, enumerable: true, configurable: true } : undefined;
+    },
+    set: () => false,
+    defineProperty: () => false,
+    deleteProperty: () => false,
+  });
 }
 
 /** All variables of a host for a task. Computed per task; layers are plain object spreads. */

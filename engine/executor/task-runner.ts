@@ -399,13 +399,15 @@ function applyOverrides(task: Task, o: ModuleOutcome, vars: Vars, _name: string)
   let changed = o.changed;
   let failed = o.failed;
   const result: Vars = { ...o.result, changed, failed, ...(o.skipped ? { skipped: true } : {}), ...(o.msg !== undefined ? { msg: o.msg } : {}) };
-  const view = task.register ? { ...vars, [task.register]: result } : { ...vars, ...result };
+  // a copy of all the host's vars: made only for a task that has conditions to evaluate
+  let copy: Vars | undefined;
+  const view = () => (copy ??= task.register ? { ...vars, [task.register]: result } : { ...vars, ...result });
   if (task.changed_when && !o.skipped) {
-    changed = task.changed_when.every((c) => evaluateCondition(c, view));
+    changed = task.changed_when.every((c) => evaluateCondition(c, view()));
     result.changed = changed;
   }
   if (task.failed_when && !o.skipped) {
-    failed = task.failed_when.every((c) => evaluateCondition(c, { ...view, [task.register ?? '__r']: result }));
+    failed = task.failed_when.every((c) => evaluateCondition(c, { ...view(), [task.register ?? '__r']: result }));
     result.failed = failed;
   }
   return {
