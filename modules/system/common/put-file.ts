@@ -138,17 +138,50 @@ export async function readDests(ctx: ModuleContext, wanted: Wanted[], dirs: stri
   return assemble(ctx, l, (await runProbes(ctx, layoutProbes(ctx, l, 'f'))) as Record<string, unknown>, 'f');
 }
 
+/** A probe of one layout, or nothing when that layout has no probe of that name. */
+interface Branch {
+  inside: boolean;
+  value: unknown;
+}
+
 /**
- * dest is a file path, unless it is an existing directory (then the file goes inside it): read
- * both layouts and dest itself in one round trip, and keep the one that applies.
+ * Per probe name of the two layouts, one probe that tests dest's type on the host and runs only the
+ * layout that applies, so each file is stat'ed and hashed once instead of once per layout.
+ */
+function eitherLayout(dest: string, asFile: Record<string, Probe<unknown>>, inside: Record<string, Probe<unknown>>): Record<string, Probe<Branch>> {
+  const probes: Record<string, Probe<Branch>> = {};
+  for (const k of new Set([...Object.keys(asFile), ...Object.keys(inside)])) {
+    const f = asFile[k];
+    const i = inside[k];
+    probes[k] = {
+      // `[ -d ]` follows a symlink, as stat(dest, true) does
+      script: `if [ -d ${q(dest)} ]; then echo i\n${i?.script ?? ':'}\nelse echo f\n${f?.script ?? ':'}\nfi`,
+      ...(f?.subshell || i?.subshell ? { subshell: true } : {}),
+      parse(o) {
+        const nl = o.out.indexOf('\n');
+        const isInside = o.out.slice(0, nl) === 'i';
+        const p = isInside ? i : f;
+        return { inside: isInside, value: p?.parse({ rc: o.rc, out: o.out.slice(nl + 1) }) };
+      },
+    };
+  }
+  return probes;
+}
+
+/**
+ * dest is a file path, unless it is an existing directory (then the file goes inside it): one round
+ * trip reads whichever layout applies.
  */
 export async function readDestOrInside(ctx: ModuleContext, dest: string, asFile: DestLayout, inside: DestLayout): Promise<PutState> {
-  const probes = { ...layoutProbes(ctx, asFile, 'f'), ...layoutProbes(ctx, inside, 'i'), dest: stat(dest, true) };
-  const r = (await runProbes(ctx, probes)) as Record<string, unknown>;
-  const d = r.dest as StatInfo;
-  if (d.exists && d.type === 'directory') return assemble(ctx, inside, r, 'i');
-  if (!d.exists && ctx.check && ctx.ledger.path(dest)?.state === 'directory') return assemble(ctx, inside, r, 'i');
-  return assemble(ctx, asFile, r, 'f');
+  const r = await runProbes(ctx, eitherLayout(dest, layoutProbes(ctx, asFile, 'x'), layoutProbes(ctx, inside, 'x')));
+  const branches = Object.values(r) as Branch[];
+  const values = Object.fromEntries(Object.entries(r).map(([k, b]) => [k, (b as Branch).value]));
+  if (branches[0]?.inside) return assemble(ctx, inside, values, 'x');
+  const state = assemble(ctx, asFile, values, 'x');
+  if (!ctx.check || ctx.ledger.path(dest)?.state !== 'directory') return state;
+  // check mode: an earlier task makes dest a directory; unless something else is there now, the file goes inside it
+  const st = state.files.find((f) => f.dest === dest)?.st ?? (await runProbes(ctx, { d: stat(dest, true) })).d;
+  return st.exists ? state : readDests(ctx, inside.wanted, inside.dirs, inside.parent);
 }
 
 function wantedSum(f: DestState): string | undefined {
