@@ -4,38 +4,52 @@
  * empty instead of failing the whole run. Output is sections, each opened by a line `@@name`,
  * holding raw text that parseFacts (facts.ts) interprets: the host does no parsing we could get
  * wrong in sh, and the parser is a pure function tested with fixtures.
+ * Small files are read with the shell's own read, not cat: every external command is a fork and
+ * an exec on the host, and the host's CPU is shared with many others in a run.
  * It reads only local files and commands; it never touches the network (`ip route show`, not
  * `ip route get`, and the FQDN comes from /etc/hosts, not a DNS lookup).
  */
 export const FACTS_SCRIPT = String.raw`
 s() { printf '\n@@%s\n' "$1"; }
 has() { command -v "$1" >/dev/null 2>&1; }
-rd() { [ -r "$1" ] || return 0; if has cat; then cat "$1" 2>/dev/null; else while IFS= read -r l || [ -n "$l" ]; do printf '%s\n' "$l"; done < "$1"; fi; }
+rd() { [ -r "$1" ] || return 0; while IFS= read -r l || [ -n "$l" ]; do printf '%s\n' "$l"; done < "$1" 2>/dev/null; }
+rdbig() { [ -r "$1" ] || return 0; if has cat; then cat "$1" 2>/dev/null; else rd "$1"; fi; }
+one() { v=; [ -r "$1" ] && IFS= read -r v < "$1" 2>/dev/null; }
 s uname
-if has uname; then uname -s; uname -n; uname -r; uname -m; uname -v; else rd /proc/sys/kernel/ostype; rd /proc/sys/kernel/hostname; rd /proc/sys/kernel/osrelease; echo; rd /proc/sys/kernel/version; fi 2>/dev/null
+if [ -r /proc/sys/kernel/version ]; then rd /proc/sys/kernel/ostype; rd /proc/sys/kernel/hostname; rd /proc/sys/kernel/osrelease; if has uname; then uname -m; else echo; fi; rd /proc/sys/kernel/version
+elif has uname; then uname -s; uname -n; uname -r; uname -m; uname -v; fi 2>/dev/null
 s hosts; rd /etc/hosts
 s os-release; if [ -r /etc/os-release ]; then rd /etc/os-release; else rd /usr/lib/os-release; fi
 s debian_version; rd /etc/debian_version
 s redhat-release; rd /etc/redhat-release
 s alpine-release; rd /etc/alpine-release
 s init; rd /proc/1/comm; [ -d /run/systemd/system ] && echo run-systemd; [ -d /run/openrc ] && echo run-openrc; [ -x /sbin/openrc ] && echo sbin-openrc; [ -d /etc/runit ] && echo etc-runit; [ -d /etc/init.d ] && echo etc-initd
-s meminfo; if [ -r /proc/meminfo ]; then if has grep; then grep -E '^(MemTotal|MemFree|MemAvailable|Buffers|Cached|SwapTotal|SwapFree):' /proc/meminfo; else rd /proc/meminfo; fi; fi 2>/dev/null
+s meminfo; [ -r /proc/meminfo ] && while IFS= read -r l; do case $l in MemTotal:*|MemFree:*|MemAvailable:*|Buffers:*|Cached:*|SwapTotal:*|SwapFree:*) printf '%s\n' "$l";; esac; done < /proc/meminfo 2>/dev/null
 s cpuinfo; if [ -r /proc/cpuinfo ]; then if has grep; then grep -E '^(processor|physical id|core id|cpu cores|siblings|model name|Processor|Hardware)[[:space:]]*:' /proc/cpuinfo; else rd /proc/cpuinfo; fi; fi 2>/dev/null
 s nproc; has nproc && nproc 2>/dev/null
-s id; id -un 2>/dev/null; id -u 2>/dev/null; id -g 2>/dev/null; id -gn 2>/dev/null
+s id; x=$(id 2>/dev/null); case $x in
+  'uid='[0-9]*'('*') gid='[0-9]*'('*')'*) IFS='=() ' read -r _ u un _ g gn _ <<EOF
+$x
+EOF
+    printf '%s\n%s\n%s\n%s\n' "$un" "$u" "$g" "$gn" ;;
+  *) id -un 2>/dev/null; id -u 2>/dev/null; id -g 2>/dev/null; id -gn 2>/dev/null ;;
+esac
 s env; printf 'HOME=%s\nPATH=%s\nUSER=%s\nLOGNAME=%s\nSHELL=%s\nLANG=%s\nPWD=%s\n' "$HOME" "$PATH" "$USER" "$LOGNAME" "$SHELL" "$LANG" "$PWD"
 s pkg; for c in apt-get dnf dnf5 yum apk zypper pacman emerge xbps-install; do has "$c" && echo "$c"; done
 s date; date '+%Y %m %d %H %M %S %z %A %w %W %Z' 2>/dev/null; date -u '+%s %Y-%m-%dT%H:%M:%SZ' 2>/dev/null
 s selinux; if [ -r /sys/fs/selinux/enforce ]; then echo "enforce=$(rd /sys/fs/selinux/enforce)"; fi; rd /etc/selinux/config
-s links; for d in /sys/class/net/*; do [ -e "$d" ] || continue; printf '%s %s %s %s\n' "$(basename "$d" 2>/dev/null)" "$(rd "$d/address")" "$(rd "$d/mtu")" "$(rd "$d/operstate")"; done
+s links; for d in /sys/class/net/*; do [ -e "$d" ] || continue; IFS=/ read -r _ _ _ _ n <<EOF
+$d
+EOF
+  one "$d/address"; a=$v; one "$d/mtu"; m=$v; one "$d/operstate"; printf '%s %s %s %s\n' "$n" "$a" "$m" "$v"; done
 if has ip; then
   s route4; ip -4 route show default 2>/dev/null
   s route6; ip -6 route show default 2>/dev/null
   s addr; ip -o addr show 2>/dev/null
 else
-  s proc-route; rd /proc/net/route
-  s fib-trie; rd /proc/net/fib_trie
-  s if-inet6; rd /proc/net/if_inet6
+  s proc-route; rdbig /proc/net/route
+  s fib-trie; rdbig /proc/net/fib_trie
+  s if-inet6; rdbig /proc/net/if_inet6
 fi
 s end
 exit 0

@@ -184,6 +184,17 @@ describe('facts: FACTS_SCRIPT on this machine', () => {
     expect(f.ansible_memtotal_mb).to.be.greaterThan(0);
     expect(f.ansible_user_id).to.not.equal('');
   });
+  it('reads with shell builtins what uname, id and /sys/class/net report', () => {
+    for (const shell of ['sh', 'bash']) {
+      const sec = splitSections(execFileSync(shell, ['-c', FACTS_SCRIPT], { encoding: 'utf8' }));
+      const run = (c: string, ...a: string[]) => execFileSync(c, a, { encoding: 'utf8' }).trim();
+      expect(sec.get('uname')!.split('\n'), shell).to.deep.equal([run('uname', '-s'), run('uname', '-n'), run('uname', '-r'), run('uname', '-m'), run('uname', '-v')]);
+      expect(sec.get('id')!.split('\n'), shell).to.deep.equal([run('id', '-un'), run('id', '-u'), run('id', '-g'), run('id', '-gn')]);
+      const links = sec.get('links')!.split('\n').map((l) => l.split(' ')[0]);
+      expect(links, shell).to.deep.equal(run('ls', '/sys/class/net').split('\n'));
+      expect(sec.get('meminfo'), shell).to.match(/^MemTotal: +\d+ kB$/m);
+    }
+  });
   it('still exits 0 with an empty PATH', () => {
     const out = execFileSync('/bin/sh', ['-c', FACTS_SCRIPT], { encoding: 'utf8', env: { PATH: '/nonexistent' } });
     expect(out).to.contain('@@end');
