@@ -28,7 +28,9 @@ export interface SchemaCompiler {
 }
 
 export function createCompiler(options: Options): SchemaCompiler {
-  const ajv = new Ajv({ ...options, code: { ...options.code, source: true } });
+  // made on the first schema the disk cache lacks: constructing Ajv (meta-schemas) costs ~15 ms of start-up per compiler
+  let instance: Ajv | undefined;
+  const ajv = (): Ajv => (instance ??= new Ajv({ ...options, code: { ...options.code, source: true } }));
   const optionsKey = JSON.stringify(options);
   const memo = new WeakMap<object, ValidateFunction>();
 
@@ -48,7 +50,7 @@ export function createCompiler(options: Options): SchemaCompiler {
     try {
       mkdirSync(cacheDir(), { recursive: true, mode: 0o700 });
       const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-      writeFileSync(tmp, standaloneCode(ajv, validate), { mode: 0o600 });
+      writeFileSync(tmp, standaloneCode(ajv(), validate), { mode: 0o600 });
       renameSync(tmp, file);
     } catch {
       // a read-only home only costs the compile time next run
@@ -67,7 +69,7 @@ export function createCompiler(options: Options): SchemaCompiler {
         v = undefined;
       }
       if (!v) {
-        v = ajv.compile(schema);
+        v = ajv().compile(schema);
         store(file, v);
       }
       memo.set(schema, v);
