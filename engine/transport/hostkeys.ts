@@ -68,6 +68,8 @@ export function parseKnownHosts(text: string, file = '<known_hosts>'): KnownHost
 
 /** OpenSSH glob: `*` any run, `?` one character; case-insensitive like host names. */
 function globMatch(pattern: string, name: string): boolean {
+  // most entries are plain names: every host's lookup scans every entry, so skip the RegExp for them
+  if (!/[*?]/.test(pattern)) return pattern.length === name.length && pattern.toLowerCase() === name.toLowerCase();
   const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
   return re.test(name);
 }

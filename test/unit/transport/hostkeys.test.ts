@@ -73,6 +73,8 @@ describe('hostkeys: known_hosts parsing and matching', () => {
     expect(hostsFieldMatches('[127.0.0.1]:2222', '[127.0.0.1]:2222')).to.equal(true);
     expect(hostsFieldMatches('127.0.0.1', '[127.0.0.1]:2222')).to.equal(false);
     expect(hostsFieldMatches('a.b', 'aXb')).to.equal(false);
+    expect(hostsFieldMatches('Node1.LAB', 'node1.lab')).to.equal(true);
+    expect(hostsFieldMatches('node1.lab', 'node1.la')).to.equal(false);
   });
 
   it('matches hashed entries written by ssh-keygen -H', function () {
