@@ -16,8 +16,9 @@ await build({
   format: 'esm',
   target: 'node20',
   // Dependencies are bundled too (one file to load: ~25% less start-up CPU than resolving each
-  // package), except ssh2, whose optional native parts are found relative to its own files.
-  external: ['ssh2', 'cpu-features', '*.node'],
+  // package), except ssh2, whose optional native parts are found relative to its own files, and
+  // node-forge, which modules/cluster/pki/x509.ts loads on first use only.
+  external: ['ssh2', 'cpu-features', '*.node', 'node-forge'],
   // CommonJS dependencies inside an ES module bundle still call require()
   banner: { js: "import { createRequire as __kplayRequire } from 'node:module'; const require = __kplayRequire(import.meta.url);" },
   sourcemap: 'linked',

@@ -7,9 +7,15 @@
  * critical, SKI, AKI on leaves, SANs when any.
  */
 import { X509Certificate, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
-import forge from 'node-forge';
+import { createRequire } from 'node:module';
+import type Forge from 'node-forge';
 
-const { pki, asn1 } = forge;
+// node-forge takes 25–45 ms to load: only runs that issue or read certificates pay for it
+const requireCjs = createRequire(import.meta.url);
+let forgeLib: typeof Forge | undefined;
+function forge(): typeof Forge {
+  return (forgeLib ??= requireCjs('node-forge') as typeof Forge);
+}
 
 export type KeyUsageName = 'digital_signature' | 'key_encipherment' | 'cert_sign' | 'crl_sign';
 export type ExtKeyUsageName = 'server_auth' | 'client_auth';
@@ -97,23 +103,30 @@ export function publicKeyPemInfo(pem: string): PublicKeyInfo {
 }
 
 /** A syntactically valid RSA SubjectPublicKeyInfo for forge to carry until the real key replaces it. */
-const PLACEHOLDER_KEY = pki.setRsaPublicKey(new forge.jsbn.BigInteger('65537'), new forge.jsbn.BigInteger('65537'));
-const PLACEHOLDER_SPKI = pki.publicKeyToAsn1(PLACEHOLDER_KEY);
+let placeholder: { key: Forge.pki.rsa.PublicKey; spki: Forge.asn1.Asn1 } | undefined;
+function placeholderKey(): { key: Forge.pki.rsa.PublicKey; spki: Forge.asn1.Asn1 } {
+  if (!placeholder) {
+    const { pki, jsbn } = forge();
+    const key = pki.setRsaPublicKey(new jsbn.BigInteger('65537'), new jsbn.BigInteger('65537'));
+    placeholder = { key, spki: pki.publicKeyToAsn1(key) };
+  }
+  return placeholder;
+}
 
 /** Index of subjectPublicKeyInfo in a TBSCertificate (after the optional [0] version). */
-function spkiIndex(tbs: forge.asn1.Asn1): number {
-  const first = (tbs.value as forge.asn1.Asn1[])[0]!;
-  return first.tagClass === asn1.Class.CONTEXT_SPECIFIC ? 6 : 5;
+function spkiIndex(tbs: Forge.asn1.Asn1): number {
+  const first = (tbs.value as Forge.asn1.Asn1[])[0]!;
+  return first.tagClass === forge().asn1.Class.CONTEXT_SPECIFIC ? 6 : 5;
 }
 
-function parseForge(pem: string): forge.pki.Certificate {
-  const obj = asn1.fromDer(forge.pem.decode(pem).find((m) => m.type === 'CERTIFICATE')?.body ?? '');
-  const tbs = (obj.value as forge.asn1.Asn1[])[0]!;
-  (tbs.value as forge.asn1.Asn1[])[spkiIndex(tbs)] = PLACEHOLDER_SPKI;
-  return pki.certificateFromAsn1(obj);
+function parseForge(pem: string): Forge.pki.Certificate {
+  const obj = forge().asn1.fromDer(forge().pem.decode(pem).find((m) => m.type === 'CERTIFICATE')?.body ?? '');
+  const tbs = (obj.value as Forge.asn1.Asn1[])[0]!;
+  (tbs.value as Forge.asn1.Asn1[])[spkiIndex(tbs)] = placeholderKey().spki;
+  return forge().pki.certificateFromAsn1(obj);
 }
 
-function subjectOf(attrs: forge.pki.CertificateField[]): SubjectSpec {
+function subjectOf(attrs: Forge.pki.CertificateField[]): SubjectSpec {
   const pick = (short: string): string[] => attrs.filter((a) => a.shortName === short).map((a) => String(a.value));
   return { cn: pick('CN')[0] ?? '', o: pick('O'), ou: pick('OU') };
 }
@@ -183,7 +196,7 @@ function positiveSerial(): string {
   return b.toString('hex');
 }
 
-function subjectAttrs(s: SubjectSpec): forge.pki.CertificateField[] {
+function subjectAttrs(s: SubjectSpec): Forge.pki.CertificateField[] {
   return [
     ...s.o.map((value) => ({ shortName: 'O', value })),
     ...s.ou.map((value) => ({ shortName: 'OU', value })),
@@ -200,7 +213,8 @@ const OID_SHA256_RSA = '1.2.840.113549.1.1.11';
 const OID_ECDSA_SHA256 = '1.2.840.10045.4.3.2';
 const OID_ECDSA_SHA384 = '1.2.840.10045.4.3.3';
 
-function algorithmIdentifier(signer: KeyObject): { asn: forge.asn1.Asn1; hash: 'sha256' | 'sha384' } {
+function algorithmIdentifier(signer: KeyObject): { asn: Forge.asn1.Asn1; hash: 'sha256' | 'sha384' } {
+  const { asn1 } = forge();
   if (signer.asymmetricKeyType === 'ec') {
     const p384 = signer.asymmetricKeyDetails?.namedCurve === 'secp384r1';
     // ECDSA AlgorithmIdentifiers have no parameters (RFC 5758)
@@ -217,18 +231,19 @@ function algorithmIdentifier(signer: KeyObject): { asn: forge.asn1.Asn1; hash: '
 
 /** RFC 5280 method 1: SHA-1 of the subjectPublicKey bits. */
 function keyIdentifier(pub: KeyObject): string {
-  const spki = asn1.fromDer(forge.util.createBuffer(spkiDer(pub).toString('binary')));
-  const bits = (spki.value as forge.asn1.Asn1[])[1]!.value as string; // first byte: unused bits (0)
+  const spki = forge().asn1.fromDer(forge().util.createBuffer(spkiDer(pub).toString('binary')));
+  const bits = (spki.value as Forge.asn1.Asn1[])[1]!.value as string; // first byte: unused bits (0)
   return createHash('sha1').update(Buffer.from(bits.slice(1), 'binary')).digest('binary');
 }
 
 /** Sign a certificate for keyPem (RSA or ECDSA); self-signed when issuer is omitted. Returns the certificate PEM. */
 export function issueCertificate(spec: CertSpec, keyPem: string, now: Date, issuer?: Issuer): string {
+  const { asn1, pki } = forge();
   const subjectKey = createPrivateKey(keyPem);
   const subjectPub = createPublicKey(subjectKey);
   const signKey = issuer ? createPrivateKey(issuer.keyPem) : subjectKey;
   const cert = pki.createCertificate();
-  cert.publicKey = PLACEHOLDER_KEY;
+  cert.publicKey = placeholderKey().key;
   cert.serialNumber = positiveSerial();
   // backdated like cfssl, so hosts with a slightly slow clock accept it at once
   cert.validity.notBefore = new Date(now.getTime() - 5 * 60_000);
@@ -253,7 +268,7 @@ export function issueCertificate(spec: CertSpec, keyPem: string, now: Date, issu
   extensions.push({ name: 'subjectKeyIdentifier', value: asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, keyIdentifier(subjectPub)) });
   if (caCert) {
     const ski = caCert.getExtension('subjectKeyIdentifier') as { subjectKeyIdentifier?: string } | null;
-    const id = ski?.subjectKeyIdentifier ? forge.util.hexToBytes(ski.subjectKeyIdentifier) : keyIdentifier(createPublicKey(issuer!.certPem));
+    const id = ski?.subjectKeyIdentifier ? forge().util.hexToBytes(ski.subjectKeyIdentifier) : keyIdentifier(createPublicKey(issuer!.certPem));
     extensions.push({ name: 'authorityKeyIdentifier', keyIdentifier: id });
   }
   if (spec.dns.length + spec.ips.length > 0) {
@@ -266,10 +281,10 @@ export function issueCertificate(spec: CertSpec, keyPem: string, now: Date, issu
   const alg = algorithmIdentifier(signKey);
   cert.siginfo.algorithmOid = OID_SHA256_RSA; // replaced below; forge needs a known one to build the TBS
   // getTBSCertificate exists in node-forge but is missing from @types/node-forge
-  const tbs = (pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
-  const parts = tbs.value as forge.asn1.Asn1[];
+  const tbs = (pki as unknown as { getTBSCertificate(c: Forge.pki.Certificate): Forge.asn1.Asn1 }).getTBSCertificate(cert);
+  const parts = tbs.value as Forge.asn1.Asn1[];
   parts[2] = alg.asn;
-  parts[spkiIndex(tbs)] = asn1.fromDer(forge.util.createBuffer(spkiDer(subjectPub).toString('binary')));
+  parts[spkiIndex(tbs)] = asn1.fromDer(forge().util.createBuffer(spkiDer(subjectPub).toString('binary')));
   const tbsDer = Buffer.from(asn1.toDer(tbs).getBytes(), 'binary');
   const signature = sign(alg.hash, tbsDer, signKey);
   const certAsn = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
@@ -277,5 +292,5 @@ export function issueCertificate(spec: CertSpec, keyPem: string, now: Date, issu
     alg.asn,
     asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BITSTRING, false, `\0${signature.toString('binary')}`),
   ]);
-  return forge.pem.encode({ type: 'CERTIFICATE', body: asn1.toDer(certAsn).getBytes() }).replace(/\r\n/g, '\n');
+  return forge().pem.encode({ type: 'CERTIFICATE', body: asn1.toDer(certAsn).getBytes() }).replace(/\r\n/g, '\n');
 }
