@@ -69,12 +69,14 @@ export function splitBatch(stdout: string, count: number, nonce: string): ProbeO
     const begin = `KPLAY-${nonce}-BEGIN-${i}\n`;
     const b = stdout.indexOf(begin, from);
     if (b < 0) throw new Error(`probe ${i}: output section missing`);
-    const endRe = new RegExp(`\\nKPLAY-${nonce}-END-${i} (\\d+)\\n`, 'g');
-    endRe.lastIndex = b + begin.length - 1;
-    const m = endRe.exec(stdout);
-    if (!m) throw new Error(`probe ${i}: end marker missing`);
-    outs.push({ rc: Number(m[1]), out: stdout.slice(b + begin.length, m.index) });
-    from = m.index + m[0].length;
+    // indexOf, not a RegExp per probe: compiling one per probe and host showed in the profile
+    const endMark = `\nKPLAY-${nonce}-END-${i} `;
+    const e = stdout.indexOf(endMark, b + begin.length - 1);
+    const nl = e < 0 ? -1 : stdout.indexOf('\n', e + endMark.length);
+    const rc = nl < 0 ? '' : stdout.slice(e + endMark.length, nl);
+    if (!/^\d+$/.test(rc)) throw new Error(`probe ${i}: end marker missing`);
+    outs.push({ rc: Number(rc), out: stdout.slice(b + begin.length, e) });
+    from = nl + 1;
   }
   return outs;
 }
