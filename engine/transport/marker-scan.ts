@@ -4,21 +4,22 @@
  * The nonce is random per command, so no output can forge it. Bytes before the marker are the
  * command's output (capped); the newline we print before the marker is ours, not the command's.
  */
+import { Capture } from './capture.ts';
+
 export class MarkerScan {
-  private readonly chunks: Buffer[] = [];
-  private size = 0;
+  private readonly captured: Capture;
   private pending = Buffer.alloc(0);
   private readonly marker: Buffer;
   /** Set once the marker has been seen; `rc` only for a marker that carries one. */
   done = false;
   rc: number | undefined;
-  truncated = false;
 
   constructor(
     nonce: string,
     private readonly withRc: boolean,
-    private readonly max: number,
+    max: number,
   ) {
+    this.captured = new Capture(max);
     this.marker = Buffer.from(`\n${nonce}${withRc ? ':' : '\n'}`);
   }
 
@@ -30,11 +31,11 @@ export class MarkerScan {
     if (at < 0) {
       // keep what could be the start of a marker split across chunks
       const keep = Math.min(data.length, this.marker.length - 1);
-      this.capture(data.subarray(0, data.length - keep));
+      this.captured.push(data.subarray(0, data.length - keep));
       this.pending = Buffer.from(data.subarray(data.length - keep));
       return false;
     }
-    this.capture(data.subarray(0, at));
+    this.captured.push(data.subarray(0, at));
     if (!this.withRc) {
       this.pending = Buffer.alloc(0);
       this.done = true;
@@ -55,19 +56,10 @@ export class MarkerScan {
 
   /** The output so far (everything before the marker, or all that arrived when there was none). */
   output(): Buffer {
-    return Buffer.concat(this.done ? this.chunks : [...this.chunks, this.pending]);
+    return this.done ? this.captured.buffer() : Buffer.concat([this.captured.buffer(), this.pending]);
   }
 
-  private capture(b: Buffer): void {
-    if (b.length === 0) return;
-    const room = this.max - this.size;
-    if (room <= 0) {
-      this.truncated = true;
-      return;
-    }
-    const part = b.length > room ? b.subarray(0, room) : b;
-    if (part.length < b.length) this.truncated = true;
-    this.chunks.push(part);
-    this.size += part.length;
+  get truncated(): boolean {
+    return this.captured.truncated;
   }
 }

@@ -14,6 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { quote } from './quote.ts';
 import { MarkerScan } from './marker-scan.ts';
+import { killedByRemoteTimeout } from './remote-timeout.ts';
 
 /** The shell's process as the transport sees it: an SSH channel, or a local child in tests. */
 export interface ShellPipes {
@@ -101,9 +102,7 @@ export class ResidentShell {
           if (timer) clearTimeout(timer);
           // A command still running after its timeout holds this shell: the shell goes with it.
           if (timedOut) this.close();
-          // The host-side `timeout` (see ssh.ts remoteTimeout) may win the race against our timer.
-          const killedByTimeout = !timedOut && cmd.timeoutMs !== undefined && out.rc === 137 && performance.now() - started >= cmd.timeoutMs - 50;
-          const timed = timedOut || killedByTimeout;
+          const timed = timedOut || killedByRemoteTimeout(out.rc, undefined, performance.now() - started, cmd.timeoutMs);
           resolve({
             rc: timed || ended ? null : (out.rc ?? null),
             stdout: out.output(),

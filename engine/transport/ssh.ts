@@ -23,6 +23,8 @@ import { becomeWrap, effectiveBecome, SUDO_REQUIRETTY } from './become.ts';
 import { ChannelPool } from './channel-pool.ts';
 import { ResidentShell, type ShellPipes } from './resident-shell.ts';
 import { envPrefix } from './env.ts';
+import { Capture } from './capture.ts';
+import { killedByRemoteTimeout, remoteTimeout } from './remote-timeout.ts';
 import { authMethods, KeyError, toSsh2AuthHandler, type PassphrasePrompt } from './ssh-auth.ts';
 import { HostKeyChecker, type HostKeyChecking } from './host-key-checker.ts';
 import { acquireJump, type JumpLease } from './jump.ts';
@@ -114,6 +116,7 @@ function isEmptyStdin(stdin: ExecOptions['stdin']): boolean {
 class ChannelRefused extends Error {}
 
 export { envPrefix } from './env.ts';
+export { remoteTimeout } from './remote-timeout.ts';
 
 export class SshTransport implements Transport, TcpCapable {
   readonly kind = 'ssh' as const;
@@ -462,7 +465,8 @@ export class SshTransport implements Transport, TcpCapable {
     const client = await this.ready();
     const shell = await this.residentShell(client, become);
     if (!shell?.idle) return undefined;
-    const body = (opts.cwd ? `cd ${quote(opts.cwd)} || exit 1; ` : '') + this.scriptFor(script, opts);
+    // the shell already is the become user: only the cd of becomeWrap applies
+    const body = becomeWrap(this.scriptFor(script, opts), undefined, opts.cwd).command;
     const o = await shell.run({ script: body, ...this.timeoutOf(opts), maxOutput: opts.maxOutput ?? SSH_DEFAULTS.maxOutput });
     if (o.ended && this.client !== client) throw this.lostError(undefined);
     this.stats.shellCommands++;
@@ -634,10 +638,7 @@ export class SshTransport implements Transport, TcpCapable {
         flushUnanswered();
         if (timer) clearTimeout(timer);
         if (killTimer) clearTimeout(killTimer);
-        // The host-side `timeout` may win the race against our timer: its SIGKILL shows as exit 137
-        // or, when it took itself down with its process group, as signal KILL.
-        const killed = code === 137 || (code === null && signal === 'SIGKILL');
-        if (!timedOut && run.timeoutMs && killed && performance.now() - started >= run.timeoutMs - 50) timedOut = true;
+        if (!timedOut && killedByRemoteTimeout(code, signal, performance.now() - started, run.timeoutMs)) timedOut = true;
         if (code === undefined && !timedOut && this.client !== client) {
           reject(this.lostError(undefined));
           return;
@@ -846,42 +847,7 @@ const SU_PROMPT = /(pass|parol|mot de passe|contrase|密码|パスワード)[^\n
 
 type PutSource = { data: Buffer } | { localPath: string } | { stream: Readable };
 
-/** Output capture with a cap: the rest is counted and dropped, and the result says so. */
-class Capture {
-  private readonly chunks: Buffer[] = [];
-  private size = 0;
-  truncated = false;
-  constructor(private readonly max: number) {}
-  push(b: Buffer): void {
-    if (this.size >= this.max) {
-      this.truncated = true;
-      return;
-    }
-    const room = this.max - this.size;
-    if (b.length > room) {
-      this.chunks.push(b.subarray(0, room));
-      this.size = this.max;
-      this.truncated = true;
-    } else {
-      this.chunks.push(b);
-      this.size += b.length;
-    }
-  }
-  buffer(): Buffer {
-    return Buffer.concat(this.chunks);
-  }
-}
 
-/**
- * A command that outlives its timeout is killed on the host, with its whole process group:
- * closing the channel (or ssh's `signal` request, which reaches only the shell) leaves children
- * such as `sleep` running and holding the channel open. GNU timeout signals its process group.
- * The client-side timer stays the authority; this makes the host let go at the same time.
- */
-export function remoteTimeout(script: string, timeoutMs: number): string {
-  const secs = Math.max(0.001, timeoutMs / 1000).toFixed(3);
-  return `exec timeout -s KILL ${secs} /bin/sh -c ${quote(script)}`;
-}
 
 export function tempPathFor(path: string): string {
   return posix.join(posix.dirname(path), `.${posix.basename(path)}.kplay-${randomBytes(6).toString('hex')}.tmp`);

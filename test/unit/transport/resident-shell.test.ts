@@ -107,4 +107,12 @@ describe('transport/marker-scan', () => {
     expect(s.rc).to.equal(17);
     expect(s.output().toString()).to.equal('hello\nN0NCEx');
   });
+
+  it('output of exactly the cap is whole, not truncated', () => {
+    const s = new MarkerScan('N0NCE', true, 5);
+    s.push(Buffer.from('hello'));
+    s.push(Buffer.from('\nN0NCE:0\n'));
+    expect(s.output().toString()).to.equal('hello');
+    expect(s.truncated).to.equal(false);
+  });
 });
