@@ -11,12 +11,12 @@
  * state. Tools alternate within a repetition so that load on the machine hits both alike.
  * Results: bench/results/<time>.json (written after every run, so a partial run keeps its data).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { loadavg, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startLab, type Lab } from '../test/support/lab.ts';
-import { measure, writeLog } from './lib/measure.ts';
+import { labCpuS, measure, writeLog } from './lib/measure.ts';
 import { parseRecap, type Recap } from './lib/recap.ts';
 import { serveArtifact } from './lib/artifact.ts';
 import { collectState, compareStates, installPython, type HostState } from './lib/hosts.ts';
@@ -91,15 +91,6 @@ export interface RunRecord {
 
 class LabLost extends Error {}
 
-/** CPU seconds used so far by every host of a lab (cgroup v2 part of the hybrid hierarchy, see engine/lab). */
-function labCpuS(name: string): number {
-  try {
-    const stat = readFileSync(`/sys/fs/cgroup/unified/kplay/${name}/cpu.stat`, 'utf8');
-    return Number(/^usage_usec (\d+)/m.exec(stat)?.[1] ?? NaN) / 1e6;
-  } catch {
-    return NaN;
-  }
-}
 
 const log = (m: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}`);
 

@@ -96,3 +96,13 @@ export async function measure(argv: string[], opts: { env?: NodeJS.ProcessEnv; c
 export function writeLog(path: string, m: Measured, argv: string[]): void {
   writeFileSync(path, `$ ${argv.join(' ')}\n# exit ${m.exitCode}, ${m.wallS.toFixed(2)} s wall, ${m.cpuS.toFixed(2)} s CPU\n${m.stdout}\n--- stderr\n${m.stderr}`);
 }
+
+/** CPU seconds used so far by every host of a lab (cgroup v2 part of the hybrid hierarchy, see engine/lab). */
+export function labCpuS(name: string): number {
+  try {
+    const stat = readFileSync(`/sys/fs/cgroup/unified/kplay/${name}/cpu.stat`, 'utf8');
+    return Number(/^usage_usec (\d+)/m.exec(stat)?.[1] ?? NaN) / 1e6;
+  } catch {
+    return NaN;
+  }
+}
