@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// Runs the bundled CLI (dist/kplay.js, built by `npm ci` through the "prepare" script) when it is
-// at least as new as every source file; otherwise the TypeScript sources through tsx, so a fresh
-// edit is never shadowed by a stale bundle. KPLAY_FROM_SOURCE=1 forces the sources.
+// Runs the bundled CLI (dist/kplay.cjs, built by `npm ci` through the "prepare" script, compiled
+// with its V8 code cache: load-bundle.js) when it is at least as new as every source file;
+// otherwise the TypeScript sources through tsx, so a fresh edit is never shadowed by a stale bundle.
+// KPLAY_FROM_SOURCE=1 forces the sources.
 import { readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadBundle } from './load-bundle.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const bundle = join(root, 'dist', 'kplay.js');
+const bundle = join(root, 'dist', 'kplay.cjs');
 
 function newestSource(dir) {
   let newest = 0;
@@ -31,7 +33,7 @@ function bundleIsFresh() {
 
 let main;
 if (bundleIsFresh()) {
-  ({ main } = await import(bundle));
+  ({ main } = loadBundle(bundle));
 } else {
   const { register } = await import('tsx/esm/api');
   register();

@@ -1,6 +1,6 @@
 /**
  * What is measured as "kplay": the shipped CLI, bin/kplay.js, which runs the esbuild bundle
- * (dist/kplay.js, built by `npm ci` through "prepare") when it is fresh; or, as a diagnostic,
+ * (dist/kplay.cjs, with its code cache, built by `npm ci` via "prepare") when it is fresh; or, as a diagnostic,
  * the same sources through tsx (KPLAY_FROM_SOURCE=1), which is what a developer's edited tree runs.
  */
 import { execFileSync } from 'node:child_process';

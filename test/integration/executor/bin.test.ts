@@ -1,12 +1,37 @@
-/** The installed entry point, as a user runs it: bin/kplay.js (the esbuild bundle when fresh, else tsx). */
+/**
+ * The installed entry point, as a user runs it: bin/kplay.js (the esbuild bundle with its V8 code
+ * cache when fresh, else tsx).
+ */
 import { expect } from 'chai';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const root = join(import.meta.dirname, '../../..');
 const bin = join(root, 'bin/kplay.js');
+
+/**
+ * An installed copy of the built CLI (bin, dist, package.json; node_modules linked) with no source
+ * newer than the bundle: the bundle is what runs, however others edit /work/main meanwhile, and a
+ * test may damage its code cache.
+ */
+function installedCopy(): string {
+  const at = mkdtempSync(join(tmpdir(), 'kplay-bin-install-'));
+  for (const p of ['bin', 'dist', 'package.json']) cpSync(join(root, p), join(at, p), { recursive: true });
+  mkdirSync(join(at, 'engine'));
+  mkdirSync(join(at, 'modules'));
+  symlinkSync(join(root, 'node_modules'), join(at, 'node_modules'));
+  return at;
+}
+
+/** Runs bin/kplay.js of `at`, which must succeed; returns its output and what it said of the code cache. */
+function kplayAt(at: string, args: string[]): { stdout: string; codeCache: string } {
+  const r = spawnSync(process.execPath, [join(at, 'bin/kplay.js'), ...args], { env: { ...process.env, KPLAY_DEBUG_CODE_CACHE: '1' }, encoding: 'utf8' });
+  expect(r.status, r.stderr).to.equal(0);
+  return { stdout: r.stdout, codeCache: /kplay: code cache (.*)/.exec(r.stderr)?.[1] ?? 'not reported (sources?)' };
+}
 
 describe('bin/kplay.js', function () {
   this.timeout(120_000);
@@ -15,16 +40,21 @@ describe('bin/kplay.js', function () {
     execFileSync(process.execPath, [join(root, 'scripts/build.mjs')]);
   });
 
-  for (const mode of ['bundle', 'sources']) {
-    it(`runs the sample playbook in check mode (${mode})`, () => {
-      const env = { ...process.env, ...(mode === 'sources' ? { KPLAY_FROM_SOURCE: '1' } : {}) };
-      const out = mkdtempSync(join(tmpdir(), 'kplay-bin-'));
-      const r = spawnSync(process.execPath, [bin, 'run', join(root, 'playbooks/sample.yml'), '--check', '--diff', '-e', `sample_root=${out}/x`], { env, encoding: 'utf8' });
-      expect(r.status, r.stderr).to.equal(0);
-      expect(r.stdout).to.match(/CHECK MODE/);
-      expect(r.stdout).to.match(/\+\[service\.etcd\]/);
-    });
-  }
+  const sampleCheck = () => ['run', join(root, 'playbooks/sample.yml'), '--check', '--diff', '-e', `sample_root=${mkdtempSync(join(tmpdir(), 'kplay-bin-'))}/x`];
+
+  it('runs the sample playbook in check mode (bundle, with its code cache)', () => {
+    const r = kplayAt(installedCopy(), sampleCheck());
+    expect(r.codeCache).to.equal('accepted');
+    expect(r.stdout).to.match(/CHECK MODE/);
+    expect(r.stdout).to.match(/\+\[service\.etcd\]/);
+  });
+
+  it('runs the sample playbook in check mode (sources)', () => {
+    const r = spawnSync(process.execPath, [bin, ...sampleCheck()], { env: { ...process.env, KPLAY_FROM_SOURCE: '1' }, encoding: 'utf8' });
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/CHECK MODE/);
+    expect(r.stdout).to.match(/\+\[service\.etcd\]/);
+  });
 
   it('the bundle loads node-forge on first use: a CA and a certificate that openssl verifies', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kplay-bin-pki-'));
@@ -38,10 +68,61 @@ describe('bin/kplay.js', function () {
     - cert: { kind: cert, name: srv, pki_dir: ${dir}/pki, common_name: srv, dns_names: [srv.local], usages: [server_auth] }
 `,
     );
-    const r = spawnSync(process.execPath, [bin, 'run', play], { encoding: 'utf8' });
-    expect(r.status, r.stderr).to.equal(0);
+    const r = kplayAt(installedCopy(), ['run', play]);
+    expect(r.codeCache).to.equal('accepted');
     expect(r.stdout).to.match(/changed=2/);
     execFileSync('openssl', ['verify', '-CAfile', join(dir, 'pki/ca.pem'), join(dir, 'pki/srv.pem')]);
+  });
+
+  describe('the code cache made by the build (dist/kplay.cjs.cache)', () => {
+    /** What bin/kplay.js of `at` said of its code cache, on a run that worked. */
+    function codeCacheAt(at: string): string {
+      const r = kplayAt(at, sampleCheck());
+      expect(r.stdout).to.match(/PLAY RECAP/);
+      return r.codeCache;
+    }
+
+    const damages: [string, (cache: Buffer) => Buffer][] = [
+      ['garbage', () => Buffer.from('not a code cache')],
+      ['truncated', (c) => c.subarray(0, c.length >> 1)],
+      // V8 does not check its payload: unchecked, a flipped byte crashes the process
+      ['with flipped bytes in the V8 data', (c) => Buffer.from(c.map((b, i) => (i > 4096 && i % 997 === 0 ? b ^ 0x5a : b)))],
+      ['empty', () => Buffer.alloc(0)],
+    ];
+    for (const [what, damage] of damages) {
+      it(`${what}, is ignored, and left as it is: nothing is written at run time`, () => {
+        const at = installedCopy();
+        const cache = join(at, 'dist/kplay.cjs.cache');
+        const bad = damage(readFileSync(cache));
+        writeFileSync(cache, bad);
+        expect(codeCacheAt(at)).to.equal('unusable or missing');
+        expect(readFileSync(cache).equals(bad)).to.equal(true);
+      });
+    }
+
+    it('made for other bundle bytes, is ignored', () => {
+      const at = installedCopy();
+      writeFileSync(join(at, 'dist/kplay.cjs'), `${readFileSync(join(at, 'dist/kplay.cjs'), 'utf8')}\n// another build\n`);
+      expect(codeCacheAt(at)).to.equal('unusable or missing');
+    });
+
+    it('made by another Node version, is refused by V8 and the bundle compiled as before', async () => {
+      const at = installedCopy();
+      const { cacheFileBytes } = (await import(pathToFileURL(join(at, 'bin/load-bundle.js')).href)) as { cacheFileBytes: (bundle: Buffer, v8: Buffer) => Buffer };
+      const cache = join(at, 'dist/kplay.cjs.cache');
+      const v8 = readFileSync(cache).subarray('kplay-code-cache 1\n'.length + 64);
+      // V8's header: magic, version hash, source hash, flags hash, ...
+      v8.writeUInt32LE(v8.readUInt32LE(4) ^ 1, 4);
+      writeFileSync(cache, cacheFileBytes(readFileSync(join(at, 'dist/kplay.cjs')), v8));
+      expect(codeCacheAt(at)).to.equal('rejected by V8');
+    });
+
+    it('missing, is not needed, and not written at run time', () => {
+      const at = installedCopy();
+      rmSync(join(at, 'dist/kplay.cjs.cache'));
+      expect(codeCacheAt(at)).to.equal('unusable or missing');
+      expect(existsSync(join(at, 'dist/kplay.cjs.cache'))).to.equal(false);
+    });
   });
 
   it('exits 4 with a located error for a bad playbook', () => {
