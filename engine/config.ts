@@ -21,11 +21,13 @@ export interface KplayConfig {
   strategy?: 'linear' | 'free';
   pki_dir?: string;
   cache_dir?: string;
+  /** Seconds an SSH connection is kept open for the next run (0: off); like Ansible's ControlPersist. */
+  ssh_persist?: number;
   /** Where the file was found; relative paths in it are relative to its directory. */
   file?: string;
 }
 
-const KEYS = ['forks', 'roles_path', 'inventory', 'remote_user', 'private_key_file', 'become', 'become_user', 'become_method', 'host_key_checking', 'timeout', 'strategy', 'pki_dir', 'cache_dir'];
+const KEYS = ['forks', 'roles_path', 'inventory', 'remote_user', 'private_key_file', 'become', 'become_user', 'become_method', 'host_key_checking', 'timeout', 'strategy', 'pki_dir', 'cache_dir', 'ssh_persist'];
 
 export function findConfig(playbook: string | undefined, cwd = process.cwd()): string | undefined {
   const candidates = [...(playbook ? [join(dirname(resolve(playbook)), 'kplay.yml')] : []), join(cwd, 'kplay.yml')];
@@ -42,6 +44,12 @@ function hostKeyChecking(v: unknown): KplayConfig['host_key_checking'] {
   if (v === 'accept-new') return 'accept-new';
   if (v === true || v === 'true' || v === 'yes' || v === 'strict' || v === '1') return 'strict';
   throw new KplayError('KPLAY_OPTIONS', `host_key_checking must be true, false or accept-new, not ${JSON.stringify(v)}`);
+}
+
+function seconds(v: unknown, what: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new KplayError('KPLAY_OPTIONS', `${what} must be a number of seconds (0: off), not ${JSON.stringify(v)}`);
+  return n;
 }
 
 function bool(v: unknown): boolean {
@@ -62,6 +70,7 @@ export function loadConfig(playbook: string | undefined, env: NodeJS.ProcessEnv 
       else if (k === 'host_key_checking') cfg.host_key_checking = hostKeyChecking(v);
       else if (k === 'become') cfg.become = bool(v);
       else if (k === 'forks' || k === 'timeout') cfg[k] = Number(v);
+      else if (k === 'ssh_persist') cfg.ssh_persist = seconds(v, `${file}: ssh_persist`);
       else (cfg as Record<string, unknown>)[k] = v;
     }
   }
@@ -78,6 +87,7 @@ export function loadConfig(playbook: string | undefined, env: NodeJS.ProcessEnv 
   if (e('TIMEOUT')) cfg.timeout = Number(e('TIMEOUT'));
   if (e('STRATEGY')) cfg.strategy = e('STRATEGY') as 'linear' | 'free';
   if (e('PKI_DIR')) cfg.pki_dir = resolve(e('PKI_DIR')!);
+  if (e('SSH_PERSIST')) cfg.ssh_persist = seconds(e('SSH_PERSIST'), 'KPLAY_SSH_PERSIST');
   if (cfg.forks !== undefined && !(Number.isInteger(cfg.forks) && cfg.forks > 0)) throw new KplayError('KPLAY_OPTIONS', `forks must be a positive integer`);
   return cfg;
 }

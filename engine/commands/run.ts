@@ -9,6 +9,7 @@ import type { Playbook, Vars } from '../playbook/model.ts';
 import { loadPlaybook, loadTaskFile, loadRoleForInclude, loadVarsFile } from '../load/index.ts';
 import { Inventory } from '../inventory/index.ts';
 import { transportFor } from '../transport/connect.ts';
+import { DEFAULT_SSH_PERSIST_SEC } from '../transport/keeper/locate.ts';
 import { ConsoleReporter } from '../report/console.ts';
 import { JsonReporter } from '../report/json.ts';
 import type { Reporter } from '../report/events.ts';
@@ -217,6 +218,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream = pr
           hostKeyChecking: connection.hostKeyChecking ?? 'strict',
           knownHostsFiles: connection.knownHostsFiles ?? [],
           timeoutMs,
+          persistSec: cfg.ssh_persist ?? DEFAULT_SSH_PERSIST_SEC,
           // an encrypted key without KPLAY_SSH_PASSPHRASE: ask on the terminal (once per key), never in CI
           ...(process.stdin.isTTY ? { askPass: (key: string) => promptSecret(`Passphrase for ${key}: `) } : {}),
         }),

@@ -14,6 +14,7 @@ import type { Vars } from '../playbook/model.ts';
 import type { BecomeSpec, Transport } from './transport.ts';
 import { LocalTransport } from './local.ts';
 import { SshTransport, type SshOptions } from './ssh.ts';
+import { KeptTransport } from './keeper/client.ts';
 import { becomeFromVars, truthy } from './become.ts';
 import type { HostKeyChecking } from './hostkeys.ts';
 import type { PassphrasePrompt } from './ssh-auth.ts';
@@ -40,6 +41,11 @@ export interface CliConnectionOptions {
   timeoutMs?: number;
   /** ~/.ssh/config by default; null: ignore ssh config (tests). */
   sshConfig?: SSHConfig | null;
+  /**
+   * Keep each host's connection open this long after the run, in the connection keeper
+   * (keeper/server.ts), for the next run; 0 or unset: connect directly. kplay_ssh_persist wins.
+   */
+  persistSec?: number;
 }
 
 export function transportFor(host: string, vars: Vars, cli: CliConnectionOptions = {}): Transport {
@@ -48,7 +54,17 @@ export function transportFor(host: string, vars: Vars, cli: CliConnectionOptions
   if (connection !== 'ssh' && connection !== 'paramiko' && connection !== 'smart') {
     throw new KplayError('KPLAY_INVENTORY', `${host}: ansible_connection=${connection} is not supported (ssh, local)`);
   }
-  return new SshTransport(sshOptionsFor(host, vars, cli));
+  const opts = sshOptionsFor(host, vars, cli);
+  const persistSec = seconds(vars['kplay_ssh_persist'], host) ?? cli.persistSec ?? 0;
+  return persistSec > 0 ? new KeptTransport(opts, persistSec * 1000) : new SshTransport(opts);
+}
+
+function seconds(v: unknown, host: string): number | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (v === false) return 0;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new KplayError('KPLAY_INVENTORY', `${host}: kplay_ssh_persist must be a number of seconds (0: off), not ${JSON.stringify(v)}`);
+  return n;
 }
 
 /** The SshOptions for a host; exported so tests and `kplay inventory --host` can show them. */

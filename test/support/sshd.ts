@@ -18,6 +18,8 @@ export interface SshdOptions {
   sftp?: boolean;
   maxSessions?: number;
   hostKeyType?: 'ed25519' | 'ecdsa' | 'rsa';
+  /** INFO logs each login, which logins() counts (default ERROR). */
+  logLevel?: 'ERROR' | 'INFO';
   /** Extra sshd_config lines. */
   config?: string[];
 }
@@ -32,6 +34,8 @@ export interface Sshd {
   knownHostsLine(): string;
   /** Authorize one more public key (file contents `type base64 comment`). */
   authorize(publicKey: string): void;
+  /** SSH logins accepted since start (sshd's "Accepted publickey/password" log lines; needs logLevel INFO). */
+  logins(): number;
   /** Number of live sshd processes serving connections (excluding the listener). */
   sessionProcesses(): number;
   /** Signal the processes serving current connections, not the listener (SIGKILL drops them, SIGSTOP freezes them). */
@@ -159,7 +163,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
     `MaxSessions ${opts.maxSessions ?? 10}`,
     'MaxStartups 100:30:200',
     'AllowTcpForwarding yes',
-    'LogLevel ERROR',
+    `LogLevel ${opts.logLevel ?? 'ERROR'}`,
     ...(opts.sftp === false ? [] : ['Subsystem sftp internal-sftp']),
     ...(opts.config ?? []),
   ];
@@ -171,11 +175,14 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   writeFileSync(configPath, `${lines.join('\n')}\n`);
 
   let child: ChildProcess | undefined;
+  let logins = 0;
   const launch = async () => {
     child = spawn(SSHD_BIN, ['-D', '-e', '-f', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr?.on('data', (b: Buffer) => {
-      stderr += b.toString();
+      const text = b.toString();
+      logins += text.match(/^Accepted (?:publickey|password|keyboard-interactive)/gm)?.length ?? 0;
+      stderr += text;
     });
     const exited = new Promise<never>((_, reject) => child!.once('exit', (code) => reject(new Error(`sshd exited (${code}): ${stderr.trim()}`))));
     await Promise.race([waitForPort(port, 10_000), exited]);
@@ -206,6 +213,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
     authorize(publicKey: string) {
       appendFileSync(authorizedKeys, `${publicKey.trim()}\n`);
     },
+    logins: () => logins,
     sessionProcesses() {
       return child?.pid ? descendants(child.pid).length : 0;
     },

@@ -1,0 +1,90 @@
+/**
+ * Where a run finds the keeper, and how it starts one. The socket lives in a directory only this
+ * user can enter ($XDG_RUNTIME_DIR/kplay, else <tmpdir>/kplay-<uid>), checked before every use:
+ * whoever can connect to it can run commands on the kept hosts. Its name carries the code's
+ * identity, so a run never talks to a keeper of another kplay build.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { lstatSync, mkdirSync, statSync } from 'node:fs';
+import { connect as netConnect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Bumped whenever the frames or ops change. */
+const PROTOCOL = 1;
+
+/** This file: in the bundle it is dist/kplay.js, from source engine/transport/keeper/locate.ts. */
+const HERE = fileURLToPath(import.meta.url);
+const BIN = resolve(dirname(HERE), HERE.endsWith('.ts') ? '../../..' : '..', 'bin', 'kplay.js');
+
+/**
+ * `kplay run` keeps connections 60 s by default, as Ansible's ControlPersist=60s does. Not when
+ * kplay runs from its TypeScript sources (a development tree, the test suite): a keeper started
+ * from the sources costs seconds of CPU, and the sources change under it.
+ */
+export const DEFAULT_SSH_PERSIST_SEC = HERE.endsWith('.ts') ? 0 : 60;
+
+/** The keeper's socket path, or undefined when no safe directory for it exists. */
+export function keeperSocket(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const uid = process.getuid?.() ?? 0;
+  const dir = env['KPLAY_KEEPER_DIR'] ?? (env['XDG_RUNTIME_DIR'] ? join(env['XDG_RUNTIME_DIR'], 'kplay') : join(tmpdir(), `kplay-${uid}`));
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const st = lstatSync(dir);
+    if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) return undefined;
+  } catch {
+    return undefined;
+  }
+  let code = '';
+  try {
+    code = String(statSync(HERE).mtimeMs);
+  } catch {
+    // a missing file only means a name without its time
+  }
+  const id = createHash('sha256').update(`${PROTOCOL}\0${HERE}\0${code}`).digest('hex').slice(0, 16);
+  return join(dir, `keeper-${id}.sock`);
+}
+
+/** When this process last started a keeper: ten hosts connecting at once start one. */
+let startedAt = 0;
+let keeper: ChildProcess | undefined;
+
+/** Connects to the keeper, starting it when nobody answers; undefined when that fails within the wait. */
+export async function connectKeeper(socketPath: string, waitMs = 5000): Promise<Socket | undefined> {
+  const first = await tryConnect(socketPath);
+  if (first) return first;
+  if (Date.now() - startedAt > waitMs) {
+    startedAt = Date.now();
+    keeper = startKeeper(socketPath);
+  }
+  const until = Date.now() + waitMs;
+  // a keeper that could not start (exited) is not waited for
+  while (Date.now() < until && keeper?.exitCode === null) {
+    const s = await tryConnect(socketPath);
+    if (s) return s;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return undefined;
+}
+
+function tryConnect(path: string): Promise<Socket | undefined> {
+  return new Promise((res) => {
+    const s = netConnect(path);
+    s.once('connect', () => {
+      s.removeAllListeners('error');
+      res(s);
+    });
+    s.once('error', () => res(undefined));
+  });
+}
+
+function startKeeper(socketPath: string): ChildProcess {
+  // secrets reach the keeper per connection, over the socket; not in an environment that outlives the run
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/PASS|SECRET|TOKEN/i.test(k)));
+  const child = spawn(process.execPath, [BIN, '__ssh-keeper', socketPath], { detached: true, stdio: 'ignore', env });
+  child.on('error', () => {});
+  child.unref();
+  return child;
+}

@@ -1,0 +1,233 @@
+/**
+ * The connection keeper: a background process that holds SSH connections open between runs, like
+ * OpenSSH's ControlPersist (Ansible's default: 60 s). A run asks it over a unix socket for a host's
+ * connection (keeper/client.ts); if the keeper already has one made with the same options, the
+ * run skips the TCP and SSH handshakes, the authentication and sshd's fork on the host (~40 ms of
+ * the host's CPU and ~14 ms of ours per host and run), and finds the resident shells started.
+ *
+ * It serves one user (its socket lives in a 0700 directory, keeper/locate.ts) and logs nothing.
+ * A connection nobody used for its persist time is closed; the keeper exits when it holds none.
+ * A client that goes away while its commands run takes the connection with it, so the host ends
+ * those commands as it would for a run that held the connection itself.
+ */
+import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { SshTransport } from '../ssh.ts';
+import type { ExecOptions, PutOptions } from '../transport.ts';
+import { encodeFrame, FrameReader, type Frame } from './frames.ts';
+import { connectionKey, fromWire, toWireError, type WireOptions } from './wire.ts';
+
+interface Entry {
+  key: string;
+  transport: SshTransport;
+  /** Clients bound to this connection right now. */
+  clients: number;
+  lastUsed: number;
+  persistMs: number;
+}
+
+export interface KeeperOptions {
+  socketPath: string;
+  /** How often idle connections are looked for (tests make it short). */
+  sweepMs?: number;
+  /** A liveness check of a kept connection before a run gets it. */
+  probeTimeoutMs?: number;
+  /** Close every connection and exit now (SIGTERM, tests). */
+  signal?: AbortSignal;
+}
+
+/** Runs until the keeper holds no connection; resolves with the process's exit code. */
+export async function runKeeper(o: KeeperOptions): Promise<number> {
+  const entries = new Map<string, Entry>();
+  const connections = new Set<Socket>();
+  let clients = 0;
+  const server = createServer((sock) => serve(sock));
+  if (!(await listen(server, o.socketPath))) return 0; // another keeper answers on this socket
+  chmodSync(o.socketPath, 0o600);
+  writeFileSync(`${o.socketPath}.pid`, `${process.pid}\n`, { mode: 0o600 });
+
+  let idleSince = Date.now();
+  const done = new Promise<number>((resolve) => {
+    const stop = () => {
+      clearInterval(sweep);
+      for (const e of entries.values()) drop(e);
+      server.close();
+      rmSync(`${o.socketPath}.pid`, { force: true });
+      resolve(0);
+    };
+    o.signal?.addEventListener('abort', () => {
+      for (const c of connections) c.destroy();
+      stop();
+    });
+    const sweep = setInterval(() => {
+      const now = Date.now();
+      for (const e of entries.values()) {
+        if (e.clients === 0 && now - e.lastUsed >= e.persistMs) drop(e);
+      }
+      if (entries.size === 0 && clients === 0) {
+        if (now - idleSince >= (o.sweepMs ?? 1000)) stop();
+      } else {
+        idleSince = now;
+      }
+    }, o.sweepMs ?? 1000);
+  });
+
+  function drop(e: Entry): void {
+    if (entries.get(e.key) === e) entries.delete(e.key);
+    void e.transport.close();
+  }
+
+  async function bind(w: WireOptions, persistMs: number): Promise<{ entry: Entry; reused: boolean }> {
+    const key = connectionKey(w);
+    let e = entries.get(key);
+    if (e && !(await alive(e))) {
+      drop(e);
+      e = undefined;
+    }
+    const reused = !!e;
+    if (!e) {
+      e = { key, transport: new SshTransport(fromWire(w)), clients: 0, lastUsed: Date.now(), persistMs };
+      entries.set(key, e);
+      try {
+        await e.transport.connect();
+      } catch (err) {
+        drop(e);
+        throw err;
+      }
+    }
+    e.persistMs = Math.max(e.persistMs, persistMs);
+    return { entry: e, reused };
+  }
+
+  /** A kept connection may have died quietly (host rebooted, network gone): one `:` tells. */
+  async function alive(e: Entry): Promise<boolean> {
+    try {
+      const r = await e.transport.exec(':', { timeoutMs: o.probeTimeoutMs ?? 3000 });
+      return r.rc === 0;
+    } catch {
+      return false;
+    }
+  }
+
+  function serve(sock: Socket): void {
+    clients++;
+    connections.add(sock);
+    const reader = new FrameReader();
+    let entry: Entry | undefined;
+    let inFlight = 0;
+    let raw = false;
+    const reply = (id: unknown, header: object, body?: Buffer) => {
+      if (!sock.destroyed) sock.write(encodeFrame({ id, ...header }, body));
+    };
+    sock.on('data', (chunk: Buffer) => {
+      if (raw) return;
+      let frames: Frame[];
+      try {
+        frames = reader.push(chunk);
+      } catch {
+        sock.destroy();
+        return;
+      }
+      for (const f of frames) {
+        inFlight++;
+        void handle(f)
+          .then((r) => {
+            if (r) reply(f.header['id'], r.header, r.body);
+          })
+          .catch((err: unknown) => reply(f.header['id'], { error: { ...toWireError(err), name: err instanceof Error ? err.name : 'Error' } }))
+          .finally(() => {
+            inFlight--;
+            if (entry) entry.lastUsed = Date.now();
+          });
+      }
+    });
+    sock.on('error', () => {});
+    sock.on('close', () => {
+      clients--;
+      connections.delete(sock);
+      if (!entry) return;
+      entry.clients--;
+      entry.lastUsed = Date.now();
+      // the run went away mid-command (interrupted, killed): end its commands with the connection
+      if (inFlight > 0 && !raw) drop(entry);
+    });
+
+    /** The reply to one request; undefined when the request already answered (a TCP stream). */
+    async function handle(f: Frame): Promise<{ header: object; body?: Buffer } | undefined> {
+      const h = f.header;
+      if (h['op'] === 'hello') {
+        if (entry) throw new Error('hello twice');
+        const b = await bind(h['opts'] as WireOptions, Number(h['persistMs']) || 0);
+        entry = b.entry;
+        entry.clients++;
+        return { header: { reused: b.reused } };
+      }
+      if (!entry) throw new Error(`${String(h['op'])} before hello`);
+      const t = entry.transport;
+      switch (h['op']) {
+        case 'exec': {
+          const opts = (h['opts'] ?? {}) as ExecOptions;
+          if (h['stdin']) opts.stdin = f.body;
+          return { header: { result: await t.exec(h['cmd'] as string | string[], opts) } };
+        }
+        case 'put':
+          await t.put(h['path'] as string, f.body, (h['opts'] ?? {}) as PutOptions);
+          return { header: {} };
+        case 'putFile':
+          await t.putFile(h['localPath'] as string, h['path'] as string, (h['opts'] ?? {}) as PutOptions);
+          return { header: {} };
+        case 'fetch': {
+          const data = await t.fetch(h['path'] as string, (h['opts'] ?? {}) as { become?: never });
+          return data ? { header: { found: true }, body: data } : { header: { found: false } };
+        }
+        case 'stats':
+          return { header: { stats: t.stats } };
+        case 'tcp': {
+          const stream = await t.connectTcp(h['host'] as string, Number(h['port']));
+          // from here on the socket is the TCP stream's two ends, no frames
+          raw = true;
+          sock.write(encodeFrame({ id: h['id'] }), () => {
+            stream.pipe(sock);
+            sock.pipe(stream);
+          });
+          stream.on('error', () => sock.destroy());
+          sock.on('close', () => stream.destroy());
+          return undefined;
+        }
+        default:
+          throw new Error(`unknown op ${String(h['op'])}`);
+      }
+    }
+  }
+
+  return done;
+}
+
+/** Listens on the socket path; false when a live keeper already does. A stale socket file is replaced. */
+async function listen(server: Server, path: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const err = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+      server.once('error', resolve);
+      server.listen(path, () => {
+        server.removeListener('error', resolve);
+        resolve(undefined);
+      });
+    });
+    if (!err) return true;
+    if (err.code !== 'EADDRINUSE') throw err;
+    if (await answers(path)) return false;
+    rmSync(path, { force: true });
+  }
+  return false;
+}
+
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = netConnect(path);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
