@@ -22,6 +22,7 @@ import { serveArtifact } from './lib/artifact.ts';
 import { collectState, compareStates, installPython, type HostState } from './lib/hosts.ts';
 import { ensureAnsible, invocation, writeAnsibleCfg, PHASES, WORKLOAD, type Phase } from './lib/tools.ts';
 import { snapshotTree, type Variant, variantTool } from './lib/variants.ts';
+import { keeperUsage, stopKeepers } from './lib/keeper.ts';
 
 interface Options {
   sizes: number[];
@@ -86,6 +87,9 @@ export interface RunRecord {
   labLost?: boolean;
   /** CPU seconds used inside the lab's hosts during the run (their cgroup; the hosts share this machine's cores). */
   hostsCpuS: number;
+  /** kplay's connection keeper: its CPU during the run (included in cpuS) and its memory after it. */
+  keeperCpuS?: number;
+  keeperRssMB?: number;
   log: string;
 }
 
@@ -117,8 +121,12 @@ async function main(): Promise<void> {
   const save = () => writeFileSync(resultFile, `${JSON.stringify(results, null, 2)}\n`);
   const firstState = new Map<string, HostState[]>();
 
+  // kplay's connection keeper lives here while the benchmark runs (bench/lib/keeper.ts)
+  const keeperDir = mkdtempSync(join(tmpdir(), 'kplay-bench-keeper-'));
   const oneLab = async (variant: Variant, n: number, rep: number, phases: readonly Phase[], withAnsible: boolean) => {
     const tool = variantTool(variant);
+    // each repetition's first run starts the keeper, as an operator's first run does
+    await stopKeepers(keeperDir);
     const lab: Lab = await startLab(n, { name: 'bench' });
     const work = mkdtempSync(join(tmpdir(), 'kplay-bench-ansible-'));
     const artifact = await serveArtifact(lab.controllerAddress, join(WORKLOAD, 'artifact', 'bench-tool'));
@@ -127,20 +135,24 @@ async function main(): Promise<void> {
       if (withAnsible) await installPython(lab);
       const ansibleCfg = tool === 'ansible' ? writeAnsibleCfg(work, lab) : undefined;
       for (const phase of phases) {
-        const inv = invocation(tool, phase, lab, { artifactUrl: artifact.url, checksum: artifact.checksum, ansibleCfg, kplayEntry, fromSource: variant === 'kplay-tsx' });
+        const inv = invocation(tool, phase, lab, { artifactUrl: artifact.url, checksum: artifact.checksum, ansibleCfg, kplayEntry, fromSource: variant === 'kplay-tsx', keeperDir, persist: variant !== 'kplay-direct' });
         // warm the on-disk caches (tsx transforms, compiled schemas) outside the timing, as a user's
         // second invocation of unchanged code finds them
         if (tool === 'kplay') execFileSync(inv.argv[0]!, [...inv.argv.slice(1), '--syntax-check'], { env: inv.env, stdio: 'ignore' });
         const load1Before = loadavg()[0]!;
         const hostsCpu0 = labCpuS(lab.name);
+        const keeper0 = keeperUsage(keeperDir);
         const m = await measure(inv.argv, { env: inv.env });
         const hostsCpuS = labCpuS(lab.name) - hostsCpu0;
+        const keeper = keeperUsage(keeperDir);
+        const keeperCpuS = keeper.cpuS - keeper0.cpuS;
+        m.cpuS += keeperCpuS;
         const logPath = join(logDir, `${variant}-n${n}-r${rep}-${phase}.log`);
         writeLog(logPath, m, inv.argv);
         const recap = parseRecap(m.stdout);
-        const rec: RunRecord = { variant, n, rep, phase, wallS: m.wallS, cpuS: m.cpuS, userS: m.userS, sysS: m.sysS, maxRssMB: m.maxRssMB, treeRssMB: m.treeRssMB, exitCode: m.exitCode, recap, load1Before, hostsCpuS, log: logPath };
+        const rec: RunRecord = { variant, n, rep, phase, wallS: m.wallS, cpuS: m.cpuS, userS: m.userS, sysS: m.sysS, maxRssMB: m.maxRssMB, treeRssMB: m.treeRssMB, exitCode: m.exitCode, recap, load1Before, hostsCpuS, ...(tool === 'kplay' ? { keeperCpuS, keeperRssMB: keeper.rssMB } : {}), log: logPath };
         results.runs.push(rec);
-        log(`${variant.padEnd(12)} N=${String(n).padStart(3)} rep ${rep} ${phase.padEnd(11)} ${m.wallS.toFixed(2).padStart(7)} s wall ${m.cpuS.toFixed(2).padStart(7)} s CPU ${m.treeRssMB.toFixed(0).padStart(5)} MB  hosts ${hostsCpuS.toFixed(1).padStart(6)} s CPU  exit ${m.exitCode} ok=${recap.ok} changed=${recap.changed} failed=${recap.failed} unreachable=${recap.unreachable} (load ${load1Before.toFixed(1)})`);
+        log(`${variant.padEnd(12)} N=${String(n).padStart(3)} rep ${rep} ${phase.padEnd(11)} ${m.wallS.toFixed(2).padStart(7)} s wall ${m.cpuS.toFixed(2).padStart(7)} s CPU${tool === 'kplay' ? ` (keeper ${keeperCpuS.toFixed(2)})` : ''} ${m.treeRssMB.toFixed(0).padStart(5)} MB  hosts ${hostsCpuS.toFixed(1).padStart(6)} s CPU  exit ${m.exitCode} ok=${recap.ok} changed=${recap.changed} failed=${recap.failed} unreachable=${recap.unreachable} (load ${load1Before.toFixed(1)})`);
         // `kplay lab down --all` elsewhere (.ci/run does it on exit) takes our hosts away mid-run: redo the repetition
         if (!existsSync(lab.inventoryPath) || (recap.unreachable > 0 && /Connection refused|connection to .* lost|ECONNREFUSED/.test(m.stdout + m.stderr))) {
           rec.labLost = true;
@@ -208,6 +220,8 @@ async function main(): Promise<void> {
     save();
   }
 
+  await stopKeepers(keeperDir);
+  rmSync(keeperDir, { recursive: true, force: true });
   results.finished = new Date().toISOString();
   save();
   log(`results: ${resultFile}`);

@@ -2,7 +2,8 @@
  * The markdown table of a results file (default: the newest in bench/results/):
  *   node --import tsx bench/table.ts [bench/results/<time>.json]
  * Medians over repetitions; ratio = kplay / Ansible (wall time); CPU per task per host =
- * controller CPU / (hosts × task results per host).
+ * controller CPU / (hosts × task results per host). kplay's CPU and memory include its connection
+ * keeper's (bench/lib/keeper.ts).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -37,7 +38,8 @@ export function table(runs: RunRecord[]): string {
       reps: rs.length,
       wall: median(rs.map((r) => r.wallS)),
       cpu: median(rs.map((r) => r.cpuS)),
-      rss: median(rs.map((r) => r.treeRssMB)),
+      // kplay: the run's process plus its connection keeper (not a child once an earlier run started it)
+      rss: median(rs.map((r) => (r.keeperRssMB !== undefined ? r.maxRssMB + r.keeperRssMB : r.treeRssMB))),
       failed: Math.max(...rs.map((r) => r.recap.failed)),
       changed: median(rs.map((r) => r.recap.changed)),
       cpuPerTaskHostMs: (1000 * median(rs.map((r) => r.cpuS))) / (n * tasks),
@@ -50,7 +52,7 @@ export function table(runs: RunRecord[]): string {
   const f = (x: number | undefined, d = 2) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(d));
   const lines: string[] = [];
   for (const v of variants) {
-    lines.push(`| hosts | phase | ${v} wall s | Ansible wall s | ${v}/Ansible | speed-up | ${v} CPU s | Ansible CPU s | ${v} CPU ms per task·host | ${v} peak RSS MB | Ansible peak RSS MB (all processes) | hosts' CPU s ${v} / Ansible | reps | failed hosts |`);
+    lines.push(`| hosts | phase | ${v} wall s | Ansible wall s | ${v}/Ansible | speed-up | ${v} CPU s | Ansible CPU s | ${v} CPU ms per task·host | ${v} peak RSS MB (run + keeper) | Ansible peak RSS MB (all processes) | hosts' CPU s ${v} / Ansible | reps | failed hosts |`);
     lines.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
     for (const n of sizes) {
       for (const p of phases) {

@@ -56,14 +56,21 @@ export interface Invocation {
   env: NodeJS.ProcessEnv;
 }
 
-export function invocation(tool: Tool, phase: Phase, lab: Lab, extra: { artifactUrl: string; checksum: string; ansibleCfg?: string; kplayEntry?: string; fromSource?: boolean }): Invocation {
+export function invocation(tool: Tool, phase: Phase, lab: Lab, extra: { artifactUrl: string; checksum: string; ansibleCfg?: string; kplayEntry?: string; fromSource?: boolean; keeperDir?: string; persist?: boolean }): Invocation {
   const check = phase === 'check_fresh' || phase === 'check_after';
   const vars = ['-e', `artifact_url=${extra.artifactUrl}`, '-e', `artifact_checksum=${extra.checksum}`];
   if (tool === 'kplay') {
     const entry = extra.kplayEntry ?? join(ROOT, 'bin', 'kplay.js');
     return {
       argv: ['node', entry, 'run', join(WORKLOAD, 'site.kplay.yml'), '-i', lab.inventoryPath, '-f', String(lab.hosts.length), ...vars, ...(check ? ['--check'] : [])],
-      env: { ...process.env, NO_COLOR: '1', ...(extra.fromSource ? { KPLAY_FROM_SOURCE: '1' } : {}) },
+      env: {
+        ...process.env,
+        NO_COLOR: '1',
+        ...(extra.fromSource ? { KPLAY_FROM_SOURCE: '1' } : {}),
+        ...(extra.keeperDir ? { KPLAY_KEEPER_DIR: extra.keeperDir } : {}),
+        // the shipped default (60 s, off from sources), or explicitly off
+        ...(extra.persist === false ? { KPLAY_SSH_PERSIST: '0' } : {}),
+      },
     };
   }
   return {

@@ -9,7 +9,7 @@ import type { Playbook, Vars } from '../playbook/model.ts';
 import { loadPlaybook, loadTaskFile, loadRoleForInclude, loadVarsFile } from '../load/index.ts';
 import { Inventory } from '../inventory/index.ts';
 import { transportFor } from '../transport/connect.ts';
-import { DEFAULT_SSH_PERSIST_SEC } from '../transport/keeper/locate.ts';
+import { DEFAULT_SSH_PERSIST_SEC, prestartKeeper } from '../transport/keeper/locate.ts';
 import { ConsoleReporter } from '../report/console.ts';
 import { JsonReporter } from '../report/json.ts';
 import type { Reporter } from '../report/events.ts';
@@ -111,6 +111,9 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream = pr
   const invSources = strings(flags.inventory).map((p) => (p.includes(',') ? p : resolve(p)));
   const sources = invSources.length ? invSources : (cfg.inventory ?? []);
   const inventory = Inventory.load(sources, { playbookDir });
+  const persistSec = cfg.ssh_persist ?? DEFAULT_SSH_PERSIST_SEC;
+  const planOnly = flags['syntax-check'] || flags['list-hosts'] || flags['list-tasks'] || flags['list-tags'];
+  if (persistSec > 0 && !planOnly && inventory.hosts().some((h) => inventory.hostVars(h)['ansible_connection'] !== 'local')) prestartKeeper();
   const errors: KplayError[] = [];
   const playbooks: Playbook[] = [];
   const warnings: { message: string; loc?: KplayError['loc'] }[] = [];
@@ -218,7 +221,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream = pr
           hostKeyChecking: connection.hostKeyChecking ?? 'strict',
           knownHostsFiles: connection.knownHostsFiles ?? [],
           timeoutMs,
-          persistSec: cfg.ssh_persist ?? DEFAULT_SSH_PERSIST_SEC,
+          persistSec,
           // an encrypted key without KPLAY_SSH_PASSPHRASE: ask on the terminal (once per key), never in CI
           ...(process.stdin.isTTY ? { askPass: (key: string) => promptSecret(`Passphrase for ${key}: `) } : {}),
         }),

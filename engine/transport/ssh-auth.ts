@@ -8,10 +8,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-// ssh2 is CommonJS: Node's ESM loader cannot see its named exports, so take them off the default export
-import ssh2, { type AnyAuthMethod, type ParsedKey } from 'ssh2';
-
-const { utils } = ssh2;
+import type { AnyAuthMethod, ParsedKey } from 'ssh2';
+import { ssh2 } from './ssh2-lib.ts';
 
 export type PassphrasePrompt = (keyLabel: string) => Promise<string | undefined>;
 
@@ -57,7 +55,7 @@ function parseKeyCached(data: Buffer, label: string, input: AuthInput): Promise<
 }
 
 async function parseKeyWithPassphrase(data: Buffer, label: string, input: AuthInput): Promise<ParsedKey> {
-  const first = utils.parseKey(data, input.passphrase);
+  const first = ssh2().utils.parseKey(data, input.passphrase);
   if (!(first instanceof Error)) return Array.isArray(first) ? first[0]! : first;
   if (!isEncryptedError(first)) throw new KeyError(`cannot parse private key ${label}: ${first.message}`);
   if (input.passphrase !== undefined) throw new KeyError(`cannot decrypt private key ${label}: wrong passphrase`);
@@ -68,7 +66,7 @@ async function parseKeyWithPassphrase(data: Buffer, label: string, input: AuthIn
   for (const next of candidates) {
     const pass = await next();
     if (pass === undefined) continue;
-    const key = utils.parseKey(data, pass);
+    const key = ssh2().utils.parseKey(data, pass);
     if (!(key instanceof Error)) return Array.isArray(key) ? key[0]! : key;
   }
   throw new KeyError(

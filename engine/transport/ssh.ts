@@ -13,9 +13,9 @@ import { homedir, userInfo } from 'node:os';
 import { join, posix } from 'node:path';
 import { Readable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import ssh2, { type Client as Ssh2Client, type ClientChannel, type ConnectConfig, type ExecOptions as Ssh2ExecOptions, type SFTPWrapper } from 'ssh2';
+import type { Client as Ssh2Client, ClientChannel, ConnectConfig, ExecOptions as Ssh2ExecOptions, SFTPWrapper } from 'ssh2';
+import { ssh2 } from './ssh2-lib.ts';
 
-const { Client } = ssh2;
 type Client = Ssh2Client;
 import { TransportError, type BecomeSpec, type ExecOptions, type ExecResult, type PutOptions, type TcpCapable, type Transport } from './transport.ts';
 import { quote, quoteArgv } from './quote.ts';
@@ -298,7 +298,7 @@ export class SshTransport implements Transport, TcpCapable {
       mode: this.opts.hostKeyChecking ?? 'strict',
     });
     const sock = await this.openSocket(timeoutMs);
-    const client = new Client();
+    const client = new (ssh2().Client)();
     const config: ConnectConfig = {
       sock,
       username: this.user,

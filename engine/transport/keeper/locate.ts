@@ -51,14 +51,33 @@ export function keeperSocket(env: NodeJS.ProcessEnv = process.env): string | und
 let startedAt = 0;
 let keeper: ChildProcess | undefined;
 
-/** Connects to the keeper, starting it when nobody answers; undefined when that fails within the wait. */
-export async function connectKeeper(socketPath: string, waitMs = 5000): Promise<Socket | undefined> {
-  const first = await tryConnect(socketPath);
-  if (first) return first;
-  if (Date.now() - startedAt > waitMs) {
+const START_WAIT_MS = 5000;
+
+function startOnce(socketPath: string): void {
+  if (Date.now() - startedAt > START_WAIT_MS) {
     startedAt = Date.now();
     keeper = startKeeper(socketPath);
   }
+}
+
+/**
+ * Starts the keeper if none answers, without waiting: a run calls this before it loads and
+ * validates its playbooks, so that the keeper's start-up overlaps with them. The keeper connects
+ * to no host until a run asks it to, and exits soon when none does.
+ */
+export function prestartKeeper(socketPath = keeperSocket()): void {
+  if (!socketPath) return;
+  void tryConnect(socketPath).then((s) => {
+    if (s) s.destroy();
+    else startOnce(socketPath);
+  });
+}
+
+/** Connects to the keeper, starting it when nobody answers; undefined when that fails within the wait. */
+export async function connectKeeper(socketPath: string, waitMs = START_WAIT_MS): Promise<Socket | undefined> {
+  const first = await tryConnect(socketPath);
+  if (first) return first;
+  startOnce(socketPath);
   const until = Date.now() + waitMs;
   // a keeper that could not start (exited) is not waited for
   while (Date.now() < until && keeper?.exitCode === null) {

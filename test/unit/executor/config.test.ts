@@ -25,6 +25,13 @@ describe('kplay.yml and environment', () => {
     expect(c.roles_path).to.deep.equal([join(dir, 'more-roles'), '/x', '/y']);
     expect(c.host_key_checking).to.equal(false);
   });
+  it('ssh_persist: seconds from the file or KPLAY_SSH_PERSIST; anything else is an error', () => {
+    const d = mkdtempSync(join(tmpdir(), 'kplay-cfg-'));
+    writeFileSync(join(d, 'kplay.yml'), 'ssh_persist: 120\n');
+    expect(loadConfig(join(d, 'site.yml'), {}).ssh_persist).to.equal(120);
+    expect(loadConfig(join(d, 'site.yml'), { KPLAY_SSH_PERSIST: '0' }).ssh_persist).to.equal(0);
+    expect(() => loadConfig(join(d, 'site.yml'), { KPLAY_SSH_PERSIST: 'forever' })).to.throw(KplayError, /KPLAY_SSH_PERSIST must be a number of seconds/);
+  });
   it('an unknown setting is an error', () => {
     const d = mkdtempSync(join(tmpdir(), 'kplay-cfg-'));
     writeFileSync(join(d, 'kplay.yml'), 'frks: 7\n');

@@ -104,6 +104,17 @@ describe('connect: inventory variables → SshOptions', () => {
     expect(transportFor('s', {}, { sshConfig: null }).kind).to.equal('ssh');
     expect(() => transportFor('w', { ansible_connection: 'winrm' })).to.throw(KplayError, /winrm/);
   });
+
+  it('keeps connections (the keeper) when persist is on: kplay_ssh_persist beats the CLI setting, 0 turns it off', () => {
+    const kinds = (vars: Record<string, unknown>, persistSec?: number) =>
+      transportFor('p', vars, { sshConfig: null, ...(persistSec !== undefined ? { persistSec } : {}) }).constructor.name;
+    expect(kinds({})).to.equal('SshTransport');
+    expect(kinds({}, 60)).to.equal('KeptTransport');
+    expect(kinds({ kplay_ssh_persist: 0 }, 60)).to.equal('SshTransport');
+    expect(kinds({ kplay_ssh_persist: false }, 60)).to.equal('SshTransport');
+    expect(kinds({ kplay_ssh_persist: '30' })).to.equal('KeptTransport');
+    expect(() => transportFor('p', { kplay_ssh_persist: 'soon' }, { sshConfig: null })).to.throw(KplayError, /kplay_ssh_persist must be a number of seconds/);
+  });
 });
 
 describe('connect: become variables', () => {
