@@ -8,7 +8,7 @@ import { runCommand } from './commands/run.ts';
 import { inventoryCommand } from './commands/inventory.ts';
 import { docCommand } from './commands/doc.ts';
 import { labCommand } from './lab/index.ts';
-import { runKeeper } from './transport/keeper/server.ts';
+import { keeperProcess } from './transport/keeper/process.ts';
 
 const HELP = `kplay — agentless, declarative playbooks over SSH, with check mode and diffs
 
@@ -46,7 +46,7 @@ export async function dispatch(argv: string[], io: Io = { out: process.stdout, e
         return await labCommand(rest);
       case '__ssh-keeper':
         // started by a run (keeper/locate.ts), not by users: the connection keeper's process
-        return await keeperCommand(rest[0]!);
+        return await keeperProcess(rest[0]!);
       case '--version':
       case '-V':
       case 'version':
@@ -65,13 +65,6 @@ export async function dispatch(argv: string[], io: Io = { out: process.stdout, e
   } catch (e) {
     return report(e, io.err);
   }
-}
-
-/** SIGTERM/SIGINT close the kept connections first, so the hosts end their sessions cleanly. */
-function keeperCommand(socketPath: string): Promise<number> {
-  const stop = new AbortController();
-  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(sig, () => stop.abort());
-  return runKeeper({ socketPath, signal: stop.signal });
 }
 
 function report(e: unknown, err: NodeJS.WritableStream): number {

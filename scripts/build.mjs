@@ -46,6 +46,20 @@ const __kplay_import_meta_url = require('node:url').pathToFileURL(__filename).hr
   logLevel: 'warning',
 });
 
+// The connection keeper's process (engine/transport/keeper/): the transport alone, no CLI
+await build({
+  entryPoints: [join(root, 'engine/transport/keeper/entry.ts')],
+  outfile: join(root, 'dist/keeper.cjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['ssh2', 'cpu-features', '*.node'],
+  define: { 'import.meta.url': '__kplay_import_meta_url' },
+  banner: { js: "'use strict';\nconst __kplay_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
+  logLevel: 'warning',
+});
+
 const work = mkdtempSync(join(tmpdir(), 'kplay-code-cache-'));
 try {
   // no node flags, no NODE_OPTIONS: V8 accepts a cache only under the flags it was made with, and

@@ -15,16 +15,17 @@ import { fileURLToPath } from 'node:url';
 /** Bumped whenever the frames or ops change. */
 const PROTOCOL = 1;
 
-/** This file: in the bundle it is dist/kplay.js, from source engine/transport/keeper/locate.ts. */
+/** This file: in the bundle it is dist/kplay.cjs, from source engine/transport/keeper/locate.ts. */
 const HERE = fileURLToPath(import.meta.url);
-const BIN = resolve(dirname(HERE), HERE.endsWith('.ts') ? '../../..' : '..', 'bin', 'kplay.js');
+const FROM_SOURCE = HERE.endsWith('.ts');
+const BIN = resolve(dirname(HERE), '../../..', 'bin', 'kplay.js');
 
 /**
  * `kplay run` keeps connections 60 s by default, as Ansible's ControlPersist=60s does. Not when
  * kplay runs from its TypeScript sources (a development tree, the test suite): a keeper started
  * from the sources costs seconds of CPU, and the sources change under it.
  */
-export const DEFAULT_SSH_PERSIST_SEC = HERE.endsWith('.ts') ? 0 : 60;
+export const DEFAULT_SSH_PERSIST_SEC = FROM_SOURCE ? 0 : 60;
 
 /** The keeper's socket path, or undefined when no safe directory for it exists. */
 export function keeperSocket(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -102,7 +103,10 @@ function tryConnect(path: string): Promise<Socket | undefined> {
 function startKeeper(socketPath: string): ChildProcess {
   // secrets reach the keeper per connection, over the socket; not in an environment that outlives the run
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/PASS|SECRET|TOKEN/i.test(k)));
-  const child = spawn(process.execPath, [BIN, '__ssh-keeper', socketPath], { detached: true, stdio: 'ignore', env });
+  // From the bundle: dist/keeper.cjs, with a young generation of 2 MB instead of up to 32 (its
+  // garbage is packets; peak RSS at 100 hosts -N MB). From the sources: the CLI through tsx.
+  const argv = FROM_SOURCE ? [BIN, '__ssh-keeper', socketPath] : ['--max-semi-space-size=1', join(dirname(HERE), 'keeper.cjs'), socketPath];
+  const child = spawn(process.execPath, argv, { detached: true, stdio: 'ignore', env });
   child.on('error', () => {});
   child.unref();
   return child;
