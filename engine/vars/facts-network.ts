@@ -1,6 +1,7 @@
 /**
- * Network facts: default routes, addresses and interfaces, from `ip` output when the host has
- * iproute2, else from /proc/net/{route,fib_trie,if_inet6}. Shapes follow Ansible
+ * Network facts: the IPv4 default route from /proc/net/route; the IPv6 one, addresses and
+ * interfaces from `ip` output when the host has iproute2, else from /proc/net/{fib_trie,if_inet6}
+ * (no IPv6 default route then). Shapes follow Ansible
  * (ansible_default_ipv4.{address,interface,gateway,netmask,network,prefix,macaddress,mtu}).
  */
 
@@ -47,7 +48,6 @@ export interface NetworkFacts {
 
 export interface NetworkSections {
   links: string;
-  route4?: string;
   route6?: string;
   addr?: string;
   procRoute?: string;
@@ -58,15 +58,13 @@ export interface NetworkSections {
 export function networkFacts(s: NetworkSections): NetworkFacts {
   const interfaces = parseLinks(s.links);
   const iface = (name: string): InterfaceFacts => (interfaces[name] ??= { device: name, active: false, ipv6: [] });
-  let gw4: { gateway?: string; interface?: string } | undefined;
+  const routes = parseProcRoute(s.procRoute ?? '');
   let gw6: { gateway?: string; interface?: string } | undefined;
 
   if (s.addr !== undefined) {
     for (const a of parseIpAddr(s.addr)) addAddress(iface(a.device), a);
-    gw4 = parseDefaultRoute(s.route4 ?? '');
     gw6 = parseDefaultRoute(s.route6 ?? '');
   } else {
-    const routes = parseProcRoute(s.procRoute ?? '');
     for (const addr of parseFibTrieLocal(s.fibTrie ?? '')) {
       const onLink = routes.find((r) => r.mask !== 0 && (ipToInt(addr) & r.mask) >>> 0 === r.dest);
       const isLoopback = addr.startsWith('127.');
@@ -76,9 +74,8 @@ export function networkFacts(s: NetworkSections): NetworkFacts {
       addAddress(iface(device), { device, family: 'inet', address: addr, prefix, scope: isLoopback ? 'host' : 'global', secondary: false });
     }
     for (const a of parseIfInet6(s.ifInet6 ?? '')) addAddress(iface(a.device), a);
-    const def = routes.find((r) => r.dest === 0 && r.mask === 0);
-    if (def) gw4 = { interface: def.iface, gateway: def.gateway ? intToIp(def.gateway) : undefined };
   }
+  const gw4 = procDefaultRoute(routes);
 
   return {
     interfaces,
@@ -170,7 +167,7 @@ export function parseDefaultRoute(text: string): { gateway?: string; interface?:
   return undefined;
 }
 
-interface ProcRoute {
+export interface ProcRoute {
   iface: string;
   dest: number;
   gateway: number;
@@ -178,7 +175,7 @@ interface ProcRoute {
 }
 
 /** /proc/net/route: hex fields in host (little-endian) byte order. */
-function parseProcRoute(text: string): ProcRoute[] {
+export function parseProcRoute(text: string): ProcRoute[] {
   const out: ProcRoute[] = [];
   for (const line of text.split('\n').slice(1)) {
     const f = line.trim().split(/\s+/);
@@ -186,6 +183,19 @@ function parseProcRoute(text: string): ProcRoute[] {
     out.push({ iface: f[0]!, dest: hexLe(f[1]!), gateway: hexLe(f[2]!), mask: hexLe(f[7]!) });
   }
   return out;
+}
+
+/**
+ * The first default route of the main table, as the first `default` line of `ip -4 route show
+ * default` (both list by metric). Unreachable, blackhole and prohibit routes have no device (`*`);
+ * ip prints them as `unreachable default …`, which is not a default route either. Where the two
+ * differ: a multipath route counts with its first nexthop (ip's `default` line of it names no
+ * device), and a gateway given as an IPv6 address (`via inet6`) shows as no gateway.
+ */
+export function procDefaultRoute(routes: ProcRoute[]): { gateway?: string; interface?: string } | undefined {
+  const def = routes.find((r) => r.dest === 0 && r.mask === 0 && r.iface !== '*');
+  if (!def) return undefined;
+  return def.gateway ? { gateway: intToIp(def.gateway), interface: def.iface } : { interface: def.iface };
 }
 
 function hexLe(hex: string): number {

@@ -106,7 +106,6 @@ export function parseFacts(stdout: string): Facts {
   );
   const net = networkFacts({
     links: get('links'),
-    route4: sec.get('route4'),
     route6: sec.get('route6'),
     addr: sec.get('addr'),
     procRoute: sec.get('proc-route'),
@@ -279,12 +278,12 @@ function selinuxFacts(text: string): Facts['ansible_selinux'] {
   return out;
 }
 
+/** One line, `%Y %m %d %H %M %S %z %A %w %W %s %Z`: the UTC time comes from the epoch, not a second date run. */
 function dateFacts(text: string): DateTimeFacts | undefined {
-  const [local = '', utc = ''] = text.split('\n');
-  const l = local.trim().split(/\s+/);
-  const [epoch = '', iso = ''] = utc.trim().split(/\s+/);
-  if (l.length < 10 || !/^\d+$/.test(epoch)) return undefined;
-  const [year, month, day, hour, minute, second, tzOffset, weekday, weekdayNumber, weeknumber] = l as [string, string, string, string, string, string, string, string, string, string];
+  const l = text.trim().split(/\s+/);
+  const [year, month, day, hour, minute, second, tzOffset, weekday, weekdayNumber, weeknumber, epoch = ''] = l as [string, string, string, string, string, string, string, string, string, string, string];
+  const utc = new Date(Number(epoch) * 1000);
+  if (l.length < 11 || !/^\d+$/.test(epoch) || Number.isNaN(utc.getTime())) return undefined;
   return {
     year,
     month,
@@ -297,10 +296,10 @@ function dateFacts(text: string): DateTimeFacts | undefined {
     weekday,
     weekday_number: weekdayNumber,
     weeknumber,
-    tz: l.slice(10).join(' '),
+    tz: l.slice(11).join(' '),
     tz_offset: tzOffset,
     epoch,
     epoch_int: epoch,
-    iso8601: iso,
+    iso8601: utc.toISOString().replace(/\.\d+Z$/, 'Z'),
   };
 }

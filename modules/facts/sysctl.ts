@@ -7,6 +7,11 @@ export function sysctlPath(name: string): string {
   return `/proc/sys/${name.split('.').map((c) => c.replace(/\//g, '.')).join('/')}`;
 }
 
+/**
+ * cat, not the shell's read: dash reads a byte per read(2), and the kernel's integer handlers
+ * (proc_dointvec …) answer a read at a non-zero offset with end of file, so read would get "3" of
+ * "32768\t60999".
+ */
 export function sysctlScript(name: string): string {
   const p = sysctlPath(name);
   return sh`if [ -f ${p} ]; then cat ${p}; else return 3; fi`;

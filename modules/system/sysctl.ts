@@ -3,8 +3,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { defineModule, type Change, type ModuleContext, type Plan } from '../api.ts';
 import { runProbes } from '../facts/batch.ts';
 import { normalizeSysctl, sysctlPath, sysctlValue } from '../facts/sysctl.ts';
-import { fileContent } from '../facts/content.ts';
-import { stat, type StatInfo } from '../facts/stat.ts';
+import { statAndContent } from '../facts/content.ts';
+import type { StatInfo } from '../facts/stat.ts';
 import { sh } from '../../engine/transport/quote.ts';
 import { contentDiff, lineDiff } from './common/diff.ts';
 import { joinLines, splitLines } from './common/edit-file.ts';
@@ -94,10 +94,11 @@ export function planSysctl(s: SysctlState, a: SysctlArgs): Plan {
 
 async function readSysctl(ctx: ModuleContext, a: SysctlArgs): Promise<SysctlState> {
   const file = a.sysctl_file ?? DEFAULT_SYSCTL_FILE;
-  const r = await runProbes(ctx, { live: sysctlValue(a.name), st: stat(file, true), c: fileContent(file) });
-  const s: SysctlState = { fileSt: r.st, ...(r.live !== undefined ? { live: r.live } : {}) };
-  if (r.c.exists && 'content' in r.c) s.file = r.c.content.toString('utf8');
-  else if (!r.c.exists && ctx.check) {
+  const r = await runProbes(ctx, { live: sysctlValue(a.name), f: statAndContent(file) });
+  const s: SysctlState = { fileSt: r.f.st, ...(r.live !== undefined ? { live: r.live } : {}) };
+  const c = r.f.content;
+  if (c.exists && 'content' in c) s.file = c.content.toString('utf8');
+  else if (!c.exists && ctx.check) {
     const l = ctx.ledger.path(file);
     if (l?.state === 'file') {
       s.file = l.content?.toString() ?? '';

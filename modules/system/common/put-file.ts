@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { Change, LedgerEntry, ModuleContext, Op, Plan } from '../../api.ts';
 import { runProbes, type Probe } from '../../facts/batch.ts';
-import { stat, type StatInfo } from '../../facts/stat.ts';
+import { stat, statEach, type StatInfo } from '../../facts/stat.ts';
 import { checksum } from '../../facts/checksum.ts';
 import { fileContent, type FileContent } from '../../facts/content.ts';
 import { contentDiff, isBinary, MAX_DIFF_BYTES } from './diff.ts';
@@ -70,11 +70,16 @@ export interface DestLayout {
   parent?: string;
 }
 
+/** Every path the layout stats: the destinations, then the directories, then the parent. */
+function statPaths(l: DestLayout): string[] {
+  return [...l.wanted.map((w) => w.dest), ...l.dirs, ...(l.parent !== undefined ? [l.parent] : [])];
+}
+
 function layoutProbes(ctx: ModuleContext, l: DestLayout, p: string): Record<string, Probe<unknown>> {
-  const probes: Record<string, Probe<unknown>> = {};
+  // one run of stat for all of them: each run of a program costs the host a fork and an exec
+  const probes: Record<string, Probe<unknown>> = { [`${p}st`]: statEach(statPaths(l)) };
   const maxDiff = ctx.diff ? MAX_DIFF_BYTES : 0;
   l.wanted.forEach((w, i) => {
-    probes[`${p}st${i}`] = stat(w.dest, true);
     probes[`${p}sum${i}`] = checksum(w.dest);
     if (ctx.diff) probes[`${p}c${i}`] = fileContent(w.dest, maxDiff);
     if (w.source.kind === 'remote') {
@@ -82,15 +87,14 @@ function layoutProbes(ctx: ModuleContext, l: DestLayout, p: string): Record<stri
       probes[`${p}sc${i}`] = fileContent(w.source.path, ctx.diff ? maxDiff : 0);
     }
   });
-  l.dirs.forEach((d, i) => (probes[`${p}d${i}`] = stat(d, true)));
-  if (l.parent !== undefined) probes[`${p}parent`] = stat(l.parent, true);
   return probes;
 }
 
 function assemble(ctx: ModuleContext, l: DestLayout, r: Record<string, unknown>, p: string): PutState {
+  const stats = r[`${p}st`] as StatInfo[];
   const state: PutState = {
     files: l.wanted.map((w, i) => {
-      const st = r[`${p}st${i}`] as StatInfo;
+      const st = stats[i]!;
       const d: DestState = { dest: w.dest, source: w.source, st };
       const sum = r[`${p}sum${i}`] as string | undefined;
       if (sum) d.sha256 = sum;
@@ -116,13 +120,13 @@ function assemble(ctx: ModuleContext, l: DestLayout, r: Record<string, unknown>,
       return d;
     }),
     dirs: l.dirs.map((path, i) => {
-      const st = r[`${p}d${i}`] as StatInfo;
+      const st = stats[l.wanted.length + i]!;
       const e = !st.exists && ctx.check ? ctx.ledger.path(path) : undefined;
       return { path, st, ...(e ? { ledger: e } : {}) };
     }),
   };
   if (l.parent !== undefined) {
-    const ps = r[`${p}parent`] as StatInfo;
+    const ps = stats[l.wanted.length + l.dirs.length]!;
     if (!ps.exists || ps.type !== 'directory') {
       const e = ctx.check ? ctx.ledger.path(l.parent) : undefined;
       if (e && e.state === 'directory') state.parentAfter = e.by;

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FACTS_SCRIPT, parseFacts, splitSections } from '../../../engine/vars/facts.ts';
-import { formatIpv6, parseDefaultRoute, parseIpAddr } from '../../../engine/vars/facts-network.ts';
+import { formatIpv6, parseDefaultRoute, parseIpAddr, parseProcRoute, procDefaultRoute } from '../../../engine/vars/facts-network.ts';
 import { parseOsRelease } from '../../../engine/vars/facts-distro.ts';
 
 const dir = fileURLToPath(new URL('../../fixtures/inventory/facts/', import.meta.url));
@@ -51,8 +51,8 @@ describe('facts: parseFacts on fixtures', () => {
     expect(f.ansible_interfaces).to.include.members(['eth0', 'lo']);
     expect(f['ansible_eth0']).to.deep.include({ device: 'eth0', active: true, mtu: 1400 });
     expect(f.ansible_selinux).to.deep.equal({ status: 'disabled' });
-    expect(f.ansible_date_time).to.include({ tz: 'UTC', tz_offset: '+0000' });
-    expect(f.ansible_date_time!.iso8601).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    // iso8601 is what `date -u` printed on that machine (a second date run until the epoch gave it)
+    expect(f.ansible_date_time).to.include({ tz: 'UTC', tz_offset: '+0000', epoch: '1795308373', iso8601: '2026-11-22T00:46:13Z', date: '2026-11-22', time: '00:46:13' });
   });
 
   it('the same machine without `ip` gives the same IPv4 facts from /proc/net', () => {
@@ -109,7 +109,7 @@ describe('facts: parseFacts on fixtures', () => {
       SHELL: '/bin/ash',
       PWD: '/home/alpine',
     });
-    expect(f.ansible_date_time).to.include({ tz: 'CET', tz_offset: '+0100', hour: '23', weekday: 'Saturday', epoch: '1795305598' });
+    expect(f.ansible_date_time).to.include({ tz: 'CET', tz_offset: '+0100', hour: '23', weekday: 'Saturday', epoch: '1795301998', iso8601: '2026-11-21T22:59:58Z' });
   });
 
   it('Rocky 9.4 (synthetic: systemd, SELinux, 2 sockets, two default routes, a secondary address)', () => {
@@ -142,7 +142,7 @@ describe('facts: parseFacts on fixtures', () => {
   });
 
   it('never throws on empty or garbage output', () => {
-    for (const junk of ['', 'garbage\n', '@@uname\n\n@@addr\n1: x\n@@date\nnot a date\n']) {
+    for (const junk of ['', 'garbage\n', '@@uname\n\n@@addr\n1: x\n@@date\nnot a date\n', '@@date\n2026 11 22 00 46 13 +0000 Sunday 0 46 99999999999999999999 UTC\n']) {
       const f = parseFacts(junk);
       expect(f.ansible_default_ipv4).to.deep.equal({});
       expect(f.ansible_pkg_mgr).to.equal('unknown');
@@ -169,6 +169,23 @@ describe('facts: helpers', () => {
   });
   it('parses default routes without a gateway and vlan names in ip addr', () => {
     expect(parseDefaultRoute('default dev wg0 scope link')).to.deep.equal({ interface: 'wg0' });
+    const head = 'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n';
+    expect(procDefaultRoute(parseProcRoute(`${head}wg0\t00000000\t00000000\t0001\t0\t0\t0\t00000000\t0\t0\t0\n`))).to.deep.equal({ interface: 'wg0' });
+  });
+  it('/proc/net/route: the first default route with a device, as `ip -4 route show default` lists them', () => {
+    // `ip route add unreachable default metric 10; ip route add default via 10.0.0.1 dev eth1 metric 20;
+    // ip route add default via 192.0.2.1 dev eth0 metric 30`: ip prints `unreachable default …` first
+    const routes = parseProcRoute(
+      [
+        'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT',
+        '*\t00000000\t00000000\t0201\t0\t0\t10\t00000000\t0\t0\t0',
+        'eth1\t00000000\t0100000A\t0003\t0\t0\t20\t00000000\t0\t0\t0',
+        'eth0\t00000000\t010200C0\t0003\t0\t0\t30\t00000000\t0\t0\t0',
+        'eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0',
+      ].join('\n'),
+    );
+    expect(procDefaultRoute(routes)).to.deep.equal({ interface: 'eth1', gateway: '10.0.0.1' });
+    expect(procDefaultRoute(routes.slice(3))).to.equal(undefined);
     expect(parseIpAddr('5: eth0.100@eth0    inet 10.1.0.2/24 scope global eth0.100')[0]).to.include({ device: 'eth0.100', address: '10.1.0.2', prefix: 24 });
   });
 });
@@ -194,6 +211,39 @@ describe('facts: FACTS_SCRIPT on this machine', () => {
       expect(links, shell).to.deep.equal(run('ls', '/sys/class/net').split('\n'));
       expect(sec.get('meminfo'), shell).to.match(/^MemTotal: +\d+ kB$/m);
     }
+  });
+  it('needs no uname, second date or `ip -4 route` for what they used to give', () => {
+    const run = (c: string, ...a: string[]) => execFileSync(c, a, { encoding: 'utf8' }).trim();
+    let ipRoute: string | undefined;
+    try {
+      ipRoute = run('ip', '-4', 'route', 'show', 'default');
+    } catch {
+      // no iproute2 here
+    }
+    for (const shell of ['sh', 'bash']) {
+      const out = execFileSync(shell, ['-c', FACTS_SCRIPT], { encoding: 'utf8' });
+      const f = parseFacts(out);
+      expect(f.ansible_machine, shell).to.equal(run('uname', '-m'));
+      const utc = Date.parse(f.ansible_date_time!.iso8601);
+      expect(Math.abs(utc - Date.now()), shell).to.be.below(5000);
+      expect(utc / 1000, shell).to.equal(Number(f.ansible_date_time!.epoch));
+      expect(splitSections(out).get('date')!.split('\n'), shell).to.have.length(1);
+      if (ipRoute !== undefined) {
+        const gw = parseDefaultRoute(ipRoute);
+        expect(f.ansible_default_ipv4.interface, shell).to.equal(gw?.interface);
+        expect(f.ansible_default_ipv4.gateway, shell).to.equal(gw?.gateway);
+      }
+    }
+  });
+  it('asks uname under a 32-bit personality, where kernel.arch would say x86_64', function () {
+    let want: string;
+    try {
+      want = execFileSync('linux32', ['uname', '-m'], { encoding: 'utf8' }).trim();
+    } catch {
+      this.skip();
+    }
+    const sec = splitSections(execFileSync('linux32', ['sh', '-c', FACTS_SCRIPT], { encoding: 'utf8' }));
+    expect(sec.get('uname')!.split('\n')[3]).to.equal(want);
   });
   it('still exits 0 with an empty PATH', () => {
     const out = execFileSync('/bin/sh', ['-c', FACTS_SCRIPT], { encoding: 'utf8', env: { PATH: '/nonexistent' } });

@@ -1,8 +1,11 @@
 import { expect } from 'chai';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { batchScript, needsSubshell, splitBatch, runProbes } from '../../../../modules/facts/batch.ts';
-import { parseStat, stat } from '../../../../modules/facts/stat.ts';
+import { parseStat, parseStatEach, stat, statEach } from '../../../../modules/facts/stat.ts';
 import { parseChecksum } from '../../../../modules/facts/checksum.ts';
-import { parseContent } from '../../../../modules/facts/content.ts';
+import { fileContent, parseContent, parseStatAndContent, statAndContent } from '../../../../modules/facts/content.ts';
 import { parseUnit, unitName } from '../../../../modules/facts/systemctl.ts';
 import { normalizeSysctl, parseSysctl, sysctlPath } from '../../../../modules/facts/sysctl.ts';
 import { parseGroup, parsePasswd } from '../../../../modules/facts/accounts.ts';
@@ -73,6 +76,34 @@ describe('facts: batched probes', () => {
   });
 });
 
+describe('facts: combined probes read what the single ones read', () => {
+  let d: string;
+  before(() => {
+    d = mkdtempSync(join(tmpdir(), 'kplay-probes-'));
+    mkdirSync(join(d, 'dir'));
+    writeFileSync(join(d, 'small'), 'a\0b\n');
+    writeFileSync(join(d, 'big'), 'x'.repeat(100));
+    writeFileSync(join(d, 'empty'), '');
+    writeFileSync(join(d, "odd name\n'|x"), 'odd\n');
+    symlinkSync(join(d, 'small'), join(d, 'link'));
+    symlinkSync(join(d, 'gone'), join(d, 'dangling'));
+  });
+  after(() => rmSync(d, { recursive: true, force: true }));
+
+  it('statEach is stat(path, true) of each path, and statAndContent is stat plus fileContent', async () => {
+    const t = new LocalTransport('localhost');
+    const paths = ['dir', 'small', 'big', 'empty', "odd name\n'|x", 'link', 'dangling', 'missing', 'dir/missing'].map((p) => join(d, p));
+    const single = await runProbes(t, Object.fromEntries(paths.map((p, i) => [`s${i}`, stat(p, true)])));
+    const each = await runProbes(t, { all: statEach(paths), none: statEach([join(d, 'missing')]) });
+    expect(each.all).to.deep.equal(paths.map((_, i) => single[`s${i}`]));
+    expect(each.none).to.deep.equal([{ exists: false }]);
+    for (const p of paths) {
+      const r = await runProbes(t, { both: statAndContent(p, 50), st: stat(p, true), c: fileContent(p, 50) });
+      expect(r.both, p).to.deep.equal({ st: r.st, content: r.c });
+    }
+  });
+});
+
 describe('facts: parsers', () => {
   it('stat: file, link with odd target, absent', () => {
     expect(parseStat({ rc: 0, out: 'regular empty file|644|root|adm|0|4|0|2049:12\n' })).to.deep.equal({
@@ -83,6 +114,28 @@ describe('facts: parsers', () => {
     expect(parseStat({ rc: 0, out: 'absent\n' })).to.deep.equal({ exists: false });
     expect(parseStat({ rc: 0, out: 'directory|1777|root|root|0|0|4096|1:3\n' })).to.include({ type: 'directory', mode: '1777' });
     expect(() => parseStat({ rc: 2, out: '' })).to.throw();
+  });
+  it('stat of several paths: the flags line says whose each line is', () => {
+    const d = 'directory|755|root|root|0|0|4096|1:2';
+    const f = 'regular file|600|a|b|1|2|5|1:3';
+    const r = parseStatEach({ rc: 0, out: `101\n${d}\n${f}\n` }, 3);
+    expect(r[0]).to.include({ type: 'directory', mode: '0755' });
+    expect(r[1]).to.deep.equal({ exists: false });
+    expect(r[2]).to.include({ type: 'file', owner: 'a', size: 5 });
+    expect(parseStatEach({ rc: 0, out: '00\n' }, 2)).to.deep.equal([{ exists: false }, { exists: false }]);
+    // stat failed, or a path came or went between `[ -e ]` and stat
+    expect(() => parseStatEach({ rc: 0, out: `11\n${d}\n` }, 2)).to.throw(/stat failed/);
+    expect(() => parseStatEach({ rc: 0, out: `01\n${d}\n${f}\n` }, 2)).to.throw(/stat failed/);
+    expect(() => parseStatEach({ rc: 0, out: `1\n${d}\n` }, 2)).to.throw(/stat failed/);
+  });
+  it('stat and content in one probe', () => {
+    expect(parseStatAndContent({ rc: 0, out: 'absent\n' })).to.deep.equal({ st: { exists: false }, content: { exists: false } });
+    expect(parseStatAndContent({ rc: 0, out: 'directory|755|root|root|0|0|4096|1:2\nabsent\n' })).to.deep.include({ content: { exists: false } });
+    expect(parseStatAndContent({ rc: 0, out: 'regular file|644|root|root|0|0|99|1:2\nbig 99\n' }).content).to.deep.equal({ exists: true, tooBig: 99 });
+    const r = parseStatAndContent({ rc: 0, out: `regular file|644|root|root|0|0|2|1:2\nb64\n${Buffer.from('a\n').toString('base64')}\n` });
+    expect(r.st).to.include({ type: 'file', size: 2 });
+    expect(r.content).to.deep.equal({ exists: true, content: Buffer.from('a\n') });
+    expect(() => parseStatAndContent({ rc: 2, out: '' })).to.throw();
   });
   it('checksum and content', () => {
     const h = 'a'.repeat(64);
