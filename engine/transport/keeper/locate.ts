@@ -55,7 +55,8 @@ let keeper: ChildProcess | undefined;
 const START_WAIT_MS = 5000;
 
 function startOnce(socketPath: string): void {
-  if (Date.now() - startedAt > START_WAIT_MS) {
+  // once per wait, unless the one started has already ended (it found a keeper, or failed)
+  if (!keeper || keeper.exitCode !== null || Date.now() - startedAt > START_WAIT_MS) {
     startedAt = Date.now();
     keeper = startKeeper(socketPath);
   }
@@ -106,7 +107,8 @@ function startKeeper(socketPath: string): ChildProcess {
   // From the bundle: dist/keeper.cjs, with a young generation of 2 MB instead of up to 32 (its
   // garbage is packets; RSS at 100 hosts 116 -> 81 MB). From the sources: the CLI through tsx.
   const argv = FROM_SOURCE ? [BIN, '__ssh-keeper', socketPath] : ['--max-semi-space-size=1', join(dirname(HERE), 'keeper.cjs'), socketPath];
-  const child = spawn(process.execPath, argv, { detached: true, stdio: 'ignore', env });
+  // cwd /: a keeper must not hold the directory of the run that started it
+  const child = spawn(process.execPath, argv, { detached: true, stdio: 'ignore', env, cwd: '/' });
   child.on('error', () => {});
   child.unref();
   return child;

@@ -32,6 +32,8 @@ export interface KeeperOptions {
   sweepMs?: number;
   /** A liveness check of a kept connection before a run gets it. */
   probeTimeoutMs?: number;
+  /** How long a keeper started ahead of its run (keeper/locate.ts prestartKeeper) waits for it. */
+  firstClientWaitMs?: number;
   /** Close every connection and exit now (SIGTERM, tests). */
   signal?: AbortSignal;
 }
@@ -46,7 +48,8 @@ export async function runKeeper(o: KeeperOptions): Promise<number> {
   chmodSync(o.socketPath, 0o600);
   writeFileSync(`${o.socketPath}.pid`, `${process.pid}\n`, { mode: 0o600 });
 
-  let idleSince = Date.now();
+  // a run starts its keeper before loading its playbooks: give it time to come
+  let idleSince = Date.now() + (o.firstClientWaitMs ?? 10_000) - (o.sweepMs ?? 1000);
   const done = new Promise<number>((resolve) => {
     const stop = () => {
       clearInterval(sweep);
@@ -99,13 +102,21 @@ export async function runKeeper(o: KeeperOptions): Promise<number> {
     return { entry: e, reused };
   }
 
-  /** A kept connection may have died quietly (host rebooted, network gone): one `:` tells. */
+  /**
+   * A kept connection may have died quietly (host rebooted, network gone): one `:` tells. Timed
+   * here, not with the host's `timeout` (a fork and an exec there per host and run).
+   */
   async function alive(e: Entry): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), o.probeTimeoutMs ?? 3000)));
+    const answer = e.transport.exec(':').then(
+      (r) => r.rc === 0,
+      () => false,
+    );
     try {
-      const r = await e.transport.exec(':', { timeoutMs: o.probeTimeoutMs ?? 3000 });
-      return r.rc === 0;
-    } catch {
-      return false;
+      return await Promise.race([answer, late]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -160,6 +160,17 @@ describe('connection keeper (throwaway sshd)', function () {
     }
   });
 
+  it('a keeper started ahead of its run waits for it, then exits if it never comes', async () => {
+    const sock3 = join(work, 'ahead.sock');
+    const started = Date.now();
+    const ahead = runKeeper({ socketPath: sock3, sweepMs: 50, firstClientWaitMs: 600 });
+    await until(() => existsSync(sock3));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(existsSync(sock3), 'still waiting after 300 ms').to.equal(true);
+    expect(await ahead).to.equal(0);
+    expect(Date.now() - started).to.be.at.least(550);
+  });
+
   it('closes a connection nobody used for its persist time, and exits when it holds none', async () => {
     const sock2 = join(work, 'short.sock');
     const short = runKeeper({ socketPath: sock2, sweepMs: 50 });
