@@ -57,8 +57,15 @@ function framed(e: BatchEntry, i: number, nonce: string): string {
   return `printf '%s\\n' 'KPLAY-${nonce}-BEGIN-${i}'\nkplay_probe() {\n${body}\n}\n${call} </dev/null 2>/dev/null\nprintf '\\n%s %s\\n' 'KPLAY-${nonce}-END-${i}' "$?"`;
 }
 
+/**
+ * The parsers read English, untranslated output (`stat -c %F` says "regular file" in the C locale
+ * only, `systemctl` and `date` translate too): the batch runs in the C locale. It is its own shell
+ * (a subshell of the resident shell, or a channel's sh), so the setting ends with it.
+ */
+const C_LOCALE = 'LC_ALL=C; export LC_ALL';
+
 export function batchScript(entries: readonly (string | BatchEntry)[], nonce: string): string {
-  return entries.map((e, i) => framed(typeof e === 'string' ? { script: e } : e, i, nonce)).join('\n');
+  return [C_LOCALE, ...entries.map((e, i) => framed(typeof e === 'string' ? { script: e } : e, i, nonce))].join('\n');
 }
 
 /** Cut a batch's stdout back into one output per probe. Throws when a section is missing (the script broke). */

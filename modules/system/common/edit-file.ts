@@ -4,8 +4,8 @@
  */
 import type { Change, LedgerEntry, ModuleContext, Plan } from '../../api.ts';
 import { runProbes } from '../../facts/batch.ts';
-import { stat, type StatInfo } from '../../facts/stat.ts';
-import { fileContent, type FileContent } from '../../facts/content.ts';
+import type { StatInfo } from '../../facts/stat.ts';
+import { statAndContent, type FileContent } from '../../facts/content.ts';
 import { attrChanges, type AttrArgs } from './attrs.ts';
 import { contentDiff } from './diff.ts';
 import { resolveMode } from './mode.ts';
@@ -21,9 +21,10 @@ export interface EditState {
 }
 
 export async function readEditable(ctx: ModuleContext, path: string): Promise<EditState> {
-  const r = await runProbes(ctx, { st: stat(path, true), c: fileContent(path) });
-  const s: EditState = { path, st: r.st };
-  const c: FileContent = r.c;
+  // one probe: the size for the read limit comes from its stat, no wc (a program less on the host)
+  const { sc } = await runProbes(ctx, { sc: statAndContent(path) });
+  const s: EditState = { path, st: sc.st };
+  const c: FileContent = sc.content;
   if (c.exists && 'content' in c) s.content = c.content.toString('utf8');
   else if (c.exists && 'tooBig' in c) s.tooBig = c.tooBig;
   else if (ctx.check) {

@@ -38,6 +38,14 @@ describe('facts: batched probes', () => {
     expect(r.root).to.include({ exists: true, type: 'directory' });
     expect(batchScript(['true'], 'n')).to.contain("'KPLAY-n-BEGIN-0'");
   });
+  it('runs the batch in the C locale, whatever the login environment says (parsers read untranslated output)', async () => {
+    const t = new LocalTransport('localhost');
+    const r = await runProbes(
+      { exec: (c: string) => t.exec(c, { env: { LC_ALL: 'de_DE.UTF-8', LANG: 'de_DE.UTF-8' } }) },
+      { locale: { script: 'printf %s "$LC_ALL"', parse: (o) => o.out } },
+    );
+    expect(r.locale).to.equal('C');
+  });
   it('isolates what must be isolated without a subshell per probe', async () => {
     const ctx = new LocalTransport('localhost');
     const probe = (script: string, subshell?: boolean) => ({ script, parse: (o: { rc: number; out: string }) => o, ...(subshell ? { subshell } : {}) });
