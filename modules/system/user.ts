@@ -107,7 +107,9 @@ export const user = defineModule({
     notes: ['password takes a crypt(3) hash, set with chpasswd -e through stdin (never in a command line).'],
   },
   async read(ctx, a): Promise<UserState> {
-    const probes: Record<string, Probe<unknown>> = { entry: passwd(a.name), groups: userGroups(a.name) };
+    const probes: Record<string, Probe<unknown>> = { entry: passwd(a.name) };
+    // `id -Gn` only when the plan compares groups: a program less on the host otherwise
+    if (a.group !== undefined || a.groups !== undefined) probes.groups = userGroups(a.name);
     if (a.password !== undefined) probes.hash = { script: sh`getent shadow -- ${a.name} | cut -d: -f2`, parse: (o) => o.out.trim() };
     const r = (await runProbes(ctx, probes)) as { entry?: PasswdEntry; groups?: string[]; hash?: string };
     return { ...(r.entry ? { entry: r.entry } : {}), ...(r.groups ? { groups: r.groups } : {}), ...(r.hash !== undefined ? { hash: r.hash } : {}) };

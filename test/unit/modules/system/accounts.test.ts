@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { planUser } from '../../../../modules/system/user.ts';
+import { planUser, user } from '../../../../modules/system/user.ts';
+import { LocalTransport } from '../../../../engine/transport/local.ts';
+import type { ModuleContext } from '../../../../modules/api.ts';
 import { planGroup } from '../../../../modules/system/group.ts';
 import { planPackage, packageModule } from '../../../../modules/system/package.ts';
 
@@ -29,6 +31,18 @@ describe('user: plan', () => {
   it('absent', () => {
     expect(planUser({ entry }, { name: 'etcd', state: 'absent', remove: true }).changes[0]!.ops[0]).to.deep.equal({ kind: 'exec', cmd: ['userdel', '-r', 'etcd'] });
     expect(planUser({}, { name: 'etcd', state: 'absent' }).changes).to.deep.equal([]);
+  });
+});
+
+describe('user: read', () => {
+  // this machine's root account, through the real probes
+  const ctx = new LocalTransport('localhost') as unknown as ModuleContext;
+  it('reads the groups (id -Gn on the host) only when group or groups is to be compared', async () => {
+    const plain = await user.read(ctx, { name: 'root' });
+    expect(plain.entry?.uid).to.equal(0);
+    expect(plain).not.to.have.property('groups');
+    expect((await user.read(ctx, { name: 'root', groups: [] })).groups?.[0]).to.equal('root');
+    expect((await user.read(ctx, { name: 'root', group: 'root' })).groups?.[0]).to.equal('root');
   });
 });
 
