@@ -7,8 +7,8 @@
  *
  * It serves one user (its socket lives in a 0700 directory, keeper/locate.ts) and logs nothing.
  * A connection nobody used for its persist time is closed; the keeper exits when it holds none.
- * A client that goes away while its commands run takes the connection with it, so the host ends
- * those commands as it would for a run that held the connection itself.
+ * A client that goes away while its commands run takes the connection with it, as a run that held
+ * the connection itself would: the host sees the same end of the session.
  */
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
