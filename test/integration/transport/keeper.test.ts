@@ -90,6 +90,17 @@ describe('connection keeper (throwaway sshd)', function () {
     }
   });
 
+  it('carries become (sudo to another user) and a command timeout', async () => {
+    const t = kept();
+    try {
+      expect((await t.exec('id -un', { become: { method: 'sudo', user: 'nobody' } })).stdout).to.equal('nobody\n');
+      expect(await t.exec('sleep 5', { timeoutMs: 300 })).to.include({ rc: null, timedOut: true });
+      expect((await t.exec('id -un')).stdout).to.equal('root\n');
+    } finally {
+      await t.close();
+    }
+  });
+
   it('opens TCP streams from the host, the first bytes of a server that speaks first included', async () => {
     const t = kept();
     try {
