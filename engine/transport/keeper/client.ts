@@ -144,7 +144,7 @@ export class KeptTransport implements Transport, TcpCapable {
       s.pending.set(id, { resolve, reject });
       s.sock.write(encodeFrame({ ...header, id }, body));
     }).then((f) => {
-      const err = f.header['error'] as (WireError & { name?: string }) | undefined;
+      const err = f.header['error'] as WireError | undefined;
       if (err) throw fromWireError(this.host, err);
       return f;
     });

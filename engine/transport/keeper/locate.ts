@@ -104,8 +104,8 @@ function tryConnect(path: string): Promise<Socket | undefined> {
 function startKeeper(socketPath: string): ChildProcess {
   // secrets reach the keeper per connection, over the socket; not in an environment that outlives the run
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/PASS|SECRET|TOKEN/i.test(k)));
-  // From the bundle: dist/keeper.cjs, with a young generation of 2 MB instead of up to 32 (its
-  // garbage is packets; RSS at 100 hosts 116 -> 81 MB). From the sources: the CLI through tsx.
+  // From the bundle: dist/keeper.cjs, with 1 MB semi-spaces instead of up to 16 (its garbage is
+  // packets; RSS at 100 hosts 116 -> 81 MB). From the sources: the CLI through tsx.
   const argv = FROM_SOURCE ? [BIN, '__ssh-keeper', socketPath] : ['--max-semi-space-size=1', join(dirname(HERE), 'keeper.cjs'), socketPath];
   // cwd /: a keeper must not hold the directory of the run that started it
   const child = spawn(process.execPath, argv, { detached: true, stdio: 'ignore', env, cwd: '/' });

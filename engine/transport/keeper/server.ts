@@ -145,7 +145,7 @@ export async function runKeeper(o: KeeperOptions): Promise<number> {
           .then((r) => {
             if (r) reply(f.header['id'], r.header, r.body);
           })
-          .catch((err: unknown) => reply(f.header['id'], { error: { ...toWireError(err), name: err instanceof Error ? err.name : 'Error' } }))
+          .catch((err: unknown) => reply(f.header['id'], { error: toWireError(err) }))
           .finally(() => {
             inFlight--;
             if (entry) entry.lastUsed = Date.now();
