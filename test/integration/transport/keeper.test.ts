@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KeptTransport } from '../../../engine/transport/keeper/client.ts';
@@ -237,5 +237,14 @@ describe('kplay run keeps connections for the next run (the bundled CLI, throwaw
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
     expect(cmdline + environ).not.to.contain('not-for-the-keeper');
+  });
+
+  it('starts no keeper for a run whose hosts are all local', async () => {
+    const dir = join(work, 'keeper-local');
+    const env = { ...process.env, KPLAY_SSH_PERSIST: '60', KPLAY_KEEPER_DIR: dir };
+    writeFileSync(join(work, 'local.ini'), 'box1 ansible_connection=local\n');
+    await execFileAsync(process.execPath, [join(root, 'bin/kplay.js'), 'run', join(work, 'site.yml'), '-i', join(work, 'local.ini')], { env });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.sock')) : []).to.deep.equal([]);
   });
 });
