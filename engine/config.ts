@@ -46,9 +46,15 @@ function hostKeyChecking(v: unknown): KplayConfig['host_key_checking'] {
   throw new KplayError('KPLAY_OPTIONS', `host_key_checking must be true, false or accept-new, not ${JSON.stringify(v)}`);
 }
 
-function seconds(v: unknown, what: string): number {
+/**
+ * A "seconds, 0: off" setting (ssh_persist, KPLAY_SSH_PERSIST, kplay_ssh_persist): undefined when
+ * unset, false is 0, anything but a number ≥ 0 an error naming the setting.
+ */
+export function offOrSeconds(v: unknown, what: string, code: 'KPLAY_OPTIONS' | 'KPLAY_INVENTORY' = 'KPLAY_OPTIONS'): number | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (v === false) return 0;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new KplayError('KPLAY_OPTIONS', `${what} must be a number of seconds (0: off), not ${JSON.stringify(v)}`);
+  if (!Number.isFinite(n) || n < 0) throw new KplayError(code, `${what} must be a number of seconds (0: off), not ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -70,7 +76,7 @@ export function loadConfig(playbook: string | undefined, env: NodeJS.ProcessEnv 
       else if (k === 'host_key_checking') cfg.host_key_checking = hostKeyChecking(v);
       else if (k === 'become') cfg.become = bool(v);
       else if (k === 'forks' || k === 'timeout') cfg[k] = Number(v);
-      else if (k === 'ssh_persist') cfg.ssh_persist = seconds(v, `${file}: ssh_persist`);
+      else if (k === 'ssh_persist') cfg.ssh_persist = offOrSeconds(v, `${file}: ssh_persist`);
       else (cfg as Record<string, unknown>)[k] = v;
     }
   }
@@ -87,7 +93,7 @@ export function loadConfig(playbook: string | undefined, env: NodeJS.ProcessEnv 
   if (e('TIMEOUT')) cfg.timeout = Number(e('TIMEOUT'));
   if (e('STRATEGY')) cfg.strategy = e('STRATEGY') as 'linear' | 'free';
   if (e('PKI_DIR')) cfg.pki_dir = resolve(e('PKI_DIR')!);
-  if (e('SSH_PERSIST')) cfg.ssh_persist = seconds(e('SSH_PERSIST'), 'KPLAY_SSH_PERSIST');
+  if (e('SSH_PERSIST')) cfg.ssh_persist = offOrSeconds(e('SSH_PERSIST'), 'KPLAY_SSH_PERSIST');
   if (cfg.forks !== undefined && !(Number.isInteger(cfg.forks) && cfg.forks > 0)) throw new KplayError('KPLAY_OPTIONS', `forks must be a positive integer`);
   return cfg;
 }

@@ -8,7 +8,7 @@ import { loadConfig } from '../config.ts';
 import type { Playbook, Vars } from '../playbook/model.ts';
 import { loadPlaybook, loadTaskFile, loadRoleForInclude, loadVarsFile } from '../load/index.ts';
 import { Inventory } from '../inventory/index.ts';
-import { transportFor } from '../transport/connect.ts';
+import { persistSecFor, transportFor } from '../transport/connect.ts';
 import { DEFAULT_SSH_PERSIST_SEC, prestartKeeper } from '../transport/keeper/locate.ts';
 import { ConsoleReporter } from '../report/console.ts';
 import { JsonReporter } from '../report/json.ts';
@@ -113,7 +113,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream = pr
   const inventory = Inventory.load(sources, { playbookDir });
   const persistSec = cfg.ssh_persist ?? DEFAULT_SSH_PERSIST_SEC;
   const planOnly = flags['syntax-check'] || flags['list-hosts'] || flags['list-tasks'] || flags['list-tags'];
-  if (persistSec > 0 && !planOnly && inventory.hosts().some((h) => inventory.hostVars(h)['ansible_connection'] !== 'local')) prestartKeeper();
+  if (!planOnly && inventory.hosts().some((h) => persistSecFor(h, inventory.hostVars(h), { persistSec }) > 0)) prestartKeeper();
   const errors: KplayError[] = [];
   const playbooks: Playbook[] = [];
   const warnings: { message: string; loc?: KplayError['loc'] }[] = [];

@@ -10,6 +10,7 @@ import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { KplayError } from '../errors.ts';
+import { offOrSeconds } from '../config.ts';
 import type { Vars } from '../playbook/model.ts';
 import type { BecomeSpec, Transport } from './transport.ts';
 import { LocalTransport } from './local.ts';
@@ -55,16 +56,17 @@ export function transportFor(host: string, vars: Vars, cli: CliConnectionOptions
     throw new KplayError('KPLAY_INVENTORY', `${host}: ansible_connection=${connection} is not supported (ssh, local)`);
   }
   const opts = sshOptionsFor(host, vars, cli);
-  const persistSec = seconds(vars['kplay_ssh_persist'], host) ?? cli.persistSec ?? 0;
+  const persistSec = persistSecFor(host, vars, cli);
   return persistSec > 0 ? new KeptTransport(opts, persistSec * 1000) : new SshTransport(opts);
 }
 
-function seconds(v: unknown, host: string): number | undefined {
-  if (v === undefined || v === null || v === '') return undefined;
-  if (v === false) return 0;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new KplayError('KPLAY_INVENTORY', `${host}: kplay_ssh_persist must be a number of seconds (0: off), not ${JSON.stringify(v)}`);
-  return n;
+/**
+ * How long the host's connection is kept for the next run (0: not kept, and always 0 for a local
+ * host). The run asks before it loads its playbooks, to start the keeper early.
+ */
+export function persistSecFor(host: string, vars: Vars, cli: CliConnectionOptions = {}): number {
+  if ((str(vars['ansible_connection']) ?? 'ssh') === 'local') return 0;
+  return offOrSeconds(vars['kplay_ssh_persist'], `${host}: kplay_ssh_persist`, 'KPLAY_INVENTORY') ?? cli.persistSec ?? 0;
 }
 
 /** The SshOptions for a host; exported so tests and `kplay inventory --host` can show them. */

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import SSHConfig from 'ssh-config';
-import { becomeFor, sshOptionsFor, transportFor } from '../../../engine/transport/connect.ts';
+import { becomeFor, persistSecFor, sshOptionsFor, transportFor } from '../../../engine/transport/connect.ts';
 import { KplayError } from '../../../engine/errors.ts';
 
 const sshConfig = SSHConfig.parse(`
@@ -114,6 +114,13 @@ describe('connect: inventory variables → SshOptions', () => {
     expect(kinds({ kplay_ssh_persist: false }, 60)).to.equal('SshTransport');
     expect(kinds({ kplay_ssh_persist: '30' })).to.equal('KeptTransport');
     expect(() => transportFor('p', { kplay_ssh_persist: 'soon' }, { sshConfig: null })).to.throw(KplayError, /kplay_ssh_persist must be a number of seconds/);
+  });
+
+  it('persistSecFor (whether the run starts a keeper): never for a local host; a host may opt in when the run keeps none', () => {
+    expect(persistSecFor('l', { ansible_connection: 'local', kplay_ssh_persist: 60 }, { persistSec: 60 })).to.equal(0);
+    expect(persistSecFor('s', {}, { persistSec: 60 })).to.equal(60);
+    expect(persistSecFor('s', { kplay_ssh_persist: 30 }, { persistSec: 0 })).to.equal(30);
+    expect(persistSecFor('s', {})).to.equal(0);
   });
 });
 
