@@ -36,7 +36,7 @@ export class HostKeyChecker {
 
   constructor(private readonly init: HostKeyCheckerInit) {
     this.name = hostKeyName(init.address, init.port);
-    this.known = init.mode === false ? new KnownHosts([]) : KnownHosts.load(init.files);
+    this.known = init.mode === false ? new KnownHosts([]) : KnownHosts.load(init.files).about([this.name]);
   }
 
   /** Known key types first (as OpenSSH orders them), so the server shows us the key we can check. */

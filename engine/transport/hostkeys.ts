@@ -126,6 +126,23 @@ export class KnownHosts {
     return new KnownHosts(entries);
   }
 
+  /**
+   * Only what a check for these names can consult: their keys and every @revoked line. A connection
+   * keeps its checker for re-keying, so the connection keeper would otherwise hold every host's
+   * parse of the whole file: O(hosts²) memory (1 MB of file text alone at 100 hosts). The kept
+   * strings and keys are copies, which pin neither the file's text nor a shared Buffer pool slab.
+   */
+  about(names: readonly string[]): KnownHosts {
+    const relevant = this.entries.filter((e) => e.marker === '@revoked' || (!e.marker && names.some((n) => hostsFieldMatches(e.hosts, n))));
+    return new KnownHosts(
+      relevant.map((e) => {
+        const key = Buffer.alloc(e.key.length); // alloc, unlike from/concat, never takes a pool slab
+        e.key.copy(key);
+        return { ...e, hosts: unpinned(e.hosts), key };
+      }),
+    );
+  }
+
   /** Entries for this host (any of the names), revoked and CA lines excluded. */
   keysFor(names: readonly string[]): KnownHostEntry[] {
     return this.entries.filter((e) => !e.marker && names.some((n) => hostsFieldMatches(e.hosts, n)));
@@ -147,6 +164,11 @@ export class KnownHosts {
     if (known.length > 0) return { kind: 'changed', known };
     return { kind: 'unknown' };
   }
+}
+
+/** A flat copy of a string that may be a slice of a much larger one (V8 keeps the whole parent alive). */
+function unpinned(s: string): string {
+  return (' ' + s).slice(1);
 }
 
 /** The first file we can write to (existing and writable, or creatable in a writable directory). */

@@ -108,6 +108,19 @@ describe('hostkeys: known_hosts parsing and matching', () => {
     expect(changed.kind).to.equal('changed');
   });
 
+  it('keeps for one host only its own keys and every @revoked line, with the same verdicts', () => {
+    const text = [line('h1,[h1]:2222', K1), line('h2', K2), line('h*.lab', R1), `@revoked other ${keyTypeOf(K2)} ${K2.toString('base64')}`, `@cert-authority * ${keyTypeOf(R1)} ${R1.toString('base64')}`].join('\n');
+    const all = new KnownHosts(parseKnownHosts(text));
+    const h1 = all.about(['h1']);
+    expect(h1.entries.map((e) => e.line)).to.deep.equal([1, 4]);
+    expect(all.about(['h9.lab']).entries.map((e) => e.line)).to.deep.equal([3, 4]);
+    for (const key of [K1, K2, R1]) {
+      const presented = { keyType: keyTypeOf(key), key };
+      expect(h1.verify(['h1'], presented)).to.deep.equal(all.verify(['h1'], presented));
+    }
+    expect(h1.entries[0]!.key.equals(all.entries[0]!.key)).to.equal(true);
+  });
+
   it('records new keys on a line of their own, creating the file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kplay-hk-'));
     try {
