@@ -9,7 +9,7 @@
 // The cache is made here, not by a user's first run, so that no run pays for writing it.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -42,9 +42,24 @@ await build({
 const __kplay_import_meta_url = require('node:url').pathToFileURL(__filename).href;`,
   },
   footer: { js: '})' },
+  // No comments or indentation: the bundle's text stays in memory as a V8 string for as long as a
+  // run lasts (functions compile lazily from it), and one non-ASCII character in a comment made all
+  // of it two bytes per character. Names are kept, so stack traces still read; dist/kplay.cjs.map
+  // maps them to the sources (node --enable-source-maps).
+  minifyWhitespace: true,
   sourcemap: 'linked',
   logLevel: 'warning',
 });
+
+// One character beyond Latin-1 makes V8 hold the whole text at two bytes per character (+1.1 MB for
+// every run). esbuild escapes strings but not regular expressions: say where, and how to write it.
+const bytes = readFileSync(bundle);
+const wide = bytes.findIndex((b) => b > 0x7f);
+if (wide >= 0) {
+  const line = bytes.subarray(0, wide).toString('latin1').split('\n').length;
+  const near = bytes.subarray(Math.max(0, wide - 40), wide + 12).toString('utf8');
+  throw new Error(`${bundle}:${line}: non-ASCII text in the bundle (${JSON.stringify(near)}); write it as \\u escapes in the sources`);
+}
 
 // The connection keeper's process (engine/transport/keeper/): the transport alone, no CLI
 await build({

@@ -842,8 +842,12 @@ function installScript(path: string, opts: PutOptions): string {
 }
 
 
-/** su's password prompt, in the languages a host's default locale is likely to use. */
-const SU_PROMPT = /(pass|parol|mot de passe|contrase|密码|パスワード)[^\n]*[:：]\s*$/i;
+/**
+ * su's password prompt, in the languages a host's default locale is likely to use: pass, parol, mot
+ * de passe, contrase(ña), 密码, パスワード, then `:` or a full-width `：`. Escaped: the bundle must stay
+ * ASCII (scripts/build.mjs).
+ */
+const SU_PROMPT = /(pass|parol|mot de passe|contrase|\u5bc6\u7801|\u30d1\u30b9\u30ef\u30fc\u30c9)[^\n]*[:\uff1a]\s*$/i;
 
 type PutSource = { data: Buffer } | { localPath: string } | { stream: Readable };
 
