@@ -9,7 +9,7 @@ import { inventoryCommand } from './commands/inventory.ts';
 import { docCommand } from './commands/doc.ts';
 import { labCommand } from './lab/index.ts';
 import { keeperProcess } from './transport/keeper/process.ts';
-import { keepHeapSmall } from './util/small-heap.ts';
+import { keepFootprintSmall } from './util/v8-footprint.ts';
 
 const HELP = `kplay — agentless, declarative playbooks over SSH, with check mode and diffs
 
@@ -84,7 +84,7 @@ function report(e: unknown, err: NodeJS.WritableStream): number {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  keepHeapSmall();
+  keepFootprintSmall();
   const code = await dispatch(argv);
   // let stdout drain before exiting (large --json output through a pipe)
   process.stdout.write('', () => process.exit(code));
