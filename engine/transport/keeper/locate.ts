@@ -11,7 +11,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FOOTPRINT_FLAGS } from '../../util/v8-footprint.ts';
+import { HEAP_FLAGS } from '../../util/v8-footprint.ts';
 
 /** Bumped whenever the frames or ops change. */
 const PROTOCOL = 1;
@@ -106,9 +106,9 @@ function startKeeper(socketPath: string): ChildProcess {
   // secrets reach the keeper per connection, over the socket; not in an environment that outlives the run
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/PASS|SECRET|TOKEN/i.test(k)));
   // From the bundle: dist/keeper.cjs, with 1 MB semi-spaces instead of up to 16 (its garbage is
-  // packets; RSS at 100 hosts 116 -> 81 MB) and the run's other settings (util/v8-footprint.ts).
+  // packets; RSS at 100 hosts 116 -> 81 MB) and the run's old-generation growth (util/v8-footprint.ts).
   // From the sources: the CLI through tsx, whose main() applies the run's settings.
-  const argv = FROM_SOURCE ? [BIN, '__ssh-keeper', socketPath] : ['--max-semi-space-size=1', ...FOOTPRINT_FLAGS, join(dirname(HERE), 'keeper.cjs'), socketPath];
+  const argv = FROM_SOURCE ? [BIN, '__ssh-keeper', socketPath] : ['--max-semi-space-size=1', ...HEAP_FLAGS, join(dirname(HERE), 'keeper.cjs'), socketPath];
   // cwd /: a keeper must not hold the directory of the run that started it
   const child = spawn(process.execPath, argv, { detached: true, stdio: 'ignore', env, cwd: '/' });
   child.on('error', () => {});
