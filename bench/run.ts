@@ -22,7 +22,7 @@ import { serveArtifact } from './lib/artifact.ts';
 import { collectState, compareStates, installPython, type HostState } from './lib/hosts.ts';
 import { ensureAnsible, invocation, writeAnsibleCfg, PHASES, WORKLOAD, type Phase } from './lib/tools.ts';
 import { snapshotTree, type Variant, variantTool } from './lib/variants.ts';
-import { keeperUsage, stopKeepers } from './lib/keeper.ts';
+import { keeperPids, keeperUsage, stopKeepers } from './lib/keeper.ts';
 
 interface Options {
   sizes: number[];
@@ -79,7 +79,10 @@ export interface RunRecord {
   userS: number;
   sysS: number;
   maxRssMB: number;
+  /** Peak summed RSS of the tool's processes sampled together (kplay: the run and its keeper). */
   treeRssMB: number;
+  /** Peak summed PSS of the same processes (absent in results from before it was measured). */
+  treePssMB?: number;
   exitCode: number;
   recap: Recap;
   load1Before: number;
@@ -142,7 +145,7 @@ async function main(): Promise<void> {
         const load1Before = loadavg()[0]!;
         const hostsCpu0 = labCpuS(lab.name);
         const keeper0 = keeperUsage(keeperDir);
-        const m = await measure(inv.argv, { env: inv.env });
+        const m = await measure(inv.argv, { env: inv.env, ...(tool === 'kplay' ? { alsoPids: () => keeperPids(keeperDir) } : {}) });
         const hostsCpuS = labCpuS(lab.name) - hostsCpu0;
         const keeper = keeperUsage(keeperDir);
         const keeperCpuS = keeper.cpuS - keeper0.cpuS;
@@ -150,9 +153,9 @@ async function main(): Promise<void> {
         const logPath = join(logDir, `${variant}-n${n}-r${rep}-${phase}.log`);
         writeLog(logPath, m, inv.argv);
         const recap = parseRecap(m.stdout);
-        const rec: RunRecord = { variant, n, rep, phase, wallS: m.wallS, cpuS: m.cpuS, userS: m.userS, sysS: m.sysS, maxRssMB: m.maxRssMB, treeRssMB: m.treeRssMB, exitCode: m.exitCode, recap, load1Before, hostsCpuS, ...(tool === 'kplay' ? { keeperCpuS, keeperRssMB: keeper.rssMB } : {}), log: logPath };
+        const rec: RunRecord = { variant, n, rep, phase, wallS: m.wallS, cpuS: m.cpuS, userS: m.userS, sysS: m.sysS, maxRssMB: m.maxRssMB, treeRssMB: m.treeRssMB, treePssMB: m.treePssMB, exitCode: m.exitCode, recap, load1Before, hostsCpuS, ...(tool === 'kplay' ? { keeperCpuS, keeperRssMB: keeper.rssMB } : {}), log: logPath };
         results.runs.push(rec);
-        log(`${variant.padEnd(12)} N=${String(n).padStart(3)} rep ${rep} ${phase.padEnd(11)} ${m.wallS.toFixed(2).padStart(7)} s wall ${m.cpuS.toFixed(2).padStart(7)} s CPU${tool === 'kplay' ? ` (keeper ${keeperCpuS.toFixed(2)})` : ''} ${m.treeRssMB.toFixed(0).padStart(5)} MB  hosts ${hostsCpuS.toFixed(1).padStart(6)} s CPU  exit ${m.exitCode} ok=${recap.ok} changed=${recap.changed} failed=${recap.failed} unreachable=${recap.unreachable} (load ${load1Before.toFixed(1)})`);
+        log(`${variant.padEnd(12)} N=${String(n).padStart(3)} rep ${rep} ${phase.padEnd(11)} ${m.wallS.toFixed(2).padStart(7)} s wall ${m.cpuS.toFixed(2).padStart(7)} s CPU${tool === 'kplay' ? ` (keeper ${keeperCpuS.toFixed(2)})` : ''} ${m.treeRssMB.toFixed(0).padStart(5)} MB RSS ${m.treePssMB.toFixed(0).padStart(5)} MB PSS  hosts ${hostsCpuS.toFixed(1).padStart(6)} s CPU  exit ${m.exitCode} ok=${recap.ok} changed=${recap.changed} failed=${recap.failed} unreachable=${recap.unreachable} (load ${load1Before.toFixed(1)})`);
         // `kplay lab down --all` elsewhere (.ci/run does it on exit) takes our hosts away mid-run: redo the repetition
         if (!existsSync(lab.inventoryPath) || (recap.unreachable > 0 && /Connection refused|connection to .* lost|ECONNREFUSED/.test(m.stdout + m.stderr))) {
           rec.labLost = true;

@@ -40,6 +40,7 @@ export function table(runs: RunRecord[]): string {
       cpu: median(rs.map((r) => r.cpuS)),
       // kplay: the run's process plus its connection keeper (not a child once an earlier run started it)
       rss: median(rs.map((r) => (r.keeperRssMB !== undefined ? r.maxRssMB + r.keeperRssMB : r.treeRssMB))),
+      pss: median(rs.map((r) => r.treePssMB ?? NaN).filter((x) => !Number.isNaN(x))),
       failed: Math.max(...rs.map((r) => r.recap.failed)),
       changed: median(rs.map((r) => r.recap.changed)),
       cpuPerTaskHostMs: (1000 * median(rs.map((r) => r.cpuS))) / (n * tasks),
@@ -52,15 +53,15 @@ export function table(runs: RunRecord[]): string {
   const f = (x: number | undefined, d = 2) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(d));
   const lines: string[] = [];
   for (const v of variants) {
-    lines.push(`| hosts | phase | ${v} wall s | Ansible wall s | ${v}/Ansible | speed-up | ${v} CPU s | Ansible CPU s | ${v} CPU ms per task·host | ${v} peak RSS MB (run + keeper) | Ansible peak RSS MB (all processes) | hosts' CPU s ${v} / Ansible | reps | failed hosts |`);
-    lines.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
+    lines.push(`| hosts | phase | ${v} wall s | Ansible wall s | ${v}/Ansible | speed-up | ${v} CPU s | Ansible CPU s | ${v} CPU ms per task·host | ${v} peak RSS MB (run + keeper) | Ansible peak RSS MB (all processes) | peak PSS MB ${v} / Ansible | hosts' CPU s ${v} / Ansible | reps | failed hosts |`);
+    lines.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
     for (const n of sizes) {
       for (const p of phases) {
         const k = stat(n, p, v);
         const a = stat(n, p, 'ansible');
         if (!k && !a) continue;
         const ratio = k && a ? k.wall / a.wall : undefined;
-        lines.push(`| ${n} | ${p} | ${f(k?.wall)} | ${f(a?.wall)} | ${f(ratio, 3)} | ${ratio ? `${(1 / ratio).toFixed(1)}×` : '–'} | ${f(k?.cpu)} | ${f(a?.cpu)} | ${f(k?.cpuPerTaskHostMs, 1)} | ${f(k?.rss, 0)} | ${f(a?.rss, 0)} | ${f(k?.hostsCpu, 1)} / ${f(a?.hostsCpu, 1)} | ${k?.reps ?? 0}/${a?.reps ?? 0} | ${k?.failed ?? '–'}/${a?.failed ?? '–'} |`);
+        lines.push(`| ${n} | ${p} | ${f(k?.wall)} | ${f(a?.wall)} | ${f(ratio, 3)} | ${ratio ? `${(1 / ratio).toFixed(1)}×` : '–'} | ${f(k?.cpu)} | ${f(a?.cpu)} | ${f(k?.cpuPerTaskHostMs, 1)} | ${f(k?.rss, 0)} | ${f(a?.rss, 0)} | ${f(k?.pss, 0)} / ${f(a?.pss, 0)} | ${f(k?.hostsCpu, 1)} / ${f(a?.hostsCpu, 1)} | ${k?.reps ?? 0}/${a?.reps ?? 0} | ${k?.failed ?? '–'}/${a?.failed ?? '–'} |`);
       }
     }
     lines.push('');

@@ -8,7 +8,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-function keeperPids(dir: string): number[] {
+export function keeperPids(dir: string): number[] {
   try {
     return readdirSync(dir)
       .filter((f) => f.endsWith('.pid'))

@@ -1,7 +1,10 @@
 /**
  * Runs one command under GNU time (the child's rusage: CPU of the whole process tree that it
  * waited for, and the largest single RSS) while sampling the summed RSS of the whole tree from
- * /proc (Ansible forks a worker per host: its memory is the sum, not the largest process).
+ * /proc (Ansible forks a worker per host: its memory is the sum, not the largest process), and
+ * less often its summed PSS: RSS with each shared page split among the processes that map it. A
+ * sum of RSS counts the pages of the interpreter's binary and libraries once per process (Ansible's
+ * forked workers, kplay's run and keeper); a sum of PSS is the memory the processes really take.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -15,8 +18,10 @@ export interface Measured {
   cpuS: number;
   /** Largest single process of the tree (GNU time %M). */
   maxRssMB: number;
-  /** Largest sum of RSS over the process tree seen by the sampler. */
+  /** Largest sum of RSS over the process tree (and `alsoPids`) seen by the sampler. */
   treeRssMB: number;
+  /** Largest sum of PSS over the same processes (sampled less often for large trees). */
+  treePssMB: number;
   exitCode: number;
   stdout: string;
   stderr: string;
@@ -41,24 +46,44 @@ function children(): Map<number, number[]> {
   return kids;
 }
 
-function treeRssKB(root: number): number {
+function treePids(root: number, also: readonly number[]): Set<number> {
   const kids = children();
-  let total = 0;
+  const pids = new Set<number>(also);
   const todo = [root];
   while (todo.length > 0) {
     const pid = todo.pop()!;
+    pids.add(pid);
+    todo.push(...(kids.get(pid) ?? []));
+  }
+  return pids;
+}
+
+function sumRssKB(pids: Iterable<number>): number {
+  let total = 0;
+  for (const pid of pids) {
     try {
-      const statm = readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ');
-      total += Number(statm[1]) * PAGE_KB;
+      total += Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * PAGE_KB;
     } catch {
       // gone
     }
-    todo.push(...(kids.get(pid) ?? []));
   }
   return total;
 }
 
-export async function measure(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; sampleMs?: number } = {}): Promise<Measured> {
+function sumPssKB(pids: Iterable<number>): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      total += Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // gone
+    }
+  }
+  return total;
+}
+
+/** `alsoPids`: processes outside the tree that belong to the tool (kplay's connection keeper once an earlier run started it). */
+export async function measure(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; sampleMs?: number; alsoPids?: () => number[] } = {}): Promise<Measured> {
   const dir = mkdtempSync(join(tmpdir(), 'kplay-bench-'));
   const timeFile = join(dir, 'time');
   const started = performance.now();
@@ -72,8 +97,14 @@ export async function measure(argv: string[], opts: { env?: NodeJS.ProcessEnv; c
   child.stdout.on('data', (b: Buffer) => out.push(b));
   child.stderr.on('data', (b: Buffer) => err.push(b));
   let peakTree = 0;
+  let peakPss = 0;
+  const pids = () => (child.pid ? treePids(child.pid, opts.alsoPids?.() ?? []) : new Set<number>());
+  let tick = 0;
   const timer = setInterval(() => {
-    if (child.pid) peakTree = Math.max(peakTree, treeRssKB(child.pid));
+    const now = pids();
+    peakTree = Math.max(peakTree, sumRssKB(now));
+    // reading smaps_rollup walks page tables: for a hundred Ansible workers, every fourth sample
+    if (now.size <= 10 || tick++ % 4 === 0) peakPss = Math.max(peakPss, sumPssKB(now));
   }, opts.sampleMs ?? 300);
   const exitCode = await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 255)));
   clearInterval(timer);
@@ -87,6 +118,7 @@ export async function measure(argv: string[], opts: { env?: NodeJS.ProcessEnv; c
     cpuS: user + sys,
     maxRssMB: maxKB / 1024,
     treeRssMB: Math.max(peakTree, maxKB) / 1024,
+    treePssMB: peakPss / 1024,
     exitCode,
     stdout: Buffer.concat(out).toString('utf8'),
     stderr: Buffer.concat(err).toString('utf8'),
