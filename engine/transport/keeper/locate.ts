@@ -91,7 +91,8 @@ export async function connectKeeper(socketPath: string, waitMs = START_WAIT_MS):
   return undefined;
 }
 
-function tryConnect(path: string): Promise<Socket | undefined> {
+/** A connected socket when something listens on `path`, else undefined. */
+export function tryConnect(path: string): Promise<Socket | undefined> {
   return new Promise((res) => {
     const s = netConnect(path);
     s.once('connect', () => {

@@ -10,11 +10,12 @@
  * A client that goes away while its commands run takes the connection with it, as a run that held
  * the connection itself would: the host sees the same end of the session.
  */
-import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { SshTransport } from '../ssh.ts';
 import type { ExecOptions, PutOptions } from '../transport.ts';
 import { encodeFrame, FrameReader, type Frame } from './frames.ts';
+import { tryConnect } from './locate.ts';
 import { connectionKey, fromWire, toWireError, type WireOptions } from './wire.ts';
 
 interface Entry {
@@ -232,13 +233,8 @@ async function listen(server: Server, path: string): Promise<boolean> {
   return false;
 }
 
-function answers(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = netConnect(path);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
+async function answers(path: string): Promise<boolean> {
+  const s = await tryConnect(path);
+  s?.destroy();
+  return s !== undefined;
 }
