@@ -2,6 +2,7 @@
 import type { Op, OpResult } from '../../modules/api.ts';
 import type { BecomeSpec, Transport } from '../transport/transport.ts';
 import { quote } from '../transport/quote.ts';
+import { applySteps, batchFailure, batchScript, type ExecOp } from './exec-batch.ts';
 
 export class OpError extends Error {
   constructor(
@@ -16,12 +17,39 @@ export class OpError extends Error {
 export interface ApplyOptions {
   become?: BecomeSpec;
   env?: Record<string, string>;
+  /**
+   * Consecutive plain commands go to the host as one script (exec-batch.ts). Only for modules
+   * that do not read their commands' output: the batch has one output for all of them.
+   */
+  batch?: boolean;
 }
 
 export async function applyOps(t: Transport, ops: Op[], opts: ApplyOptions = {}): Promise<OpResult[]> {
   const results: OpResult[] = [];
-  for (const op of ops) results.push(await applyOp(t, op, opts));
+  if (!opts.batch) {
+    for (const op of ops) results.push(await applyOp(t, op, opts));
+    return results;
+  }
+  for (const step of applySteps(ops)) {
+    if ('single' in step) results.push(await applyOp(t, step.single, opts));
+    else results.push(...(await applyBatch(t, step.batch, opts)));
+  }
   return results;
+}
+
+async function applyBatch(t: Transport, ops: ExecOp[], opts: ApplyOptions): Promise<OpResult[]> {
+  const r = await t.exec(batchScript(ops), { become: opts.become, env: { ...opts.env } });
+  if (r.rc === 0) return ops.map((op) => ({ op, exec: r }));
+  const { index, result } = batchFailure(r, ops.length);
+  // a batch that never said which command failed (killed, timed out) is charged to its first
+  const op = ops[index ?? 0]!;
+  throw new OpError(failureMessage(op, result), { op, exec: result });
+}
+
+function failureMessage(op: ExecOp, r: { rc: number | null; signal?: string; stderr: string; timedOut?: boolean }): string {
+  const what = Array.isArray(op.cmd) ? op.cmd.join(' ') : op.cmd.split('\n')[0];
+  const why = r.timedOut ? 'timed out' : `exit ${r.rc ?? r.signal}`;
+  return `${what}: ${why}${r.stderr.trim() ? `: ${r.stderr.trim()}` : ''}`;
 }
 
 async function applyOp(t: Transport, op: Op, opts: ApplyOptions): Promise<OpResult> {
@@ -37,11 +65,7 @@ async function applyOp(t: Transport, op: Op, opts: ApplyOptions): Promise<OpResu
       });
       const ok = op.okCodes === 'any' || (r.rc !== null && (op.okCodes ?? [0]).includes(r.rc));
       const result: OpResult = { op, exec: r };
-      if (!ok) {
-        const what = Array.isArray(op.cmd) ? op.cmd.join(' ') : op.cmd.split('\n')[0];
-        const why = r.timedOut ? 'timed out' : `exit ${r.rc ?? r.signal}`;
-        throw new OpError(`${what}: ${why}${r.stderr.trim() ? `: ${r.stderr.trim()}` : ''}`, result);
-      }
+      if (!ok) throw new OpError(failureMessage(op, r), result);
       return result;
     }
     case 'put': {

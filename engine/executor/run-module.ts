@@ -73,7 +73,7 @@ export async function runModule(input: RunModuleInput): Promise<ModuleOutcome> {
     applied = await applyOps(
       input.transport,
       plan.changes.flatMap((c) => c.ops),
-      { become: ctx.become, env: input.env },
+      { become: ctx.become, env: input.env, batch: !module.result },
     );
   } catch (e) {
     if (!(e instanceof OpError)) throw e;
