@@ -752,6 +752,11 @@ export class SshTransport implements Transport, TcpCapable {
     // What we replace (asked while the content travels): its mode, owner and group are kept.
     const existingP = sftpCall<{ mode: number; uid: number; gid: number }>((cb) => sftp.stat(path, cb)).catch(() => undefined);
     try {
+      if ('data' in src && src.data.length <= PIPELINED_WRITE_MAX && !opts.owner && !opts.group) {
+        await this.writeSmallSftp(sftp, tmp, src.data, existingP, opts.mode);
+        await this.sftpRename(sftp, tmp, path);
+        return;
+      }
       if ('data' in src) {
         await sftpCall<void>((cb) => sftp.writeFile(tmp, src.data, { mode: 0o600, flag: 'wx' }, cb));
       } else if ('stream' in src) {
@@ -760,8 +765,7 @@ export class SshTransport implements Transport, TcpCapable {
         await sftpCall<void>((cb) => sftp.fastPut(src.localPath, tmp, { mode: 0o600, concurrency: 64, chunkSize: 32 * 1024 }, cb));
       }
       const existing = await existingP;
-      // Like `cp` onto an existing file: keep its mode; new files get 0644.
-      const mode = opts.mode ?? (existing ? (existing.mode & 0o7777).toString(8).padStart(4, '0') : '0644');
+      const mode = modeFor(opts.mode, existing);
       if (existing && !opts.owner && !opts.group) {
         // Keep owner and group too where we may (root); a plain user cannot give files away.
         await sftpCall<void>((cb) => sftp.chown(tmp, existing.uid, existing.gid, cb)).catch(() => undefined);
@@ -780,6 +784,24 @@ export class SshTransport implements Transport, TcpCapable {
       await sftpCall<void>((cb) => sftp.unlink(tmp, cb)).catch(() => undefined);
       throw e instanceof TransportError || !isSftpError(e) ? e : this.wrapSftpError(e, `write ${path}`);
     }
+  }
+
+  /**
+   * A small file in three round trips instead of five: the temp file is opened (while the file it
+   * replaces is looked at), then its content, mode, owner and the close go out together (the
+   * server takes them in order); the rename is sent only once all of them have succeeded.
+   */
+  private async writeSmallSftp(sftp: SFTPWrapper, tmp: string, data: Buffer, existingP: Promise<{ mode: number; uid: number; gid: number } | undefined>, wantMode: string | undefined): Promise<void> {
+    const handle = await sftpCall<Buffer>((cb) => sftp.open(tmp, 'wx', { mode: 0o600 }, cb));
+    const existing = await existingP;
+    const mode = modeFor(wantMode, existing);
+    const steps: Promise<unknown>[] = [];
+    if (data.length > 0) steps.push(sftpCall<void>((cb) => sftp.write(handle, data, 0, data.length, 0, cb)));
+    // the owner of the file it replaces, where we may (root): a plain user cannot give files away
+    if (existing) steps.push(sftpCall<void>((cb) => sftp.fchown(handle, existing.uid, existing.gid, cb)).catch(() => undefined));
+    steps.push(sftpCall<void>((cb) => sftp.fchmod(handle, parseInt(mode, 8), cb)));
+    steps.push(sftpCall<void>((cb) => sftp.close(handle, cb)));
+    await Promise.all(steps);
   }
 
   private async sftpRename(sftp: SFTPWrapper, from: string, to: string): Promise<void> {
@@ -860,6 +882,14 @@ export function tempPathFor(path: string): string {
 function ownerSpec(opts: PutOptions): string {
   return `${opts.owner ?? ''}${opts.group ? `:${opts.group}` : ''}`;
 }
+
+/** Like `cp` onto an existing file: keep its mode; new files get 0644. */
+function modeFor(wanted: string | undefined, existing: { mode: number } | undefined): string {
+  return wanted ?? (existing ? (existing.mode & 0o7777).toString(8).padStart(4, '0') : '0644');
+}
+
+/** Content up to this size goes in one SFTP write request (servers take at least 34000-byte packets), so it can be pipelined. */
+const PIPELINED_WRITE_MAX = 32 * 1024;
 
 function sftpCall<T>(fn: (cb: (err: Error | null | undefined, v: T) => void) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {

@@ -107,6 +107,27 @@ describe('SshTransport against a throwaway sshd', function () {
     expect(statSync(p).mode & 0o7777).to.equal(0o640);
   });
 
+  it('puts an empty file, a small one (requests pipelined) and one over 32 KiB (written in turn) alike', async () => {
+    for (const [name, bytes] of [['empty', 0], ['small', 32 * 1024], ['large', 32 * 1024 + 1]] as const) {
+      const p = join(work, `${name}.dat`);
+      const content = Buffer.alloc(bytes, name.charCodeAt(0));
+      await t.put(p, content, { mode: '0604' });
+      expect(readFileSync(p).equals(content), name).to.equal(true);
+      expect(statSync(p).mode & 0o7777, name).to.equal(0o604);
+    }
+  });
+
+  it('a small write that cannot be made fails with the path and leaves nothing behind', async () => {
+    const p = join(work, 'no-such-dir', 'f');
+    const err = await t.put(p, 'x').then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.message).to.contain(p);
+    const r = await t.exec(`ls -A ${work} | grep -c kplay- || true`);
+    expect(r.stdout.trim()).to.equal('0');
+  });
+
   it('applies owner and group before the rename', async () => {
     const p = join(work, 'owned.txt');
     await t.put(p, 'x', { mode: '0644', owner: 'nobody', group: 'nogroup' });
