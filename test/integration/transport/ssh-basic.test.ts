@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { applyOps } from '../../../engine/executor/apply.ts';
 import { SshTransport } from '../../../engine/transport/ssh.ts';
 import { makeClientKey, requireSshd, startSshd, type ClientKey, type Sshd } from '../../support/sshd.ts';
 
@@ -170,6 +171,21 @@ describe('SshTransport against a throwaway sshd', function () {
       expect(pids.size).to.equal(1);
       expect(t.stats.shellCommands - shellCommands).to.equal(5);
       expect(t.stats.channels - channels).to.be.at.most(1);
+    });
+
+    it("a task's plain commands go as one command, and a failure among them is named with its own exit code", async () => {
+      const before = t.stats.shellCommands;
+      const dir = join(work, 'batched');
+      await applyOps(t, [{ kind: 'exec', cmd: ['mkdir', '-p', '--', dir] }, { kind: 'exec', cmd: ['chmod', '--', '0750', dir] }], { batch: true });
+      expect(t.stats.shellCommands - before).to.equal(1);
+      expect(statSync(dir).mode & 0o777).to.equal(0o750);
+      const err = await applyOps(t, [{ kind: 'exec', cmd: ['true'] }, { kind: 'exec', cmd: ['ls', '--', join(work, 'nothing-here')] }, { kind: 'exec', cmd: ['touch', '--', join(dir, 'never')] }], { batch: true }).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(err?.message).to.match(/^ls -- \S+nothing-here: exit 2: ls: cannot access/);
+      const r = await t.exec(['test', '-e', join(dir, 'never')]);
+      expect(r.rc).to.equal(1);
     });
 
     it('commands with stdin or isolate get a channel of their own', async () => {
