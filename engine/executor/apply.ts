@@ -38,7 +38,7 @@ export async function applyOps(t: Transport, ops: Op[], opts: ApplyOptions = {})
 }
 
 async function applyBatch(t: Transport, ops: ExecOp[], opts: ApplyOptions): Promise<OpResult[]> {
-  const r = await t.exec(batchScript(ops), { become: opts.become, env: { ...opts.env } });
+  const r = await t.exec(batchScript(ops), { become: opts.become, env: opts.env });
   if (r.rc === 0) return ops.map((op) => ({ op, exec: r }));
   const { index, result } = batchFailure(r, ops.length);
   // a batch that never said which command failed (killed, timed out) is charged to its first

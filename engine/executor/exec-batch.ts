@@ -14,6 +14,7 @@ export type ExecOp = Extract<Op, { kind: 'exec' }>;
 export type ApplyStep = { single: Op } | { batch: ExecOp[] };
 
 const MARK = 'kplay-op-failed:';
+const START = 'kplay-op-start:';
 
 /**
  * Plain: runs with the task's environment and user, no stdin, no working directory, no timeout
@@ -52,24 +53,28 @@ const SHELL_STATE = new Set(['cd', 'umask', 'export', 'unset', 'set', 'exec', 'e
 
 /**
  * Each command as applying it alone would run it: a script in a subshell of its own (it may
- * `exit`), an argv as a simple command. The first failure prints its index and ends the script
- * with that command's exit code.
+ * `exit`), an argv as a simple command. Each but the first is announced on stderr, so that a
+ * failure's stderr is that command's own, not its predecessors' warnings; the first failure prints
+ * its index and ends the script with that command's exit code.
  */
 export function batchScript(ops: readonly ExecOp[]): string {
   return ops
     .map((op, i) => {
       const own = typeof op.cmd === 'string' || SHELL_STATE.has(op.cmd[0] ?? '');
       const cmd = typeof op.cmd === 'string' ? `(\n${op.cmd}\n)` : own ? `( ${quoteArgv(op.cmd)} )` : quoteArgv(op.cmd);
-      return `${cmd} || { kplay_rc=$?; printf '\\n%s%d\\n' '${MARK}' ${i} >&2; exit "$kplay_rc"; }`;
+      const announce = i > 0 ? `printf '\\n%s%d\\n' '${START}' ${i} >&2\n` : '';
+      return `${announce}${cmd} || { kplay_rc=$?; printf '\\n%s%d\\n' '${MARK}' ${i} >&2; exit "$kplay_rc"; }`;
     })
     .join('\n');
 }
 
-/** Which command of the batch failed (undefined when the script never got to say), and its stderr. */
+/** Which command of the batch failed (undefined when the script never got to say), and its own stderr. */
 export function batchFailure(r: ExecResult, count: number): { index: number | undefined; result: ExecResult } {
   const at = r.stderr.lastIndexOf(`\n${MARK}`);
   if (at < 0) return { index: undefined, result: r };
   const index = Number.parseInt(r.stderr.slice(at + 1 + MARK.length), 10);
-  const valid = Number.isInteger(index) && index >= 0 && index < count;
-  return { index: valid ? index : undefined, result: { ...r, stderr: r.stderr.slice(0, at) } };
+  if (!Number.isInteger(index) || index < 0 || index >= count) return { index: undefined, result: { ...r, stderr: r.stderr.slice(0, at) } };
+  const announced = index > 0 ? r.stderr.lastIndexOf(`\n${START}${index}\n`, at) : -1;
+  const from = announced < 0 ? 0 : announced + `\n${START}${index}\n`.length;
+  return { index, result: { ...r, stderr: r.stderr.slice(from, at) } };
 }

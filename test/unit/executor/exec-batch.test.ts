@@ -67,6 +67,17 @@ describe('applying a task\'s plain commands as one script', () => {
     expect(existsSync(join(dir, 'third'))).to.equal(false);
   });
 
+  it("a failure's stderr is its own: what the commands before it printed there is not charged to it", async () => {
+    const ops: Op[] = [
+      { kind: 'exec', cmd: 'echo a warning >&2' },
+      { kind: 'exec', cmd: 'echo another >&2' },
+      { kind: 'exec', cmd: 'echo boom >&2\nexit 4' },
+    ];
+    const err = (await applyOps(t, ops, { batch: true }).catch((e: unknown) => e)) as OpError;
+    expect(err.message).to.equal('echo boom >&2: exit 4: boom');
+    expect(err.result?.exec?.stderr.trim()).to.equal('boom');
+  });
+
   it('runs each command as applying it alone would: an exit or a umask does not reach the next', async () => {
     const file = join(dir, 'f');
     await applyOps(t, [{ kind: 'exec', cmd: 'exit 0' }, { kind: 'exec', cmd: ['umask', '0777'] }, { kind: 'exec', cmd: ['touch', '--', file] }], { batch: true });
