@@ -90,7 +90,7 @@ export interface RunRecord {
   labLost?: boolean;
   /** CPU seconds used inside the lab's hosts during the run (their cgroup; the hosts share this machine's cores). */
   hostsCpuS: number;
-  /** kplay's connection keeper: its CPU during the run (included in cpuS) and its memory after it. */
+  /** kplay's connection keeper: its CPU during the run (included in cpuS) and its peak memory (bench/lib/keeper.ts). */
   keeperCpuS?: number;
   keeperRssMB?: number;
   log: string;

@@ -4,7 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { KplayError, KplayErrors, formatError, isValidationCode } from './errors.ts';
-import { runCommand } from './commands/run.ts';
+import { runCommand, type RunIo } from './commands/run.ts';
+import { promptSecret } from './commands/prompt.ts';
+import { forgetRunState } from './commands/between-runs.ts';
 import { inventoryCommand } from './commands/inventory.ts';
 import { docCommand } from './commands/doc.ts';
 import { labCommand } from './lab/index.ts';
@@ -27,18 +29,34 @@ function version(): string {
   return pkg.version;
 }
 
-/** Exit codes as ansible-playbook: 4 parse/validation, 5 bad options, 250 internal. */
-export interface Io {
+/**
+ * Where a command writes, asks and is interrupted: this process's terminal, or, for a run that the
+ * connection keeper executes, the terminal of the kplay command that asked for it (keeper/run-host.ts).
+ */
+export interface Io extends RunIo {
   out: NodeJS.WritableStream;
   err: NodeJS.WritableStream;
 }
 
-export async function dispatch(argv: string[], io: Io = { out: process.stdout, err: process.stderr }): Promise<number> {
+function processIo(): Io {
+  return {
+    out: process.stdout,
+    err: process.stderr,
+    ...(process.stdin.isTTY ? { askSecret: promptSecret } : {}),
+    onInterrupt: (fn) => {
+      process.once('SIGINT', fn);
+      return () => process.removeListener('SIGINT', fn);
+    },
+  };
+}
+
+/** Exit codes as ansible-playbook: 4 parse/validation, 5 bad options, 250 internal. */
+export async function dispatch(argv: string[], io: Io = processIo()): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
     switch (cmd) {
       case 'run':
-        return await runCommand(rest, io.out, io.err);
+        return await runCommand(rest, io);
       case 'inventory':
         return await inventoryCommand(rest, io.out);
       case 'doc':
@@ -46,8 +64,9 @@ export async function dispatch(argv: string[], io: Io = { out: process.stdout, e
       case 'lab':
         return await labCommand(rest);
       case '__ssh-keeper':
-        // started by a run (keeper/locate.ts), not by users: the connection keeper's process
-        return await keeperProcess(rest[0]!);
+        // started by a run (keeper/locate.ts), not by users: the connection keeper's process,
+        // which also executes runs for bin/kplay.js (keeper/run-host.ts)
+        return await keeperProcess(rest[0]!, (runArgv, runIo) => dispatch(['run', ...runArgv], runIo).finally(forgetRunState));
       case '--version':
       case '-V':
       case 'version':

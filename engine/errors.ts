@@ -60,6 +60,11 @@ export function isValidationCode(code: KplayErrorCode): boolean {
 
 const sourceCache = new Map<string, string[]>();
 
+/** Between runs of one process (the keeper's): a file fixed since shows its new lines. */
+export function forgetSourceLines(): void {
+  sourceCache.clear();
+}
+
 function sourceLine(file: string, line: number): string | undefined {
   let lines = sourceCache.get(file);
   if (!lines) {

@@ -21,7 +21,12 @@ export function keeperPids(dir: string): number[] {
 
 const TICKS_PER_S = 100;
 
-/** CPU seconds the keepers in dir have used so far, and their resident memory now (MB). */
+/**
+ * CPU seconds the keepers in dir have used so far, and their peak resident memory (MB, VmHWM):
+ * runs execute in the keeper (engine/transport/keeper/run-host.ts), so its memory after a run is
+ * less than during it. The peak is the keeper's whole life's, earlier phases of the repetition
+ * included: an upper bound for the run's.
+ */
 export function keeperUsage(dir: string): { cpuS: number; rssMB: number } {
   let cpuS = 0;
   let rssMB = 0;
@@ -30,7 +35,7 @@ export function keeperUsage(dir: string): { cpuS: number; rssMB: number } {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       cpuS += (Number(f[11]) + Number(f[12])) / TICKS_PER_S;
-      rssMB += Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * 4 / 1024;
+      rssMB += Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
     } catch {
       // it exited
     }

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { KplayError } from '../errors.ts';
 
 export async function promptSecret(question: string): Promise<string> {
-  if (!process.stdin.isTTY) throw new KplayError('KPLAY_OPTIONS', `${question.trim()} needs a terminal (stdin is not a TTY)`);
+  if (!process.stdin.isTTY) return noTerminal(question);
   let muted = false;
   const out = new Writable({
     write(chunk, _enc, cb) {
@@ -19,4 +19,9 @@ export async function promptSecret(question: string): Promise<string> {
   rl.close();
   process.stderr.write('\n');
   return value;
+}
+
+/** What asking does without a terminal. */
+export function noTerminal(question: string): Promise<never> {
+  return Promise.reject(new KplayError('KPLAY_OPTIONS', `${question.trim()} needs a terminal (stdin is not a TTY)`));
 }

@@ -8,7 +8,7 @@ import { loadConfig } from '../config.ts';
 import type { Playbook, Vars } from '../playbook/model.ts';
 import { loadPlaybook, loadTaskFile, loadRoleForInclude, loadVarsFile } from '../load/index.ts';
 import { Inventory } from '../inventory/index.ts';
-import { persistSecFor, transportFor } from '../transport/connect.ts';
+import { persistSecFor, transportFor, type CliConnectionOptions } from '../transport/connect.ts';
 import { DEFAULT_SSH_PERSIST_SEC, prestartKeeper } from '../transport/keeper/locate.ts';
 import { ConsoleReporter } from '../report/console.ts';
 import { JsonReporter } from '../report/json.ts';
@@ -18,7 +18,7 @@ import type { RunOptions } from '../executor/options.ts';
 import { hostPattern } from '../executor/play-runner.ts';
 import { commaList, count, parse, strings } from './args.ts';
 import { listing } from './listing.ts';
-import { promptSecret } from './prompt.ts';
+import { noTerminal } from './prompt.ts';
 
 export const RUN_OPTIONS = {
   inventory: { type: 'string', short: 'i', multiple: true },
@@ -92,7 +92,20 @@ function lastFailedFile(playbook: string): string {
   return join(dirname(resolve(playbook)), '.kplay', 'last-failed');
 }
 
-export async function runCommand(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+/** A run's terminal: where it writes, how it asks for secrets, how it hears Ctrl-C (engine/cli.ts). */
+export interface RunIo {
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+  /** Asks on the user's terminal without echo; absent when stdin is no terminal. */
+  askSecret?: (question: string) => Promise<string>;
+  /** Registers what Ctrl-C does; returns its removal. None: the run cannot be interrupted but by a kill. */
+  onInterrupt?: (fn: () => void) => () => void;
+  /** Kept connections from the keeper this run executes in (keeper/run-host.ts); else through its socket. */
+  keep?: CliConnectionOptions['keep'];
+}
+
+export async function runCommand(argv: string[], io: RunIo): Promise<number> {
+  const { out, err } = io;
   const { flags, positionals } = parse(argv, RUN_OPTIONS);
   if (flags.help) {
     out.write(`${RUN_HELP}\n`);
@@ -113,7 +126,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream = pr
   const inventory = Inventory.load(sources, { playbookDir });
   const persistSec = cfg.ssh_persist ?? DEFAULT_SSH_PERSIST_SEC;
   const planOnly = flags['syntax-check'] || flags['list-hosts'] || flags['list-tasks'] || flags['list-tags'];
-  if (!planOnly && inventory.hosts().some((h) => persistSecFor(h, inventory.hostVars(h), { persistSec }) > 0)) prestartKeeper();
+  if (!planOnly && !io.keep && inventory.hosts().some((h) => persistSecFor(h, inventory.hostVars(h), { persistSec }) > 0)) prestartKeeper();
   const errors: KplayError[] = [];
   const playbooks: Playbook[] = [];
   const warnings: { message: string; loc?: KplayError['loc'] }[] = [];
@@ -160,8 +173,9 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream = pr
   }
 
   // 2. secrets asked for up front, never echoed
-  const password = flags['ask-pass'] ? await promptSecret('SSH password: ') : undefined;
-  const becomePassword = flags['ask-become-pass'] ? await promptSecret('BECOME password: ') : undefined;
+  const ask = io.askSecret ?? noTerminal;
+  const password = flags['ask-pass'] ? await ask('SSH password: ') : undefined;
+  const becomePassword = flags['ask-become-pass'] ? await ask('BECOME password: ') : undefined;
 
   const inventoryDir = inventory.inventoryDirs()[0] ?? playbookDir;
   const reporter: Reporter = json
@@ -172,8 +186,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream = pr
   if (!Number.isInteger(forks) || forks < 1) throw new KplayError('KPLAY_OPTIONS', `--forks must be a positive integer, not ${String(flags.forks)}`);
   const timeoutMs = (flags.timeout !== undefined ? Number(flags.timeout) : (cfg.timeout ?? 10)) * 1000;
   const abort = new AbortController();
-  const onSigint = () => abort.abort();
-  process.once('SIGINT', onSigint);
+  const stopListening = io.onInterrupt?.(() => abort.abort()) ?? (() => {});
 
   const connection: RunOptions['connection'] = {
     ...(typeof flags.user === 'string' ? { user: flags.user } : cfg.remote_user ? { user: cfg.remote_user } : {}),
@@ -222,8 +235,9 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream = pr
           knownHostsFiles: connection.knownHostsFiles ?? [],
           timeoutMs,
           persistSec,
+          ...(io.keep ? { keep: io.keep } : {}),
           // an encrypted key without KPLAY_SSH_PASSPHRASE: ask on the terminal (once per key), never in CI
-          ...(process.stdin.isTTY ? { askPass: (key: string) => promptSecret(`Passphrase for ${key}: `) } : {}),
+          ...(io.askSecret ? { askPass: (key: string) => ask(`Passphrase for ${key}: `) } : {}),
         }),
       loader: {
         taskFile: (path, caller) => loadTaskFile(path, caller),
@@ -241,6 +255,6 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream = pr
     }
     return summary.exitCode;
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    stopListening();
   }
 }

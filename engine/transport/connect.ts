@@ -47,6 +47,11 @@ export interface CliConnectionOptions {
    * (keeper/server.ts), for the next run; 0 or unset: connect directly. kplay_ssh_persist wins.
    */
   persistSec?: number;
+  /**
+   * The kept connection for a host whose persistSec is > 0: by default through the keeper's
+   * socket (keeper/client.ts); a run that the keeper executes takes it from the pool directly.
+   */
+  keep?: (opts: SshOptions, persistMs: number) => Transport;
 }
 
 export function transportFor(host: string, vars: Vars, cli: CliConnectionOptions = {}): Transport {
@@ -57,7 +62,8 @@ export function transportFor(host: string, vars: Vars, cli: CliConnectionOptions
   }
   const opts = sshOptionsFor(host, vars, cli);
   const persistSec = persistSecFor(host, vars, cli);
-  return persistSec > 0 ? new KeptTransport(opts, persistSec * 1000) : new SshTransport(opts);
+  if (persistSec <= 0) return new SshTransport(opts);
+  return cli.keep ? cli.keep(opts, persistSec * 1000) : new KeptTransport(opts, persistSec * 1000);
 }
 
 /**

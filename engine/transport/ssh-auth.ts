@@ -43,6 +43,11 @@ function isEncryptedError(e: Error): boolean {
  */
 const parsedKeys = new Map<string, Promise<ParsedKey>>();
 
+/** Between runs of one process (the keeper's, keeper/run-host.ts): a decrypted key stays with its run. */
+export function forgetParsedKeys(): void {
+  parsedKeys.clear();
+}
+
 function parseKeyCached(data: Buffer, label: string, input: AuthInput): Promise<ParsedKey> {
   const id = `${createHash('sha256').update(data).digest('hex')}\0${input.passphrase ?? ''}`;
   let p = parsedKeys.get(id);

@@ -42,7 +42,7 @@ export function loadSshConfig(path = defaultSshConfigPath()): SSHConfig | null {
   return parsed.get(path)!;
 }
 
-/** Forget parsed files (tests). */
+/** Forget parsed files (tests, and between runs of the keeper's process). */
 export function clearSshConfigCache(): void {
   parsed.clear();
 }

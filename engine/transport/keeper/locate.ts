@@ -11,15 +11,19 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HEAP_FLAGS } from '../../util/v8-footprint.ts';
 
 /** Bumped whenever the frames or ops change. */
-const PROTOCOL = 1;
+const PROTOCOL = 2;
 
-/** This file: in the bundle it is dist/kplay.cjs, from source engine/transport/keeper/locate.ts. */
+/**
+ * This file: in the bundles it is dist/kplay.cjs or dist/client.cjs (bin/kplay.js's small client
+ * of a keeper that runs playbooks, run-client.ts), from source engine/transport/keeper/locate.ts.
+ */
 const HERE = fileURLToPath(import.meta.url);
 const FROM_SOURCE = HERE.endsWith('.ts');
-const BIN = resolve(dirname(HERE), '../../..', 'bin', 'kplay.js');
+/** The code a keeper runs: the CLI's bundle, or these sources. */
+const CODE = FROM_SOURCE ? HERE : join(dirname(HERE), 'kplay.cjs');
+const BIN = resolve(dirname(CODE), FROM_SOURCE ? '../../..' : '..', 'bin', 'kplay.js');
 
 /**
  * `kplay run` keeps connections 60 s by default, as Ansible's ControlPersist=60s does. Not when
@@ -41,11 +45,11 @@ export function keeperSocket(env: NodeJS.ProcessEnv = process.env): string | und
   }
   let code = '';
   try {
-    code = String(statSync(HERE).mtimeMs);
+    code = String(statSync(CODE).mtimeMs);
   } catch {
     // a missing file only means a name without its time
   }
-  const id = createHash('sha256').update(`${PROTOCOL}\0${HERE}\0${code}`).digest('hex').slice(0, 16);
+  const id = createHash('sha256').update(`${PROTOCOL}\0${CODE}\0${code}`).digest('hex').slice(0, 16);
   return join(dir, `keeper-${id}.sock`);
 }
 
@@ -106,10 +110,9 @@ export function tryConnect(path: string): Promise<Socket | undefined> {
 function startKeeper(socketPath: string): ChildProcess {
   // secrets reach the keeper per connection, over the socket; not in an environment that outlives the run
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/PASS|SECRET|TOKEN/i.test(k)));
-  // From the bundle: dist/keeper.cjs, with 1 MB semi-spaces instead of up to 16 (its garbage is
-  // packets; RSS at 100 hosts 116 -> 81 MB) and the run's old-generation growth (util/v8-footprint.ts).
-  // From the sources: the CLI through tsx, whose main() applies the run's settings.
-  const argv = FROM_SOURCE ? [BIN, '__ssh-keeper', socketPath] : ['--max-semi-space-size=1', ...HEAP_FLAGS, join(dirname(HERE), 'keeper.cjs'), socketPath];
+  // The CLI, which runs playbooks too (run-host.ts). No V8 flags: V8 would refuse the bundle's code
+  // cache; main() applies the run's settings (util/v8-footprint.ts) once it is loaded.
+  const argv = [BIN, '__ssh-keeper', socketPath];
   // cwd /: a keeper must not hold the directory of the run that started it
   const child = spawn(process.execPath, argv, { detached: true, stdio: 'ignore', env, cwd: '/' });
   child.on('error', () => {});

@@ -5,6 +5,11 @@
  * run skips the TCP and SSH handshakes, the authentication and sshd's fork on the host (~40 ms of
  * the host's CPU and ~14 ms of ours per host and run), and finds the resident shells started.
  *
+ * `kplay run` itself usually runs in the keeper: bin/kplay.js sends it the command line and passes
+ * the output (run-host.ts), and the run takes its connections from the pool (pool.ts) without
+ * crossing the socket. A run that the keeper does not take (another one is running) asks for each
+ * host's connection over the socket, as above.
+ *
  * It serves one user (its socket lives in a 0700 directory, keeper/locate.ts) and logs nothing.
  * A connection nobody used for its persist time is closed; the keeper exits when it holds none.
  * A client that goes away while its commands run takes the connection with it, as a run that held
@@ -12,20 +17,12 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
-import { SshTransport } from '../ssh.ts';
 import type { ExecOptions, PutOptions } from '../transport.ts';
 import { encodeFrame, FrameReader, type Frame } from './frames.ts';
 import { tryConnect } from './locate.ts';
-import { connectionKey, fromWire, toWireError, type WireOptions } from './wire.ts';
-
-interface Entry {
-  key: string;
-  transport: SshTransport;
-  /** Clients bound to this connection right now. */
-  clients: number;
-  lastUsed: number;
-  persistMs: number;
-}
+import { ConnectionPool, type PoolEntry } from './pool.ts';
+import { RunHost, type CliRunner, type RunRequest } from './run-host.ts';
+import { toWireError, type WireOptions } from './wire.ts';
 
 export interface KeeperOptions {
   socketPath: string;
@@ -37,11 +34,14 @@ export interface KeeperOptions {
   firstClientWaitMs?: number;
   /** Close every connection and exit now (SIGTERM, tests). */
   signal?: AbortSignal;
+  /** Executes `kplay run` for a client (run-host.ts); without it the keeper only keeps connections. */
+  runner?: CliRunner;
 }
 
 /** Runs until the keeper holds no connection; resolves with the process's exit code. */
 export async function runKeeper(o: KeeperOptions): Promise<number> {
-  const entries = new Map<string, Entry>();
+  const pool = new ConnectionPool(o.probeTimeoutMs);
+  const runs = o.runner ? new RunHost(pool, o.runner) : undefined;
   const connections = new Set<Socket>();
   let clients = 0;
   const server = createServer((sock) => serve(sock));
@@ -51,10 +51,14 @@ export async function runKeeper(o: KeeperOptions): Promise<number> {
 
   // a run starts its keeper before loading its playbooks: give it time to come
   let idleSince = Date.now() + (o.firstClientWaitMs ?? 10_000) - (o.sweepMs ?? 1000);
+  let stopNow = () => {};
   const done = new Promise<number>((resolve) => {
+    let stopped = false;
     const stop = () => {
+      if (stopped) return;
+      stopped = true;
       clearInterval(sweep);
-      for (const e of entries.values()) drop(e);
+      pool.closeAll();
       server.close();
       rmSync(`${o.socketPath}.pid`, { force: true });
       resolve(0);
@@ -63,12 +67,11 @@ export async function runKeeper(o: KeeperOptions): Promise<number> {
       for (const c of connections) c.destroy();
       stop();
     });
+    stopNow = stop;
     const sweep = setInterval(() => {
       const now = Date.now();
-      for (const e of entries.values()) {
-        if (e.clients === 0 && now - e.lastUsed >= e.persistMs) drop(e);
-      }
-      if (entries.size === 0 && clients === 0) {
+      pool.sweep(now);
+      if (pool.size === 0 && clients === 0) {
         if (now - idleSince >= (o.sweepMs ?? 1000)) stop();
       } else {
         idleSince = now;
@@ -76,56 +79,13 @@ export async function runKeeper(o: KeeperOptions): Promise<number> {
     }, o.sweepMs ?? 1000);
   });
 
-  function drop(e: Entry): void {
-    if (entries.get(e.key) === e) entries.delete(e.key);
-    void e.transport.close();
-  }
-
-  async function bind(w: WireOptions, persistMs: number): Promise<{ entry: Entry; reused: boolean }> {
-    const key = connectionKey(w);
-    let e = entries.get(key);
-    if (e && !(await alive(e))) {
-      drop(e);
-      e = undefined;
-    }
-    const reused = !!e;
-    if (!e) {
-      e = { key, transport: new SshTransport(fromWire(w)), clients: 0, lastUsed: Date.now(), persistMs };
-      entries.set(key, e);
-      try {
-        await e.transport.connect();
-      } catch (err) {
-        drop(e);
-        throw err;
-      }
-    }
-    e.persistMs = Math.max(e.persistMs, persistMs);
-    return { entry: e, reused };
-  }
-
-  /**
-   * A kept connection may have died quietly (host rebooted, network gone): one `:` tells. Timed
-   * here, not with the host's `timeout` (a fork and an exec there per host and run).
-   */
-  async function alive(e: Entry): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), o.probeTimeoutMs ?? 3000)));
-    const answer = e.transport.exec(':').then(
-      (r) => r.rc === 0,
-      () => false,
-    );
-    try {
-      return await Promise.race([answer, late]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   function serve(sock: Socket): void {
     clients++;
     connections.add(sock);
     const reader = new FrameReader();
-    let entry: Entry | undefined;
+    let entry: PoolEntry | undefined;
+    /** The run this client asked the keeper to execute (run-host.ts), which takes its later frames. */
+    let hosted: ((f: Frame) => void) | undefined;
     let inFlight = 0;
     let raw = false;
     const reply = (id: unknown, header: object, body?: Buffer) => {
@@ -141,6 +101,14 @@ export async function runKeeper(o: KeeperOptions): Promise<number> {
         return;
       }
       for (const f of frames) {
+        if (hosted) {
+          hosted(f);
+          continue;
+        }
+        if (f.header['op'] === 'run' && runs && !entry) {
+          hosted = runs.serve(sock, f.header as unknown as RunRequest);
+          continue;
+        }
         inFlight++;
         void handle(f)
           .then((r) => {
@@ -157,11 +125,9 @@ export async function runKeeper(o: KeeperOptions): Promise<number> {
     sock.on('close', () => {
       clients--;
       connections.delete(sock);
-      if (!entry) return;
-      entry.clients--;
-      entry.lastUsed = Date.now();
-      // the run went away mid-command (interrupted, killed): end its commands with the connection
-      if (inFlight > 0 && !raw) drop(entry);
+      if (entry) pool.release(entry, inFlight > 0 && !raw);
+      // a run that kept nothing (all its hosts local, persistence off) leaves no process behind
+      if (hosted && clients === 0 && pool.size === 0) stopNow();
     });
 
     /** The reply to one request; undefined when the request already answered (a TCP stream). */
@@ -169,9 +135,9 @@ export async function runKeeper(o: KeeperOptions): Promise<number> {
       const h = f.header;
       if (h['op'] === 'hello') {
         if (entry) throw new Error('hello twice');
-        const b = await bind(h['opts'] as WireOptions, Number(h['persistMs']) || 0);
-        entry = b.entry;
-        entry.clients++;
+        const b = await pool.bind(h['opts'] as WireOptions, Number(h['persistMs']) || 0);
+        if (sock.destroyed) pool.release(b.entry, false);
+        else entry = b.entry;
         return { header: { reused: b.reused } };
       }
       if (!entry) throw new Error(`${String(h['op'])} before hello`);

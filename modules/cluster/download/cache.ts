@@ -42,6 +42,11 @@ const inFlight = new Map<string, Promise<string>>();
 /** Cache entries (path, size, mtime, inode) whose hash this process has checked: a run uploads one entry to many hosts. */
 const verified = new Set<string>();
 
+/** Between runs of one process (the keeper's): each run checks the cache entries it uses again. */
+export function forgetVerifiedDownloads(): void {
+  verified.clear();
+}
+
 async function fileHash(path: string, algo: Algo): Promise<string> {
   const h = createHash(algo);
   await pipeline(createReadStream(path), h);

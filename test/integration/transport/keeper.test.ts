@@ -1,6 +1,6 @@
 /** The connection keeper (ControlPersist): runs share a host's SSH connection through it. Against a throwaway sshd. */
 import { expect } from 'chai';
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -239,12 +239,56 @@ describe('kplay run keeps connections for the next run (the bundled CLI, throwaw
     expect(cmdline + environ).not.to.contain('not-for-the-keeper');
   });
 
-  it('starts no keeper for a run whose hosts are all local', async () => {
+  it('leaves no keeper behind after a run whose hosts are all local', async () => {
     const dir = join(work, 'keeper-local');
     const env = { ...process.env, KPLAY_SSH_PERSIST: '60', KPLAY_KEEPER_DIR: dir };
     writeFileSync(join(work, 'local.ini'), 'box1 ansible_connection=local\n');
     await execFileAsync(process.execPath, [join(root, 'bin/kplay.js'), 'run', join(work, 'site.yml'), '-i', join(work, 'local.ini')], { env });
+    await until(() => !existsSync(dir) || readdirSync(dir).length === 0);
+  });
+
+  it('a run started while the keeper executes another runs in its own process, on the same kept connection', async () => {
+    const env = { ...process.env, KPLAY_SSH_PERSIST: '60', KPLAY_KEEPER_DIR: join(work, 'keeper') };
+    writeFileSync(join(work, 'slow.yml'), '- hosts: all\n  gather_facts: false\n  tasks:\n    - command: sleep 1\n      changed_when: false\n');
+    const run = (play: string, extra: NodeJS.ProcessEnv = {}) =>
+      execFileAsync(process.execPath, [join(root, 'bin/kplay.js'), 'run', join(work, play), '-i', join(work, 'hosts.ini')], { env: { ...env, ...extra } });
+    await run('site.yml');
+    const logins = sshd.logins();
+    const slow = run('slow.yml');
     await new Promise((r) => setTimeout(r, 300));
-    expect(existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.sock')) : []).to.deep.equal([]);
+    // this one finds the keeper busy: it loads the CLI itself (its code cache says so on its stderr)
+    const second = await run('site.yml', { KPLAY_DEBUG_CODE_CACHE: '1' });
+    expect(second.stderr).to.match(/kplay: code cache/);
+    expect(second.stdout).to.match(/ok=1/);
+    expect((await slow).stdout).to.match(/ok=1/);
+    expect(sshd.logins(), 'both used the kept connection').to.equal(logins);
+  });
+
+  it("Ctrl-C in the kplay command stops the run that the keeper executes (exit 99); a second one ends the command at once", async () => {
+    const env = { ...process.env, KPLAY_SSH_PERSIST: '60', KPLAY_KEEPER_DIR: join(work, 'keeper') };
+    writeFileSync(
+      join(work, 'two-plays.yml'),
+      '- hosts: all\n  gather_facts: false\n  tasks:\n    - command: sleep 1\n      changed_when: false\n- hosts: all\n  gather_facts: false\n  tasks:\n    - command: echo second play\n',
+    );
+    const runOnce = () => {
+      const child = spawn(process.execPath, [join(root, 'bin/kplay.js'), 'run', join(work, 'two-plays.yml'), '-i', join(work, 'hosts.ini')], { env });
+      let stdout = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      const exit = new Promise<number | string | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
+      return { child, exit, stdout: () => stdout };
+    };
+    const one = runOnce();
+    await until(() => /TASK \[command\]/.test(one.stdout()));
+    one.child.kill('SIGINT');
+    expect(await one.exit).to.equal(99);
+    expect(one.stdout()).not.to.match(/second play/);
+
+    const two = runOnce();
+    await until(() => /TASK \[command\]/.test(two.stdout()));
+    two.child.kill('SIGINT');
+    // two signals at once are one: the second after the first was handled
+    await new Promise((r) => setTimeout(r, 100));
+    two.child.kill('SIGINT');
+    expect(await two.exit).to.equal('SIGINT');
   });
 });
