@@ -4,8 +4,8 @@
  * whoever can connect to it can run commands on the kept hosts. Its name carries the code's
  * identity, so a run never talks to a keeper of another kplay build.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { lstatSync, mkdirSync, statSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -49,7 +49,7 @@ export function keeperSocket(env: NodeJS.ProcessEnv = process.env): string | und
   } catch {
     // a missing file only means a name without its time
   }
-  const id = createHash('sha256').update(`${PROTOCOL}\0${CODE}\0${code}`).digest('hex').slice(0, 16);
+  const id = fnv1a64(`${PROTOCOL}\0${CODE}\0${code}`);
   return join(dir, `keeper-${id}.sock`);
 }
 
@@ -107,7 +107,19 @@ export function tryConnect(path: string): Promise<Socket | undefined> {
   });
 }
 
+/**
+ * A name, not a secret (the directory keeps others out): FNV-1a, 64 bits, so that the CLI's small
+ * client (run-client.ts) need not load node's crypto (~2 MB, ~10 ms) to find the keeper.
+ */
+function fnv1a64(text: string): string {
+  let h = 0xcbf29ce484222325n;
+  for (const b of Buffer.from(text)) h = BigInt.asUintN(64, (h ^ BigInt(b)) * 0x100000001b3n);
+  return h.toString(16).padStart(16, '0');
+}
+
 function startKeeper(socketPath: string): ChildProcess {
+  // loaded only to start a keeper, which most runs find started
+  const { spawn } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
   // secrets reach the keeper per connection, over the socket; not in an environment that outlives the run
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/PASS|SECRET|TOKEN/i.test(k)));
   // The CLI, which runs playbooks too (run-host.ts). No V8 flags: V8 would refuse the bundle's code

@@ -10,7 +10,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { encodeFrame, FrameReader } from './frames.ts';
 import { connectKeeper, keeperSocket } from './locate.ts';
-import { promptSecret } from '../../commands/prompt.ts';
 
 export interface RunClientOptions {
   socketPath?: string | undefined;
@@ -49,7 +48,8 @@ export async function runInKeeper(argv: string[], o: RunClientOptions = {}): Pro
   if (!sock) return undefined;
   const out = o.out ?? process.stdout;
   const err = o.err ?? process.stderr;
-  const ask = o.ask ?? promptSecret;
+  // readline, loaded only when the run asks something
+  const ask = o.ask ?? (async (q: string) => (await import('../../commands/prompt.ts')).promptSecret(q));
   const onInterrupt = o.onInterrupt ?? sigint;
   const tty = o.tty ?? { in: process.stdin.isTTY === true, out: process.stdout.isTTY === true, err: process.stderr.isTTY === true };
   const env = Object.fromEntries(Object.entries(o.env ?? process.env).filter((e): e is [string, string] => e[1] !== undefined));
