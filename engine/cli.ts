@@ -33,10 +33,7 @@ function version(): string {
  * Where a command writes, asks and is interrupted: this process's terminal, or, for a run that the
  * connection keeper executes, the terminal of the kplay command that asked for it (keeper/run-host.ts).
  */
-export interface Io extends RunIo {
-  out: NodeJS.WritableStream;
-  err: NodeJS.WritableStream;
-}
+export type Io = RunIo;
 
 function processIo(): Io {
   return {

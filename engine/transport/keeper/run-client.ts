@@ -36,8 +36,9 @@ export function runsInKeeper(argv: string[], env: NodeJS.ProcessEnv = process.en
   const persist = env['KPLAY_SSH_PERSIST'];
   if (persist !== undefined && persist !== '' && !(Number(persist) > 0)) return false;
   if (argv.some((a) => HERE_FLAGS.has(a))) return false;
-  const playbook = argv.find((a) => !a.startsWith('-') && /\.ya?ml$/.test(a));
-  const configs = [...(playbook ? [join(dirname(resolve(cwd, playbook)), 'kplay.yml')] : []), join(cwd, 'kplay.yml')];
+  // beside any YAML file named (the playbooks, and inventories too: in doubt, the CLI decides)
+  const yamls = argv.filter((a) => !a.startsWith('-') && /\.ya?ml$/.test(a));
+  const configs = [...yamls.map((y) => join(dirname(resolve(cwd, y)), 'kplay.yml')), join(cwd, 'kplay.yml')];
   return !configs.some((c) => existsSync(c) && /^\s*ssh_persist\s*:/m.test(readFileSync(c, 'utf8')));
 }
 

@@ -10,6 +10,7 @@
  */
 import { Writable } from 'node:stream';
 import type { Socket } from 'node:net';
+import { KplayError } from '../../errors.ts';
 import type { SshOptions } from '../ssh.ts';
 import type { Transport } from '../transport.ts';
 import { encodeFrame, type Frame } from './frames.ts';
@@ -41,6 +42,17 @@ export interface HostedIo {
 }
 
 export type CliRunner = (argv: string[], io: HostedIo) => Promise<number>;
+
+/** The stderr of the run executing now, for what the keeper's process says as it dies. */
+let activeErr: ((text: string) => Promise<void>) | undefined;
+
+/**
+ * Tells the CLI whose run is executing, if any, why the keeper is about to die (an uncaught
+ * exception): the keeper's own stderr goes nowhere. Resolves once the words are on the socket.
+ */
+export function tellActiveRun(text: string): Promise<void> {
+  return activeErr ? activeErr(text) : Promise.resolve();
+}
 
 export class RunHost {
   private busy = false;
@@ -74,29 +86,19 @@ export class RunHost {
     sock.on('close', () => {
       gone = true;
       for (const fn of interrupts) fn();
-      for (const q of questions.values()) q.reject(new Error('the kplay command that asked went away'));
+      for (const q of questions.values()) q.reject(new Error(CLI_GONE));
       questions.clear();
       for (const t of held) t.abandon();
     });
 
-    const stream = (op: 'out' | 'err', isTTY: boolean) =>
-      Object.assign(
-        new Writable({
-          write(chunk: Buffer, _enc, cb) {
-            if (gone || send({ op }, chunk)) cb();
-            else sock.once('drain', () => cb());
-          },
-        }),
-        { isTTY, columns: req.columns },
-      );
     const io: HostedIo = {
-      out: stream('out', req.tty.out),
-      err: stream('err', req.tty.err),
+      out: frameStream(sock, 'out', req.tty.out, req.columns),
+      err: frameStream(sock, 'err', req.tty.err, req.columns),
       ...(req.tty.in
         ? {
             askSecret: (question: string) =>
               new Promise<string>((resolve, reject) => {
-                if (gone) return reject(new Error('the kplay command that asked went away'));
+                if (gone) return reject(new Error(CLI_GONE));
                 const qid = nextQuestion++;
                 questions.set(qid, { resolve, reject });
                 send({ op: 'ask', qid, question });
@@ -114,6 +116,7 @@ export class RunHost {
       },
     };
 
+    activeErr = (text) => new Promise<void>((resolve) => (gone || sock.destroyed ? resolve() : sock.write(encodeFrame({ op: 'err' }, Buffer.from(text)), () => resolve())));
     void this.runner(req.argv, io)
       .catch((e: unknown) => {
         io.err.write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
@@ -124,6 +127,7 @@ export class RunHost {
         await Promise.allSettled([...held].map((t) => t.close()));
         restoreProcessState(saved);
         this.busy = false;
+        activeErr = undefined;
         // after everything written before it
         io.out.write('', () => io.err.write('', () => {
           send({ op: 'exit', code });
@@ -138,15 +142,34 @@ export class RunHost {
       } else if (h['op'] === 'answer') {
         const q = questions.get(Number(h['qid']));
         questions.delete(Number(h['qid']));
-        if (typeof h['error'] === 'string') q?.reject(new AskError(h['error']));
+        // as asking in the run's own process would have failed: a bad option, exit 5
+        if (typeof h['error'] === 'string') q?.reject(new KplayError('KPLAY_OPTIONS', h['error']));
         else q?.resolve(String(h['answer'] ?? ''));
       }
     };
   }
 }
 
-/** The CLI could not ask (its stdin is no terminal after all): its own message. */
-export class AskError extends Error {}
+const CLI_GONE = 'the kplay command that asked went away';
+
+/** One of the CLI's stdout and stderr: each write a frame, as fast as the CLI reads them. */
+function frameStream(sock: Socket, op: 'out' | 'err', isTTY: boolean, columns: number | undefined): Writable & { isTTY: boolean; columns?: number } {
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      if (sock.destroyed || sock.write(encodeFrame({ op }, chunk))) return cb();
+      // the CLI reads slower than the run writes; or it went away, and nothing waits
+      const go = () => {
+        sock.off('drain', go);
+        sock.off('close', go);
+        cb();
+      };
+      sock.on('drain', go);
+      sock.on('close', go);
+    },
+  });
+  return Object.assign(stream, { isTTY }, columns ? { columns } : {});
+}
+
 
 interface ProcessState {
   cwd: string;

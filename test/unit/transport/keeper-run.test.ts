@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { runKeeper } from '../../../engine/transport/keeper/server.ts';
 import { runInKeeper, runsInKeeper } from '../../../engine/transport/keeper/run-client.ts';
-import type { CliRunner, HostedIo } from '../../../engine/transport/keeper/run-host.ts';
+import { tellActiveRun, type CliRunner, type HostedIo } from '../../../engine/transport/keeper/run-host.ts';
 
 function capture(): PassThrough & { text: () => string } {
   const s = new PassThrough();
@@ -98,7 +98,8 @@ describe('a run executed by the connection keeper', function () {
       try {
         await io.askSecret('again: ');
       } catch (e) {
-        io.out.write(`failed: ${(e as Error).message}\n`);
+        // a bad option (exit 5), as when the run's own process cannot ask
+        io.out.write(`failed: ${(e as { code?: string }).code}: ${(e as Error).message}\n`);
       }
       return 0;
     };
@@ -111,7 +112,7 @@ describe('a run executed by the connection keeper', function () {
     const out = capture();
     await runInKeeper([], { socketPath, out, err: capture(), cwd: work, tty: { in: true, out: false, err: false }, ask });
     expect(asked).to.deep.equal(['BECOME password: ', 'again: ']);
-    expect(out.text()).to.equal('got s3cret\nfailed: again: needs a terminal\n');
+    expect(out.text()).to.equal('got s3cret\nfailed: KPLAY_OPTIONS: again: needs a terminal\n');
 
     const out2 = capture();
     await runInKeeper([], { socketPath, out: out2, err: capture(), cwd: work, tty: noTty, ask });
@@ -161,6 +162,20 @@ describe('a run executed by the connection keeper', function () {
     stop.abort();
     expect(await done).to.equal(250);
     expect(err.text()).to.match(/the connection keeper ended before the run did/);
+  });
+
+  it("tells the run's CLI why the keeper dies (tellActiveRun), and nobody when no run executes", async () => {
+    let told: Promise<void> | undefined;
+    runner = async (_argv, io) => {
+      told = tellActiveRun('internal error in the connection keeper: boom\n');
+      await told;
+      io.out.write('done\n');
+      return 0;
+    };
+    const err = capture();
+    await runInKeeper([], { socketPath, out: capture(), err, cwd: work, tty: noTty });
+    expect(err.text()).to.equal('internal error in the connection keeper: boom\n');
+    await tellActiveRun('to nobody');
   });
 
   it('leaves the keeper when the run kept no connection', async () => {
