@@ -10,17 +10,11 @@ import { runKeeper } from '../../../engine/transport/keeper/server.ts';
 import type { SshOptions } from '../../../engine/transport/ssh.ts';
 import { TransportError } from '../../../engine/transport/transport.ts';
 import { makeClientKey, requireSshd, startSshd, type ClientKey, type Sshd } from '../../support/sshd.ts';
+import { until } from '../../support/until.ts';
 
 const root = join(import.meta.dirname, '../../..');
 const execFileAsync = promisify(execFile);
 
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('connection keeper (throwaway sshd)', function () {
   let sshd: Sshd;
@@ -290,5 +284,8 @@ describe('kplay run keeps connections for the next run (the bundled CLI, throwaw
     await new Promise((r) => setTimeout(r, 100));
     two.child.kill('SIGINT');
     expect(await two.exit).to.equal('SIGINT');
+    // the keeper ended that run's commands and serves the next one
+    const next = await execFileAsync(process.execPath, [join(root, 'bin/kplay.js'), 'run', join(work, 'site.yml'), '-i', join(work, 'hosts.ini')], { env });
+    expect(next.stdout).to.match(/ok=1/);
   });
 });

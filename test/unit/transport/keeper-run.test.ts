@@ -11,6 +11,7 @@ import { PassThrough } from 'node:stream';
 import { runKeeper } from '../../../engine/transport/keeper/server.ts';
 import { runInKeeper, runsInKeeper } from '../../../engine/transport/keeper/run-client.ts';
 import { tellActiveRun, type CliRunner, type HostedIo } from '../../../engine/transport/keeper/run-host.ts';
+import { until } from '../../support/until.ts';
 
 function capture(): PassThrough & { text: () => string } {
   const s = new PassThrough();
@@ -19,13 +20,6 @@ function capture(): PassThrough & { text: () => string } {
   return Object.assign(s, { text: () => text });
 }
 
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('a run executed by the connection keeper', function () {
   this.timeout(20_000);
