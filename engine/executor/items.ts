@@ -16,7 +16,8 @@ import { countRescued, countResult } from '../report/recap.ts';
 
 export async function runItems(pc: PlayContext, items: Item[], hosts: string[], scope: Scope): Promise<void> {
   for (const item of items) {
-    if (pc.ended) return;
+    // Ctrl-C: what runs finishes, nothing new starts (a second Ctrl-C ends the process)
+    if (pc.ended || pc.options.signal?.aborted) return;
     const alive = hosts.filter((h) => hostState(pc, h).alive);
     if (alive.length === 0) return;
     if (item.kind === 'task') await runSelectedTask(pc, item, alive, scope);

@@ -86,7 +86,7 @@ export async function runPlay(run: RunShared, play: Play): Promise<void> {
     else await runSections(pc, batch);
 
     const failed = batch.filter((n) => hostState(pc, n).failed || hostState(pc, n).unreachable).length;
-    if (pc.ended) break;
+    if (pc.ended || run.options.signal?.aborted) break;
     if (play.max_fail_percentage !== undefined && (failed / batch.length) * 100 > play.max_fail_percentage) {
       run.emit({ type: 'warning', message: `max_fail_percentage ${play.max_fail_percentage}% exceeded in a batch (${failed}/${batch.length} failed); stopping the play`, loc: play.loc });
       break;
@@ -103,6 +103,8 @@ async function runSections(pc: PlayContext, hosts: string[]): Promise<void> {
     if (pc.ended) return;
     if (items.length === 0) continue;
     await runItems(pc, items, hosts, { vars: [] });
+    // interrupted: no handler starts either, as in Ansible
+    if (pc.options.signal?.aborted) return;
     await flushHandlers(pc, hosts);
   }
 }

@@ -73,14 +73,10 @@ export async function runPlaybooks(input: RunInput): Promise<RunSummary> {
   };
 
   emit({ type: 'run_start', playbooks: input.playbooks.map((p) => p.file), check: options.check, diff: options.diff });
-  let interrupted = false;
   try {
     for (const pb of input.playbooks) {
       for (const play of pb.plays) {
-        if (options.signal?.aborted) {
-          interrupted = true;
-          break;
-        }
+        if (options.signal?.aborted) break;
         await runPlay(run, play);
       }
     }
@@ -91,7 +87,8 @@ export async function runPlaybooks(input: RunInput): Promise<RunSummary> {
   const stats = Object.fromEntries([...hosts].filter(([, h]) => h.inPlay).map(([n, h]) => [n, h.stats]));
   emit({ type: 'recap', hosts: stats, durationMs: Date.now() - started, check: options.check });
   const failedHosts = [...hosts.values()].filter((h) => h.failed || h.unreachable).map((h) => h.name);
-  const exitCode = interrupted ? 99 : recapExitCode(stats);
+  // interrupted at any point, even during the last task: the run did not finish
+  const exitCode = options.signal?.aborted ? 99 : recapExitCode(stats);
   return { exitCode, hosts, failedHosts };
 }
 

@@ -4,7 +4,9 @@
  * run_once + delegate_to, no_log.
  */
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { dispatch } from '../../../engine/cli.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kplay, recap } from '../../support/kplay.ts';
@@ -44,6 +46,25 @@ describe('executor (local hosts)', () => {
     expect(readFileSync(join(out, 'h2.handler'), 'utf8')).to.equal('run\n');
     expect(recap(r).h1!.rescued).to.equal(1);
     expect(recap(r).h1!.failed).to.equal(0);
+  });
+
+  it('Ctrl-C during a task: the task finishes on every host, no task, handler or play starts after it, exit 99', async () => {
+    const out = outDir();
+    let interrupt = () => {};
+    const events = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        // the first task has started on its hosts: Ctrl-C
+        if (/"type":"task_start"/.test(chunk.toString())) interrupt();
+        cb();
+      },
+    });
+    const code = await dispatch(['run', fx('interrupt.yml'), '-i', inv, '-e', `out=${out}`, '--json'], {
+      out: events,
+      err: new Writable({ write: (_c, _e, cb) => cb() }),
+      onInterrupt: (fn) => ((interrupt = fn), () => {}),
+    });
+    expect(code).to.equal(99);
+    expect(readdirSync(out)).to.deep.equal([]);
   });
 
   it('tags select exactly the expected tasks', async () => {
