@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KeptTransport } from '../../../engine/transport/keeper/client.ts';
@@ -231,6 +231,23 @@ describe('kplay run keeps connections for the next run (the bundled CLI, throwaw
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
     expect(cmdline + environ).not.to.contain('not-for-the-keeper');
+  });
+
+  it("a run executed in the keeper resolves paths from the CLI's directory and sees its environment; its exit code is the run's", async () => {
+    const env = { ...process.env, KPLAY_SSH_PERSIST: '60', KPLAY_KEEPER_DIR: join(work, 'keeper'), KPLAY_TEST_WORD: 'from-the-cli', KPLAY_DEBUG_CODE_CACHE: '1' };
+    mkdirSync(join(work, 'sub'), { recursive: true });
+    writeFileSync(join(work, 'sub', 'vars.yml'), 'word_file: from-a-relative-file\n');
+    writeFileSync(
+      join(work, 'sub', 'env.yml'),
+      '- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: { msg: "{{lookup \'env\' \'KPLAY_TEST_WORD\'}} {{word_file}}" }\n    - command: "false"\n',
+    );
+    const r = await execFileAsync(process.execPath, [join(root, 'bin/kplay.js'), 'run', 'env.yml', '-i', '../hosts.ini', '-e', '@vars.yml', '-v', '--json'], { env, cwd: join(work, 'sub') }).catch(
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    expect((r as { code?: number }).code, r.stderr).to.equal(2);
+    expect(r.stdout).to.contain('from-the-cli from-a-relative-file');
+    // and it ran in the keeper: this process never loaded the CLI
+    expect(r.stderr).not.to.match(/code cache/);
   });
 
   it('leaves no keeper behind after a run whose hosts are all local', async () => {
