@@ -24,7 +24,7 @@ export interface RunClientOptions {
   onInterrupt?: (fn: () => void) => () => void;
 }
 
-/** Options a run in its own process decides better: nothing to keep, or persistence off. */
+/** Options with which the run connects to no host: a keeper would cost a process and keep nothing. */
 const HERE_FLAGS = new Set(['--help', '-h', '--syntax-check', '--list-hosts', '--list-tasks', '--list-tags']);
 
 /**
