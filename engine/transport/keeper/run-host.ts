@@ -170,7 +170,6 @@ function frameStream(sock: Socket, op: 'out' | 'err', isTTY: boolean, columns: n
   return Object.assign(stream, { isTTY }, columns ? { columns } : {});
 }
 
-
 interface ProcessState {
   cwd: string;
   env: Record<string, string | undefined>;
