@@ -6,6 +6,8 @@
  */
 export class ChannelPool {
   private inUse = 0;
+  /** Slots held for the connection's life (resident shells): never given back to commands. */
+  private held = 0;
   private readonly waiters: (() => void)[] = [];
   private peak = 0;
 
@@ -38,11 +40,17 @@ export class ChannelPool {
     return new Promise((resolve) => this.waiters.push(() => { this.take(); resolve(); }));
   }
 
-  /** Take a slot only if one is free now (for a channel held for the whole run). */
-  tryAcquire(): boolean {
+  /** Take a slot only if one is free now, for a channel held for the whole run; give it back with releaseHeld. */
+  tryHold(): boolean {
     if (this.inUse >= this.limit || this.waiters.length > 0) return false;
     this.take();
+    this.held++;
     return true;
+  }
+
+  releaseHeld(): void {
+    this.held--;
+    this.release();
   }
 
   release(): void {
@@ -60,9 +68,13 @@ export class ChannelPool {
     }
   }
 
-  /** The server refused a channel while `inUse` were open: never ask for more than that again. */
+  /**
+   * The server refused a channel while `inUse` were open: never ask for more than that again. One
+   * slot beyond the held ones stays: below that, commands would wait for a slot forever (a refusal
+   * can come early, while the server still counts sessions closed a moment ago).
+   */
   shrink(toAtMost: number): void {
-    this.limit = Math.max(1, Math.min(this.limit, toAtMost));
+    this.limit = Math.max(this.held + 1, Math.min(this.limit, toAtMost));
   }
 
   private take(): void {

@@ -493,7 +493,7 @@ export class SshTransport implements Transport, TcpCapable {
       this.shells.set(key, slot);
     }
     if (slot.shell?.alive) return slot.shell;
-    if (slot.starting || slot.starts >= SSH_DEFAULTS.residentShellStarts || !this.pool.tryAcquire()) return undefined;
+    if (slot.starting || slot.starts >= SSH_DEFAULTS.residentShellStarts || !this.pool.tryHold()) return undefined;
     slot.starting = true;
     slot.starts++;
     try {
@@ -506,12 +506,12 @@ export class SshTransport implements Transport, TcpCapable {
         }
       });
       if (!ch) {
-        this.pool.release();
+        this.pool.releaseHeld();
         return undefined;
       }
       this.stats.channels++;
       ch.on('error', () => {});
-      ch.once('close', () => this.pool.release());
+      ch.once('close', () => this.pool.releaseHeld());
       const pipes: ShellPipes = {
         write: (d) => void ch.write(d),
         onStdout: (cb) => void ch.on('data', cb),

@@ -50,6 +50,18 @@ describe('ChannelPool', () => {
     expect(pool.max).to.equal(1);
   });
 
+  it('never shrinks to the slots held for the whole run: a command can still get one', async () => {
+    const pool = new ChannelPool(10);
+    expect(pool.tryHold()).to.equal(true);
+    // refused while the server still counted closed sessions: the shell's slot and this one
+    pool.shrink(1);
+    expect(pool.max).to.equal(2);
+    expect(await Promise.race([pool.with(async () => 'ran'), new Promise((r) => setTimeout(() => r('waits forever'), 100))])).to.equal('ran');
+    pool.releaseHeld();
+    pool.shrink(0);
+    expect(pool.max).to.equal(1);
+  });
+
   it('rejects a nonsensical limit', () => {
     expect(() => new ChannelPool(0)).to.throw(RangeError);
   });
