@@ -9,15 +9,12 @@
  *   optimising compiler's zones, code and text pages cost more (-8 MB) than its code saves (CPU
  *   slightly lower). Hot loops of a long run are still optimised.
  * No CPU difference measurable at 10 hosts; at 100, ±10%, the noise of the measurement.
+ *
+ * The connection keeper, which runs the playbooks (transport/keeper/run-host.ts), applies the same
+ * settings through main(); its CPU is in every row of docs/benchmarks.md. (When it only relayed
+ * commands, it left the TurboFan budget alone: raised, it had cost 30% more CPU per run.)
  */
 import { setFlagsFromString } from 'node:v8';
-
-/**
- * The old generation's growth, also on the command line of the connection keeper
- * (engine/transport/keeper/locate.ts). Not the interrupt budget: the keeper lives on and is busy
- * with every packet of every run; without TurboFan's code it used 30% more CPU per run.
- */
-export const HEAP_FLAGS = ['--heap-growing-percent=20'];
 
 /**
  * Applies the settings to this process once its code is loaded. V8 refuses a code cache made under
@@ -26,5 +23,5 @@ export const HEAP_FLAGS = ['--heap-growing-percent=20'];
  * setting them late takes effect.
  */
 export function keepFootprintSmall(): void {
-  setFlagsFromString(['--semi-space-growth-factor=1', ...HEAP_FLAGS, '--interrupt-budget=2162688'].join(' '));
+  setFlagsFromString('--semi-space-growth-factor=1 --heap-growing-percent=20 --interrupt-budget=2162688');
 }
