@@ -12,8 +12,6 @@ import { toWire } from './wire.ts';
 export class PooledTransport implements Transport, TcpCapable {
   readonly kind = 'ssh' as const;
   readonly host: string;
-  /** Whether the connection was kept by an earlier run (tests, benchmarks). */
-  reused = false;
 
   private binding: Promise<SshTransport> | undefined;
   private entry: PoolEntry | undefined;
@@ -55,11 +53,6 @@ export class PooledTransport implements Transport, TcpCapable {
     return this.call((t) => t.connectTcp(host, port));
   }
 
-  /** The connection's counters (connects, channels …), for tests and benchmarks. */
-  get stats(): SshTransport['stats'] | undefined {
-    return (this.own ?? this.entry?.transport)?.stats;
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     const b = this.binding;
@@ -98,7 +91,6 @@ export class PooledTransport implements Transport, TcpCapable {
       const { passphrasePrompt: _prompt, ...shared } = this.opts;
       const b = await this.pool.bind(toWire(shared), this.persistMs);
       this.entry = b.entry;
-      this.reused = b.reused;
       return b.entry.transport;
     } catch (e) {
       // a key that needs a passphrase typed on the user's terminal: a connection of this run alone
