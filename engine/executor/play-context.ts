@@ -153,6 +153,8 @@ export function varsFor(pc: PlayContext, host: string, scope: Scope, role: RoleR
       ansible_run_tags: pc.options.tags.length ? pc.options.tags : ['all'],
       ansible_skip_tags: pc.options.skipTags,
       playbook_dir: pc.playbookDir,
+      // Ansible's inventory_dir: the first inventory source's directory (Kubespray's credentials_dir is under it)
+      inventory_dir: pc.options.inventoryDir,
       // the controller PKI directory of this run (kplay.yml pki_dir, default <inventory>/pki), for roles
       kplay_pki_dir: pc.options.pkiDir,
       ...(role ? { role_path: role.path, role_name: role.name } : {}),

@@ -65,10 +65,11 @@ export function roleSearchDirs(ctx: LoadContext, scope?: Pick<Scope, 'role'>): s
 }
 
 export function findRole(name: string, dirs: string[], playbookDir: string): string | undefined {
-  if (name.includes('/') || isAbsolute(name)) {
+  if (isAbsolute(name) || name.startsWith('./') || name.startsWith('../')) {
     const p = resolve(playbookDir, name);
     return isDir(p) ? p : undefined;
   }
+  // A nested name (Kubespray's `container-engine/containerd`) is looked up in every roles directory.
   for (const d of dirs) {
     const p = join(d, name);
     if (isDir(p) && ['tasks', 'meta', 'defaults', 'handlers', 'vars'].some((s) => isDir(join(p, s)))) return p;

@@ -10,6 +10,7 @@ import { isAbsolute, posix, resolve } from 'node:path';
 import * as yaml from 'js-yaml';
 import { KplayError } from '../errors.ts';
 import { quote } from '../transport/quote.ts';
+import { cidrContains, cidrHost, cidrNetwork, cidrOverlap, ipWrap } from './cidr.ts';
 import {
   setOwn,
   compare,
@@ -233,6 +234,11 @@ export const HELPERS: Record<string, Helper> = {
   flatten: pure((v) => list(v, 'flatten').flat(Infinity)),
   map: pure((items, attr) => pluck(items, attr)),
   range: pure((a, b, c) => range(a, b, c)),
+  cidr_host: pure((cidr, n) => cidrHost(cidr, n)),
+  cidr_contains: pure((cidr, inner) => cidrContains(cidr, inner)),
+  cidr_overlap: pure((a, b) => cidrOverlap(a, b)),
+  cidr_network: pure((cidr) => cidrNetwork(cidr)),
+  ipwrap: pure((v) => ipWrap(v)),
   int: pure((v) => toInt(v)),
   float: pure((v) => toFloat(v)),
   bool: pure((v) => toBool(v)),

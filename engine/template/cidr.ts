@@ -1,0 +1,101 @@
+/**
+ * Network arithmetic for templates and conditions (IPv4 and IPv6, as BigInt): the cluster roles need
+ * the n-th address of a CIDR (the first service IP, the cluster DNS IP) and overlap checks between
+ * the pod, service and host networks. Names follow Ansible's ipaddr family where one exists.
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+import { KplayError } from '../errors.ts';
+
+interface Net {
+  v: 4 | 6;
+  /** First address of the network. */
+  base: bigint;
+  prefix: number;
+}
+
+const BITS = { 4: 32, 6: 128 } as const;
+
+function parseAddress(s: string, helper: string): { v: 4 | 6; n: bigint } {
+  if (isIPv4(s)) return { v: 4, n: s.split('.').reduce((acc, o) => (acc << 8n) | BigInt(Number(o)), 0n) };
+  if (isIPv6(s)) {
+    let text = s;
+    // an embedded IPv4 tail (::ffff:1.2.3.4) becomes two hex groups
+    const tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+    if (tail) {
+      const n = parseAddress(tail[1]!, helper).n;
+      text = `${text.slice(0, -tail[1]!.length)}${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`;
+    }
+    const [head, rest] = text.split('::') as [string, string | undefined];
+    const a = head ? head.split(':') : [];
+    const b = rest ? rest.split(':') : [];
+    const groups = rest === undefined ? a : [...a, ...Array<string>(8 - a.length - b.length).fill('0'), ...b];
+    return { v: 6, n: groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n) };
+  }
+  throw new KplayError('KPLAY_TEMPLATE', `${helper}: '${s}' is not an IP address`);
+}
+
+function formatAddress(v: 4 | 6, n: bigint): string {
+  if (v === 4) return [24n, 16n, 8n, 0n].map((s) => String((n >> s) & 0xffn)).join('.');
+  const groups = Array.from({ length: 8 }, (_, i) => ((n >> BigInt(112 - 16 * i)) & 0xffffn).toString(16));
+  // RFC 5952: the longest run of two or more zero groups becomes ::
+  let best = { at: -1, len: 1 };
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && groups[j] === '0') j++;
+    if (j - i > best.len) best = { at: i, len: j - i };
+    i = j === i ? i + 1 : j;
+  }
+  if (best.at < 0) return groups.join(':');
+  return `${groups.slice(0, best.at).join(':')}::${groups.slice(best.at + best.len).join(':')}`;
+}
+
+/** `10.96.0.0/12`; a bare address is a /32 (or /128). Host bits are dropped, as ipaddr('net') does. */
+export function parseCidr(value: unknown, helper: string): Net {
+  if (typeof value !== 'string') throw new KplayError('KPLAY_TEMPLATE', `${helper}: expected a CIDR such as 10.96.0.0/12, got ${JSON.stringify(value)}`);
+  const [addr, len] = value.trim().split('/') as [string, string | undefined];
+  const { v, n } = parseAddress(addr, helper);
+  const prefix = len === undefined ? BITS[v] : Number(len);
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > BITS[v] || (len !== undefined && !/^\d+$/.test(len))) {
+    throw new KplayError('KPLAY_TEMPLATE', `${helper}: '${value}' has an invalid prefix length`);
+  }
+  const hostBits = BigInt(BITS[v] - prefix);
+  return { v, base: (n >> hostBits) << hostBits, prefix };
+}
+
+function size(net: Net): bigint {
+  return 1n << BigInt(BITS[net.v] - net.prefix);
+}
+
+/** The n-th address of a network (negative counts from the end): ipaddr(n) / ansible.utils.nthhost. */
+export function cidrHost(cidr: unknown, n: unknown): string {
+  const net = parseCidr(cidr, 'cidr_host');
+  const i = BigInt(Math.trunc(Number(n)));
+  const at = i < 0n ? size(net) + i : i;
+  if (at < 0n || at >= size(net)) throw new KplayError('KPLAY_TEMPLATE', `cidr_host: ${String(n)} is outside ${String(cidr)}`);
+  return formatAddress(net.v, net.base + at);
+}
+
+/** True when the address (or network) lies inside the network. */
+export function cidrContains(cidr: unknown, inner: unknown): boolean {
+  const a = parseCidr(cidr, 'cidr_contains');
+  const b = parseCidr(inner, 'cidr_contains');
+  return a.v === b.v && b.prefix >= a.prefix && b.base >= a.base && b.base < a.base + size(a);
+}
+
+/** True when two networks share at least one address. */
+export function cidrOverlap(x: unknown, y: unknown): boolean {
+  const a = parseCidr(x, 'cidr_overlap');
+  const b = parseCidr(y, 'cidr_overlap');
+  return a.v === b.v && a.base < b.base + size(b) && b.base < a.base + size(a);
+}
+
+/** The network of an address and prefix, `198.18.0.11/24` → `198.18.0.0/24` (ipaddr('network/prefix')). */
+export function cidrNetwork(cidr: unknown): string {
+  const net = parseCidr(cidr, 'cidr_network');
+  return `${formatAddress(net.v, net.base)}/${net.prefix}`;
+}
+
+/** `[v6]` in URLs and host:port pairs, an IPv4 address or a name unchanged (Ansible's ipwrap). */
+export function ipWrap(value: unknown): unknown {
+  return typeof value === 'string' && isIPv6(value) ? `[${value}]` : value;
+}
