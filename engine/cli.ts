@@ -9,6 +9,7 @@ import { promptSecret } from './commands/prompt.ts';
 import { forgetRunState } from './commands/between-runs.ts';
 import { inventoryCommand } from './commands/inventory.ts';
 import { docCommand } from './commands/doc.ts';
+import { initCommand } from './commands/init.ts';
 import { labCommand } from './lab/index.ts';
 import { keeperProcess } from './transport/keeper/process.ts';
 import { keepFootprintSmall } from './util/v8-footprint.ts';
@@ -17,6 +18,7 @@ const HELP = `kplay — agentless, declarative playbooks over SSH, with check mo
 
 usage:
   kplay run PLAYBOOK... [-i INVENTORY]... [-e VARS]... [-l LIMIT] [-t TAGS] [-C] [-D] [--json] …
+  kplay init DIR [--from sample|ha]               (a cluster inventory to edit, from inventory/sample)
   kplay inventory -i INVENTORY --list | --graph | --host HOST
   kplay doc MODULE | --list
   kplay lab up N | down | status | inventory      (real test hosts: systemd-nspawn, needs root)
@@ -56,6 +58,8 @@ export async function dispatch(argv: string[], io: Io = processIo()): Promise<nu
         return await runCommand(rest, io);
       case 'inventory':
         return await inventoryCommand(rest, io.out);
+      case 'init':
+        return await initCommand(rest, io.out);
       case 'doc':
         return await docCommand(rest, io.out);
       case 'lab':

@@ -23,11 +23,15 @@ export interface KplayConfig {
   cache_dir?: string;
   /** Seconds an SSH connection is kept open for the next run (0: off); like Ansible's ControlPersist. */
   ssh_persist?: number;
+  /** Inventory groups that stand for another (Kubespray's legacy `kube-master` → `kube_control_plane`). */
+  group_aliases?: Record<string, string>;
+  /** Groups that, when the inventory leaves them empty, are the union of other groups (`k8s_cluster`). */
+  computed_groups?: Record<string, string[]>;
   /** Where the file was found; relative paths in it are relative to its directory. */
   file?: string;
 }
 
-const KEYS = ['forks', 'roles_path', 'inventory', 'remote_user', 'private_key_file', 'become', 'become_user', 'become_method', 'host_key_checking', 'timeout', 'strategy', 'pki_dir', 'cache_dir', 'ssh_persist'];
+const KEYS = ['forks', 'roles_path', 'inventory', 'remote_user', 'private_key_file', 'become', 'become_user', 'become_method', 'host_key_checking', 'timeout', 'strategy', 'pki_dir', 'cache_dir', 'ssh_persist', 'group_aliases', 'computed_groups'];
 
 export function findConfig(playbook: string | undefined, cwd = process.cwd()): string | undefined {
   const candidates = [...(playbook ? [join(dirname(resolve(playbook)), 'kplay.yml')] : []), join(cwd, 'kplay.yml')];
@@ -58,6 +62,20 @@ export function offOrSeconds(v: unknown, what: string, code: 'KPLAY_OPTIONS' | '
   return n;
 }
 
+function stringMap(v: unknown, what: string): Record<string, string> {
+  if (!v || typeof v !== 'object' || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string')) {
+    throw new KplayError('KPLAY_OPTIONS', `${what} must map group names to group names`);
+  }
+  return v as Record<string, string>;
+}
+
+function groupLists(v: unknown, what: string): Record<string, string[]> {
+  if (!v || typeof v !== 'object' || Array.isArray(v) || Object.values(v).some((x) => !Array.isArray(x) || x.some((y) => typeof y !== 'string'))) {
+    throw new KplayError('KPLAY_OPTIONS', `${what} must map group names to lists of group names`);
+  }
+  return v as Record<string, string[]>;
+}
+
 function bool(v: unknown): boolean {
   return v === true || v === 'true' || v === 'yes' || v === '1';
 }
@@ -77,6 +95,8 @@ export function loadConfig(playbook: string | undefined, env: NodeJS.ProcessEnv 
       else if (k === 'become') cfg.become = bool(v);
       else if (k === 'forks' || k === 'timeout') cfg[k] = Number(v);
       else if (k === 'ssh_persist') cfg.ssh_persist = offOrSeconds(v, `${file}: ssh_persist`);
+      else if (k === 'group_aliases') cfg.group_aliases = stringMap(v, `${file}: group_aliases`);
+      else if (k === 'computed_groups') cfg.computed_groups = groupLists(v, `${file}: computed_groups`);
       else (cfg as Record<string, unknown>)[k] = v;
     }
   }

@@ -1,6 +1,6 @@
 /** `kplay run PLAYBOOK...`: load and validate everything, then (unless only listing) execute. */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { load as parseYaml } from 'js-yaml';
 import { KplayError, KplayErrors } from '../errors.ts';
@@ -19,6 +19,7 @@ import { hostPattern } from '../executor/play-runner.ts';
 import { commaList, count, parse, strings } from './args.ts';
 import { listing } from './listing.ts';
 import { noTerminal } from './prompt.ts';
+import { SHIPPED_PLAYBOOKS } from '../package-root.ts';
 
 export const RUN_OPTIONS = {
   inventory: { type: 'string', short: 'i', multiple: true },
@@ -49,6 +50,9 @@ export const RUN_OPTIONS = {
 } as const;
 
 export const RUN_HELP = `usage: kplay run PLAYBOOK... [options]
+
+  PLAYBOOK is a file; a bare name that is no file here (site.yml, etcd.yml, …) runs the playbook
+  kplay ships under that name (the first line of the output says so).
 
   -i, --inventory INV      inventory file, directory or host list (repeatable)
   -e, --extra-vars VARS    k=v pairs, @file.yml, or YAML/JSON (repeatable; highest precedence)
@@ -88,6 +92,33 @@ export function parseExtraVars(values: string[]): Vars {
   return out;
 }
 
+/**
+ * A playbook is a file where the user stands; a bare name that is not one (`site.yml`,
+ * `etcd`) is one of the playbooks kplay ships, as `ansible-playbook cluster.yml` in a Kubespray
+ * checkout.
+ */
+export function locatePlaybook(p: string): string {
+  const local = resolve(p);
+  if (existsSync(local)) return local;
+  if (!p.includes('/')) {
+    for (const name of [p, `${p}.yml`]) {
+      const candidate = join(SHIPPED_PLAYBOOKS, name);
+      if (existsSync(candidate)) return candidate;
+    }
+  }
+  throw new KplayError('KPLAY_OPTIONS', `playbook not found: ${local}`, {
+    hint: `kplay ships ${shippedPlaybooks().join(', ')} (run by name, e.g. kplay run site.yml -i inventory/mycluster/)`,
+  });
+}
+
+function shippedPlaybooks(): string[] {
+  try {
+    return readdirSync(SHIPPED_PLAYBOOKS).filter((f) => f.endsWith('.yml') && f !== 'kplay.yml').sort();
+  } catch {
+    return [];
+  }
+}
+
 function lastFailedFile(playbook: string): string {
   return join(dirname(resolve(playbook)), '.kplay', 'last-failed');
 }
@@ -112,8 +143,9 @@ export async function runCommand(argv: string[], io: RunIo): Promise<number> {
     return 0;
   }
   if (positionals.length === 0) throw new KplayError('KPLAY_OPTIONS', 'no playbook given', { hint: 'kplay run site.yml -i inventory/' });
-  const playbookFiles = positionals.map((p) => resolve(p));
-  for (const p of playbookFiles) if (!existsSync(p)) throw new KplayError('KPLAY_OPTIONS', `playbook not found: ${p}`);
+  const playbookFiles = positionals.map((p) => locatePlaybook(p));
+  const shipped = playbookFiles.filter((p, i) => p !== resolve(positionals[i]!));
+  if (shipped.length) (flags.json ? io.err : out).write(`kplay: no ${shipped.map((p) => basename(p)).join(', ')} here: running the playbook kplay ships, ${shipped.join(', ')}\n`);
 
   const cfg = loadConfig(playbookFiles[0]);
   const playbookDir = dirname(playbookFiles[0]!);
@@ -123,7 +155,7 @@ export async function runCommand(argv: string[], io: RunIo): Promise<number> {
   // 1. everything is loaded and validated before the first connection
   const invSources = strings(flags.inventory).map((p) => (p.includes(',') ? p : resolve(p)));
   const sources = invSources.length ? invSources : (cfg.inventory ?? []);
-  const inventory = Inventory.load(sources, { playbookDir });
+  const inventory = Inventory.load(sources, { playbookDir, groupRules: { aliases: cfg.group_aliases, computed: cfg.computed_groups } });
   const persistSec = cfg.ssh_persist ?? DEFAULT_SSH_PERSIST_SEC;
   const planOnly = flags['syntax-check'] || flags['list-hosts'] || flags['list-tasks'] || flags['list-tags'];
   if (!planOnly && !io.keep && inventory.hosts().some((h) => persistSecFor(h, inventory.hostVars(h), { persistSec }) > 0)) prestartKeeper();

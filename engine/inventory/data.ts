@@ -26,6 +26,12 @@ export interface HostData {
   loc?: SourceLoc;
 }
 
+/** kplay.yml `group_aliases` and `computed_groups` (docs/inventory.md). */
+export interface GroupRules {
+  aliases?: Record<string, string>;
+  computed?: Record<string, string[]>;
+}
+
 export class InventoryData {
   readonly hosts = new Map<string, HostData>();
   readonly groups = new Map<string, GroupData>();
@@ -94,6 +100,23 @@ export class InventoryData {
       stack.push(...(this.groups.get(g)?.children ?? []));
     }
     return false;
+  }
+
+  /**
+   * Group rules from kplay.yml, applied before reconcile (Kubespray's dynamic_groups, done at load
+   * time so that group_vars, --list-hosts and validation see the final groups): an alias's hosts
+   * join the canonical group (`kube-master` → `kube_control_plane`), and a computed group that the
+   * inventory leaves empty is the union of its member groups (`k8s_cluster`).
+   */
+  applyGroupRules(rules: GroupRules): void {
+    for (const [alias, canonical] of Object.entries(rules.aliases ?? {})) {
+      if (this.groups.has(alias)) this.addChild(canonical, alias);
+    }
+    for (const [group, members] of Object.entries(rules.computed ?? {})) {
+      const g = this.groups.get(group);
+      if (g && (g.hosts.length > 0 || g.children.some((c) => this.groups.get(c)?.hosts.length || this.groups.get(c)?.children.length))) continue;
+      for (const m of members) if (this.groups.has(m) && m !== group) this.addChild(group, m);
+    }
   }
 
   /**

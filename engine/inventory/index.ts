@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { didYouMean, KplayError, KplayErrors } from '../errors.ts';
 import type { Vars } from '../playbook/model.ts';
-import { InventoryData } from './data.ts';
+import { InventoryData, type GroupRules } from './data.ts';
 import { LOCALHOST_NAMES, matchPattern, splitPattern, type PatternTarget } from './patterns.ts';
 import { groupDepths, mergeGroupVars, mergeHostVars, sortGroups, type VarDirs } from './precedence.ts';
 import { readSource } from './sources.ts';
@@ -22,6 +22,8 @@ export interface InventoryLoadOptions {
   playbookDir?: string;
   /** Base for relative sources; default process.cwd(). */
   cwd?: string;
+  /** Group aliases and computed groups (kplay.yml), applied after every source is read. */
+  groupRules?: GroupRules;
 }
 
 export class Inventory implements PatternTarget {
@@ -64,6 +66,7 @@ export class Inventory implements PatternTarget {
     }
     if (errors.length === 0) {
       try {
+        if (opts.groupRules) data.applyGroupRules(opts.groupRules);
         data.reconcile();
       } catch (err) {
         if (err instanceof KplayError) errors.push(err);
