@@ -113,8 +113,8 @@ export class InventoryData {
       if (this.groups.has(alias)) this.addChild(canonical, alias);
     }
     for (const [group, members] of Object.entries(rules.computed ?? {})) {
-      const g = this.groups.get(group);
-      if (g && (g.hosts.length > 0 || g.children.some((c) => this.groups.get(c)?.hosts.length || this.groups.get(c)?.children.length))) continue;
+      const g = this.addGroup(group);
+      if ((g.hosts.length > 0 || g.children.some((c) => this.groups.get(c)?.hosts.length || this.groups.get(c)?.children.length))) continue;
       for (const m of members) if (this.groups.has(m) && m !== group) this.addChild(group, m);
     }
   }

@@ -99,3 +99,14 @@ export function cidrNetwork(cidr: unknown): string {
 export function ipWrap(value: unknown): unknown {
   return typeof value === 'string' && isIPv6(value) ? `[${value}]` : value;
 }
+
+/** Ansible's `ipaddr` filter without a query: the value when it is an IP address or network, else false. */
+export function ipAddr(value: unknown): unknown {
+  if (typeof value !== 'string') return false;
+  try {
+    parseCidr(value, 'ipaddr');
+    return value;
+  } catch {
+    return false;
+  }
+}

@@ -10,7 +10,7 @@ import { isAbsolute, posix, resolve } from 'node:path';
 import * as yaml from 'js-yaml';
 import { KplayError } from '../errors.ts';
 import { quote } from '../transport/quote.ts';
-import { cidrContains, cidrHost, cidrNetwork, cidrOverlap, ipWrap } from './cidr.ts';
+import { cidrContains, cidrHost, cidrNetwork, cidrOverlap, ipAddr, ipWrap } from './cidr.ts';
 import {
   setOwn,
   compare,
@@ -239,6 +239,7 @@ export const HELPERS: Record<string, Helper> = {
   cidr_overlap: pure((a, b) => cidrOverlap(a, b)),
   cidr_network: pure((cidr) => cidrNetwork(cidr)),
   ipwrap: pure((v) => ipWrap(v)),
+  ipaddr: pure((v) => ipAddr(v)),
   int: pure((v) => toInt(v)),
   float: pure((v) => toFloat(v)),
   bool: pure((v) => toBool(v)),

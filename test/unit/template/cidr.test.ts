@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { cidrContains, cidrHost, cidrNetwork, cidrOverlap, ipWrap } from '../../../engine/template/cidr.ts';
+import { cidrContains, cidrHost, cidrNetwork, cidrOverlap, ipAddr, ipWrap } from '../../../engine/template/cidr.ts';
 
 describe('template cidr helpers', () => {
   it('cidr_host: the first service IP, the cluster DNS IP, from the end, IPv6', () => {
@@ -26,5 +26,8 @@ describe('template cidr helpers', () => {
     expect(cidrNetwork('fd00::5/64')).to.equal('fd00::/64');
     expect(ipWrap('fd00::1')).to.equal('[fd00::1]');
     expect(ipWrap('10.0.0.1')).to.equal('10.0.0.1');
+    expect(ipAddr('10.0.0.1')).to.equal('10.0.0.1');
+    expect(ipAddr('10.0.0.0/8')).to.equal('10.0.0.0/8');
+    expect(ipAddr('cp1.example.org')).to.equal(false);
   });
 });
