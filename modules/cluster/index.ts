@@ -5,5 +5,6 @@ import { kubeconfig } from './kubeconfig/kubeconfig.ts';
 import { iptables } from './iptables/iptables.ts';
 import { iptablesRuleset } from './iptables/ruleset.ts';
 import { download } from './download/download.ts';
+import { secretKey } from './secret_key/secret_key.ts';
 
-export const clusterModules: Record<string, AnyModule> = { cert, kubeconfig, iptables, iptables_ruleset: iptablesRuleset, download };
+export const clusterModules: Record<string, AnyModule> = { cert, kubeconfig, iptables, iptables_ruleset: iptablesRuleset, download, secret_key: secretKey };

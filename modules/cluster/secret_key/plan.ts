@@ -1,0 +1,60 @@
+/** secret_key's plan: pure, from what the controller and the host hold to the changes. */
+import type { Change, Plan } from '../../api.ts';
+import type { SecretKeyArgs } from './schema.ts';
+
+export interface SecretKeyState {
+  path: string;
+  size: number;
+  controller: { exists: boolean; sha?: string; valid?: boolean; mode?: string };
+  /** An earlier task of this run writes the controller file (check mode). */
+  controllerAfter?: string;
+  /** The key found in recover_from on the host (secret: only in the op, never in a result). */
+  host?: { path: string; exists: boolean; key?: string; sha?: string; error?: string };
+}
+
+/** The controller-side writes, injected so plan() stays free of I/O. */
+export interface SecretKeyRunner {
+  /** Write `key` (or a new random key when undefined) unless the file exists; fail if it holds another key. */
+  write(path: string, key: string | undefined, size: number): Promise<void>;
+  chmod(path: string): Promise<void>;
+}
+
+export function planSecretKey(s: SecretKeyState, a: SecretKeyArgs, run: SecretKeyRunner): Plan {
+  const changes: Change[] = [];
+  const c = s.controller;
+  const h = s.host;
+  const result = { path: s.path, ...(h ? { recover_from: h.path, found_on_host: h.exists && h.key !== undefined } : {}) };
+  if (h?.error) return { changes, failed: `${h.path} on the host: ${h.error}` };
+  if (c.exists) {
+    if (!c.valid) return { changes, failed: `${s.path} exists but is not the base64 of ${s.size} bytes; not replacing a key` };
+    if (h?.sha !== undefined && h.sha !== c.sha) {
+      return {
+        changes,
+        failed: `the key ${a.recover_key ?? 'key1'} in ${h.path} on the host differs from the controller's ${s.path}: different keys on different hosts; refusing to continue (restore the right key by hand)`,
+      };
+    }
+    if (c.mode !== '0600') {
+      changes.push({ summary: `mode ${c.mode} → 0600 on ${s.path}`, ops: [{ kind: 'controller', describe: `chmod 0600 ${s.path}`, run: () => run.chmod(s.path) }] });
+    }
+    return { changes, result: { ...result, source: 'controller' } };
+  }
+  if (h?.key !== undefined) {
+    const key = h.key;
+    changes.push({
+      summary: `recover the key from the host's ${h.path} into ${s.path} (the controller lost it)${s.controllerAfter ? ', compared with the one an earlier task writes' : ''}`,
+      ops: [{ kind: 'controller', describe: `write ${s.path}`, run: () => run.write(s.path, key, s.size) }],
+      sensitive: true,
+      effects: [{ path: s.path, state: 'file', mode: '0600', on: 'controller' }],
+    });
+    return { changes, result: { ...result, source: 'host' } };
+  }
+  if (s.controllerAfter) return { changes, result: { ...result, source: 'controller' } };
+  if (a.create === false) return { changes, result: { ...result, source: 'none' } };
+  changes.push({
+    summary: `create ${s.path} (${s.size} random bytes, base64, 0600)`,
+    ops: [{ kind: 'controller', describe: `write ${s.path}`, run: () => run.write(s.path, undefined, s.size) }],
+    sensitive: true,
+    effects: [{ path: s.path, state: 'file', mode: '0600', on: 'controller' }],
+  });
+  return { changes, result: { ...result, source: 'created' } };
+}
