@@ -20,6 +20,8 @@ options:
   --name NAME   lab name (default: lab); hosts are kplay-NAME-h1 …
   --dir DIR     state directory (default: /run/kplay/labs/NAME)
   --all         with down: every lab on this machine
+  --kubernetes  with up: hosts that can run Kubernetes (cgroup delegation, /dev/kmsg, kubelet
+                sysctls, local pause/busybox images, group_vars/all/lab-kubernetes.yml)
 
 Needs root. Then: kplay run site.yml -i /run/kplay/labs/lab/inventory.ini
 `;
@@ -31,10 +33,11 @@ interface Parsed {
   dir?: string;
   all: boolean;
   help: boolean;
+  kubernetes: boolean;
 }
 
 export function parseLabArgs(argv: readonly string[]): Parsed | string {
-  const p: Parsed = { cmd: '', args: [], all: false, help: false };
+  const p: Parsed = { cmd: '', args: [], all: false, help: false, kubernetes: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     const value = () => {
@@ -48,6 +51,7 @@ export function parseLabArgs(argv: readonly string[]): Parsed | string {
       else if (a === '--dir') p.dir = value();
       else if (a.startsWith('--dir=')) p.dir = a.slice(6);
       else if (a === '--all') p.all = true;
+      else if (a === '--kubernetes') p.kubernetes = true;
       else if (a === '-h' || a === '--help') p.help = true;
       else if (a.startsWith('-')) return `unknown option ${a}`;
       else if (!p.cmd) p.cmd = a;
@@ -109,11 +113,12 @@ async function up(p: Parsed): Promise<number> {
     return usageError(`up needs the number of hosts (1 to ${n.MAX_HOSTS})`);
   }
   const log = (m: string) => process.stderr.write(`${m}\n`);
-  const lab = await upLab(count, { name: p.name, dir: p.dir, persistent: true, log });
+  const lab = await upLab(count, { name: p.name, dir: p.dir, persistent: true, log, kubernetes: p.kubernetes });
   process.stdout.write(
     `lab ${lab.name}: ${lab.hosts.length} host(s) on ${lab.subnet}, this machine is ${lab.controllerAddress}\n` +
       lab.hosts.map((h) => `  ${h.name}  ${h.address}\n`).join('') +
       `inventory:   ${lab.inventoryPath}\nssh:         ssh -i ${lab.keyPath} -o UserKnownHostsFile=${lab.knownHostsPath} root@${lab.hosts[0]?.address}\n` +
+      (lab.kubernetes ? `variables:   ${lab.kubernetes.groupVarsPath} (loaded with the inventory)\n` : '') +
       `stop:        kplay lab down${lab.name === 'lab' ? '' : ` --name ${lab.name}`}\n`,
   );
   return 0;

@@ -66,11 +66,16 @@ export function nspawnArgv(h: { lab: string; i: number; dir: string }): string[]
   ];
 }
 
-/** Starts nspawn detached (it outlives `kplay lab up`) inside the host's own cgroups; returns its pid. */
-export function bootHost(h: { lab: string; i: number; dir: string }): number {
+/**
+ * Starts nspawn detached (it outlives `kplay lab up`) inside the host's own cgroups; returns its pid.
+ * `privateCgroups`: the host's folders in the cgroup v1 controller hierarchies (a --kubernetes
+ * lab), created by the caller; joined too, so that nspawn roots the host's cgroup namespace there.
+ */
+export function bootHost(h: { lab: string; i: number; dir: string; privateCgroups?: readonly string[] }): number {
   const f = n.hostFiles(h.dir, h.i);
-  const cgroups = n.cgroupRoots().map((r) => n.cgroupOf(r, h.lab, h.i));
-  for (const cg of cgroups) mkdirSync(cg, { recursive: true });
+  const own = n.cgroupRoots().map((r) => n.cgroupOf(r, h.lab, h.i));
+  for (const cg of own) mkdirSync(cg, { recursive: true });
+  const cgroups = [...own, ...(h.privateCgroups ?? [])];
   const logFd = openSync(f.log, 'a');
   // The shell joins the cgroups first, so nspawn and everything it starts are born inside them.
   const script = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ >"$1/cgroup.procs"; shift; n=$((n - 1)); done; exec "$@"';
@@ -182,13 +187,20 @@ export interface StopOptions {
   graceMs?: number;
 }
 
-/** Idempotent and bounded: stops the host, removes its cgroups, overlay, netns and files. */
-export async function destroyHost(lab: string, i: number, dir: string, opts: StopOptions = {}): Promise<void> {
-  const cgroups = n.cgroupRoots().map((r) => n.cgroupOf(r, lab, i));
+/** SIGTERM → halt: 10 s is plenty for an idle host (0.7–1.9 s measured). */
+export const GRACE_MS = 10_000;
+
+/**
+ * Idempotent and bounded: stops the host, removes its cgroups, overlay, netns and files.
+ * `privateCgroups`: the host's cgroup v1 folders of a --kubernetes lab, searched for processes
+ * and removed like its own cgroups.
+ */
+export async function destroyHost(lab: string, i: number, dir: string, opts: StopOptions & { privateCgroups?: readonly string[] } = {}): Promise<void> {
+  const cgroups = [...n.cgroupRoots().map((r) => n.cgroupOf(r, lab, i)), ...(opts.privateCgroups ?? [])];
   const pid = hostPid(lab, i, dir);
   if (pid !== undefined) {
     signal(pid, 'SIGTERM');
-    const deadline = Date.now() + (opts.graceMs ?? 10_000);
+    const deadline = Date.now() + (opts.graceMs ?? GRACE_MS);
     while (alive(pid) && Date.now() < deadline) await sleep(50);
   }
   for (let tries = 0; ; tries++) {
@@ -199,7 +211,14 @@ export async function destroyHost(lab: string, i: number, dir: string, opts: Sto
     for (const p of pids) signal(p, 'SIGKILL');
     await sleep(50);
   }
-  for (const cg of cgroups) removeCgroup(cg);
+  // a cgroup whose last process just died can stay busy for a moment: retry, bounded
+  for (let tries = 0; ; tries++) {
+    for (const cg of cgroups) removeCgroup(cg);
+    const left = cgroups.filter((cg) => existsSync(cg));
+    if (left.length === 0) break;
+    if (tries > 100) throw new LabError(`lab ${lab} host h${i}: cannot remove cgroups ${left.join(' ')}`);
+    await sleep(50);
+  }
   const f = n.hostFiles(dir, i);
   if (isMounted(f.merged)) await run(['umount', f.merged], { allowFail: true });
   await removeTree(f.base);

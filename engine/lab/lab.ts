@@ -13,6 +13,11 @@ import { routedLabSubnets, setupBridge, setupHostsNet, teardownBridge, teardownH
 import { allocateK, findLab, ownerAlive, readRegistry, removeRecord, thisProcess, writeRecord, type LabRecord } from './registry.ts';
 import { LabError, run, runAll } from './run.ts';
 import { prepareMachine } from './support.ts';
+import { BUSYBOX_IMAGE, ensureLabImages, PAUSE_IMAGE, type LabImages } from './oci.ts';
+import {
+  HOST_IMAGE_DIR, groupVarsPath, hostCgroupDir, labCgroupDirs, makeCgroup, prepareRunningHost, removeCgroupTree, removeGroupVars,
+  v1Hierarchies, writeGroupVars, writeHostFiles,
+} from './kubernetes.ts';
 
 export interface UpOptions {
   name?: string;
@@ -23,6 +28,18 @@ export interface UpOptions {
   cacheDir?: string;
   /** When another live process holds a lab of this name, wait up to this long for it to go (tests). */
   waitMs?: number;
+  /** Hosts that can run Kubernetes (engine/lab/kubernetes.ts, docs/lab.md). */
+  kubernetes?: boolean;
+}
+
+/** What a --kubernetes lab adds. */
+export interface LabKubernetes {
+  /** group_vars/all/lab-kubernetes.yml beside inventory.ini. */
+  groupVarsPath: string;
+  /** The local images: reference and the archive's path on every host. */
+  images: { pause: { image: string; archive: string }; busybox: { image: string; archive: string } };
+  /** The lab's private cgroup v1 folders on this machine (host i: `<dir>/hI`); gone after down. */
+  cgroupDirs: string[];
 }
 
 export interface LabInfo {
@@ -39,7 +56,15 @@ export interface LabInfo {
   image: Image;
   /** Milliseconds: image ready, then network + overlays + nspawn started, then until every sshd answers. */
   timings: { imageMs: number; startMs: number; sshMs: number };
+  kubernetes?: LabKubernetes;
 }
+
+/**
+ * SIGTERM → halt of a --kubernetes lab host: the kubelet, containerd and its shims stop in turn
+ * (3 hosts running a cluster took 11.6 s, past the 10 s of an idle host). Everything left after
+ * it is SIGKILLed (bounded too: host.ts).
+ */
+export const KUBERNETES_GRACE_MS = 30_000;
 
 const PARALLEL = 8;
 
@@ -58,6 +83,19 @@ export function labInfo(rec: LabRecord, image: Image, timings: LabInfo['timings'
     inventoryPath: f.inventory,
     image,
     timings,
+    ...(rec.kubernetes ? { kubernetes: kubernetesInfo(rec) } : {}),
+  };
+}
+
+function kubernetesInfo(rec: LabRecord): LabKubernetes {
+  const archive = (file: string) => `${HOST_IMAGE_DIR}/${file}`;
+  return {
+    groupVarsPath: groupVarsPath(rec.dir),
+    images: {
+      pause: { image: PAUSE_IMAGE, archive: archive('pause.tar') },
+      busybox: { image: BUSYBOX_IMAGE, archive: archive('busybox.tar') },
+    },
+    cgroupDirs: rec.kubernetes?.cgroupDirs ?? [],
   };
 }
 
@@ -66,6 +104,7 @@ export async function upLab(count: number, opts: UpOptions = {}): Promise<LabInf
   if (!Number.isInteger(count) || count < 1 || count > n.MAX_HOSTS) throw new LabError(`a lab has 1 to ${n.MAX_HOSTS} hosts, not ${count}`);
   const log = opts.log ?? (() => undefined);
   const image = await ensureImage({ cacheDir: opts.cacheDir, log });
+  const labImages = opts.kubernetes ? await ensureLabImages({ cacheDir: opts.cacheDir, log }) : undefined;
 
   const deadline = Date.now() + (opts.waitMs ?? 0);
   let waiting = false;
@@ -90,6 +129,7 @@ export async function upLab(count: number, opts: UpOptions = {}): Promise<LabInf
       const k = allocateK(readRegistry(), await routedLabSubnets());
       if (k === undefined) throw new LabError('no free lab subnet: all of 198.18.1.0/24 … 198.18.254.0/24 are in use');
       const r: LabRecord = { name, k, dir, hosts: count, image: image.key, owner: thisProcess(), createdAt: new Date().toISOString() };
+      if (opts.kubernetes) r.kubernetes = { cgroupDirs: labCgroupDirs(name) };
       writeRecord(r); // K is ours from here on; everything below is undone by teardown(r)
       return r;
     });
@@ -102,7 +142,7 @@ export async function upLab(count: number, opts: UpOptions = {}): Promise<LabInf
   const t1 = Date.now();
 
   try {
-    const info = await startHosts(rec, image, log, t1);
+    const info = await startHosts(rec, image, log, t1, labImages);
     if (opts.persistent) writeRecord({ ...rec, owner: null });
     writeFileSync(n.labFiles(rec.dir).state, `${JSON.stringify({ ...rec, owner: opts.persistent ? null : rec.owner }, null, 2)}\n`);
     return info;
@@ -112,7 +152,7 @@ export async function upLab(count: number, opts: UpOptions = {}): Promise<LabInf
   }
 }
 
-async function startHosts(rec: LabRecord, image: Image, log: (m: string) => void, t1: number): Promise<LabInfo> {
+async function startHosts(rec: LabRecord, image: Image, log: (m: string) => void, t1: number, labImages?: LabImages): Promise<LabInfo> {
   const f = n.labFiles(rec.dir);
   mkdirSync(f.hostsDir, { recursive: true, mode: 0o700 });
   rmSync(f.key, { force: true });
@@ -130,10 +170,18 @@ async function startHosts(rec: LabRecord, image: Image, log: (m: string) => void
   await runAll(indexes, PARALLEL, async (i) => {
     const spec = { lab: rec.name, k: rec.k, i, dir: rec.dir, lowerdir: image.rootfs, peers, authorizedKey };
     hostKeys.set(i, await prepareHost(spec));
-    pids.set(i, bootHost(spec));
+    const privateCgroups = (rec.kubernetes?.cgroupDirs ?? []).map((d) => hostCgroupDir(d, i));
+    for (const d of privateCgroups) makeCgroup(d);
+    if (labImages) writeHostFiles(n.hostFiles(rec.dir, i).merged, labImages);
+    pids.set(i, bootHost({ ...spec, privateCgroups }));
   });
   const t2 = Date.now();
   await Promise.all(indexes.map((i) => waitForSsh(n.hostAddress(rec.k, i), pids.get(i) ?? 0, n.hostFiles(rec.dir, i).log)));
+  if (labImages) {
+    const hierarchies = v1Hierarchies();
+    await Promise.all(indexes.map((i) => prepareRunningHost({ nspawnPid: pids.get(i) ?? 0, hierarchies, lab: rec.name, i, name: n.hostName(rec.name, i) })));
+    writeGroupVars(rec.dir, { lab: rec.name, images: labImages });
+  }
   const t3 = Date.now();
 
   writeFileSync(f.knownHosts, renderKnownHosts(peers.map((p, j) => ({ ...p, hostKey: hostKeys.get(j + 1) ?? '' }))));
@@ -146,8 +194,11 @@ async function startHosts(rec: LabRecord, image: Image, log: (m: string) => void
 export async function teardown(rec: LabRecord, opts: { graceMs?: number } = {}): Promise<void> {
   const indexes = Array.from({ length: rec.hosts }, (_, j) => j + 1);
   const errors: unknown[] = [];
+  const privateDirs = rec.kubernetes?.cgroupDirs ?? [];
+  const graceMs = opts.graceMs ?? (rec.kubernetes ? KUBERNETES_GRACE_MS : undefined);
   await runAll(indexes, 32, async (i) => {
-    await destroyHost(rec.name, i, rec.dir, opts).catch((e: unknown) => errors.push(e));
+    const privateCgroups = privateDirs.map((d) => hostCgroupDir(d, i));
+    await destroyHost(rec.name, i, rec.dir, { graceMs, privateCgroups }).catch((e: unknown) => errors.push(e));
     await teardownHostNet(rec.name, i);
   });
   await teardownBridge(rec.name, rec.k);
@@ -158,8 +209,11 @@ export async function teardown(rec: LabRecord, opts: { graceMs?: number } = {}):
       // absent, or (after an error above) still busy
     }
   }
+  // the lab's private cgroup v1 folders: empty once every host is gone
+  for (const d of privateDirs) if (!removeCgroupTree(d) && errors.length === 0) errors.push(new LabError(`cannot remove ${d}`));
   if (errors.length) throw errors[0];
   const f = n.labFiles(rec.dir);
+  removeGroupVars(rec.dir);
   for (const p of [f.state, f.key, `${f.key}.pub`, f.knownHosts, f.inventory]) rmSync(p, { force: true });
   if (existsSync(f.hostsDir) && readdirSync(f.hostsDir).length === 0) rmdirSync(f.hostsDir);
   // a --dir given by the user stays; our own default directory goes

@@ -103,7 +103,7 @@ async function buildImages(tmp: string, bin: Buffer): Promise<void> {
   mkdirSync(join(rootfs, 'etc'));
   mkdirSync(join(rootfs, 'tmp'));
   chmodSync(join(rootfs, 'tmp'), 0o1777);
-  copyFileSync(BUSYBOX, join(rootfs, 'bin', 'busybox'));
+  writeFileSync(join(rootfs, 'bin', 'busybox'), bin);
   chmodSync(join(rootfs, 'bin', 'busybox'), 0o755);
   const applets = (await run([BUSYBOX, '--list'])).stdout.split('\n').filter((a) => /^[a-z0-9_.[-]+$/.test(a) && a !== 'busybox');
   for (const a of [...new Set(applets)]) symlinkSync('busybox', join(rootfs, 'bin', a));

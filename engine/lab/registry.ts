@@ -22,6 +22,8 @@ export interface LabRecord {
   /** null: a lab started by `kplay lab up`, which lives until `kplay lab down`. */
   owner: LabOwner | null;
   createdAt: string;
+  /** A lab started with --kubernetes: its private cgroup v1 folders (one per hierarchy; per host `<dir>/hI`). */
+  kubernetes?: { cgroupDirs: string[] };
 }
 
 export function processStart(pid: number): string | undefined {
