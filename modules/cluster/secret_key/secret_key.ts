@@ -26,6 +26,7 @@ export function validKey(text: string, size: number): string | undefined {
 
 /** The secret of the key named `name` in an EncryptionConfiguration (any provider, any resource). */
 export function keyFromEncryptionConfig(text: string, name: string): string | undefined {
+  if (text.trim() === '') return undefined;
   const doc = yaml.load(text) as { resources?: { providers?: Record<string, { keys?: { name?: string; secret?: string }[] }>[] }[] } | undefined;
   for (const r of doc?.resources ?? []) {
     for (const p of r.providers ?? []) {
