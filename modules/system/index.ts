@@ -6,6 +6,7 @@ import { copy } from './copy.ts';
 import { file } from './file.ts';
 import { group } from './group.ts';
 import { hostname } from './hostname.ts';
+import { ip_route } from './ip_route.ts';
 import { lineinfile } from './lineinfile.ts';
 import { modprobe } from './modprobe.ts';
 import { apt, dnf, packageModule } from './package.ts';
@@ -27,6 +28,7 @@ export const systemModules: Record<string, AnyModule> = {
   file,
   group,
   hostname,
+  ip_route,
   lineinfile,
   modprobe,
   package: packageModule,

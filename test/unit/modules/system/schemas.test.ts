@@ -20,6 +20,7 @@ const minimal: Record<string, Record<string, unknown>> = {
   file: { path: '/f' },
   group: { name: 'g' },
   hostname: { name: 'h1' },
+  ip_route: { dest: '10.244.1.0/24', gateway: '198.18.0.12' },
   lineinfile: { path: '/f', line: 'x' },
   modprobe: { name: 'overlay' },
   package: { name: 'curl' },
