@@ -10,7 +10,7 @@
  *   });
  *   after(() => lab?.stop());
  */
-import { upLab, downLab, type LabInfo } from '../../engine/lab/lab.ts';
+import { upLab, downLab, type LabInfo, type LabKubernetes } from '../../engine/lab/lab.ts';
 import { labSupported } from '../../engine/lab/support.ts';
 import { SUDO_PASSWORD } from '../../engine/lab/image-spec.ts';
 import { SshTransport } from '../../engine/transport/ssh.ts';
@@ -18,7 +18,8 @@ import type { Transport } from '../../engine/transport/transport.ts';
 
 /** Building the image the first time takes a minute or more on a busy machine; starting hosts, seconds. */
 export const LAB_START_TIMEOUT_MS = 10 * 60_000;
-export const LAB_STOP_TIMEOUT_MS = 60_000;
+/** Idle hosts stop in about a second; hosts running containerd/kubelet get 30 s to halt, then a bounded kill. */
+export const LAB_STOP_TIMEOUT_MS = 90_000;
 
 export interface Lab {
   name: string;
@@ -34,6 +35,11 @@ export interface Lab {
   users: { root: string; sudoNoPass: 'kplay'; sudoPass: 'kplaypw'; sudoPassword: string };
   /** What starting cost, in ms (image: cached / restored / built). */
   timings: LabInfo['timings'] & { imageAction: LabInfo['image']['action'] };
+  /**
+   * Only with startLab(n, {kubernetes: true}): the lab's group_vars file (beside inventoryPath),
+   * the local images (reference + archive path on every host) and its private cgroup v1 folders.
+   */
+  kubernetes?: LabKubernetes;
   stop(): Promise<void>;
   /** A connected SSH transport to host i (0-based) as `user` (default root); stop() closes it. */
   transport(i: number, user?: string): Promise<Transport>;
@@ -60,11 +66,17 @@ export function requireLab(ctx: Mocha.Context): void {
   ctx.skip();
 }
 
-export async function startLab(n: number, opts: { name?: string } = {}): Promise<Lab> {
+export interface StartLabOptions {
+  name?: string;
+  /** Hosts that can run Kubernetes (`kplay lab up --kubernetes`, docs/lab.md). */
+  kubernetes?: boolean;
+}
+
+export async function startLab(n: number, opts: StartLabOptions = {}): Promise<Lab> {
   const s = labSupported();
   if (!s.ok) throw new Error(`cannot start a lab: ${s.reason}`);
   // the same suite run by another process at the same time (two people, or a full run): take turns
-  const info = await upLab(n, { name: opts.name ?? 'lab', persistent: false, waitMs: LAB_START_TIMEOUT_MS / 2, log: labLog });
+  const info = await upLab(n, { name: opts.name ?? 'lab', persistent: false, waitMs: LAB_START_TIMEOUT_MS / 2, log: labLog, kubernetes: opts.kubernetes });
   const open = new Set<Transport>();
   let stopped: Promise<void> | undefined;
   return {
@@ -78,6 +90,7 @@ export async function startLab(n: number, opts: { name?: string } = {}): Promise
     dir: info.dir,
     users: { root: 'root', sudoNoPass: 'kplay', sudoPass: 'kplaypw', sudoPassword: SUDO_PASSWORD },
     timings: { ...info.timings, imageAction: info.image.action },
+    ...(info.kubernetes ? { kubernetes: info.kubernetes } : {}),
     stop() {
       stopped ??= (async () => {
         await Promise.all([...open].map((t) => t.close().catch(() => undefined)));
