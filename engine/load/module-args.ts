@@ -137,12 +137,21 @@ export function checkArgs(
   if (errors.length > 0 || !def.validate) return errors;
   try {
     for (const problem of def.validate(args)) {
+      // at load time a templated value is not known yet: it is checked again once rendered (runtime.ts)
+      if (lenientTemplates && problem.key !== undefined && holdsTemplate(args[problem.key])) continue;
       errors.push(new KplayError('KPLAY_SCHEMA', `${def.name}: ${problem.message}`, { loc: locate(problem.key ? [problem.key] : [], 'value') }));
     }
   } catch (err) {
     errors.push(new KplayError('KPLAY_INTERNAL', `module ${def.name}: validate() threw: ${String(err)}`, { loc: locate([], 'value'), cause: err }));
   }
   return errors;
+}
+
+function holdsTemplate(v: unknown): boolean {
+  if (typeof v === 'string') return v.includes('{{');
+  if (Array.isArray(v)) return v.some(holdsTemplate);
+  if (v !== null && typeof v === 'object') return Object.values(v).some(holdsTemplate);
+  return false;
 }
 
 export function unknownModuleError(name: string, modules: Record<string, AnyModule>, loc: SourceLoc | undefined): KplayError {
