@@ -108,14 +108,17 @@ export function labCgroupDirs(lab: string, hierarchies = v1Hierarchies()): strin
 export const hostCgroupDir = (labDir: string, i: number) => join(labDir, `h${i}`);
 
 /** mkdir -p, giving every new cpuset level its parent's cpus and mems (a cpuset without them takes no process). */
-export function makeCgroup(dir: string): void {
+export function makeCgroup(dir: string, tries = 10): void {
   const missing: string[] = [];
   for (let d = dir; !existsSync(d); d = dirname(d)) missing.unshift(d);
   for (const d of missing) {
     try {
       mkdirSync(d);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      // another lab's teardown removed the shared `kplay` folder between our check and mkdir
+      if (code === 'ENOENT' && tries > 0) return makeCgroup(dir, tries - 1);
+      if (code !== 'EEXIST') throw e;
     }
     for (const f of ['cpuset.cpus', 'cpuset.mems']) {
       const mine = join(d, f);
@@ -197,20 +200,21 @@ export function removeCgroupTree(dir: string): boolean {
   return !existsSync(dir);
 }
 
-/** Pids in a cgroup tree. */
-export function treePids(dir: string): number[] {
-  if (!existsSync(dir)) return [];
-  const out: number[] = [];
-  const walk = (d: string) => {
+/**
+ * Removes the lab's private folders, then the `kplay` folder above them when no other lab uses
+ * it (a folder left in the cgroup this machine gave us would keep that cgroup from being removed).
+ * Returns the folders that could not be removed.
+ */
+export function removeLabCgroups(labDirs: readonly string[]): string[] {
+  const left = labDirs.filter((d) => !removeCgroupTree(d));
+  for (const d of labDirs) {
     try {
-      for (const l of readFileSync(join(d, 'cgroup.procs'), 'utf8').split('\n')) if (l) out.push(Number(l));
-      for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(join(d, e.name));
+      rmdirSync(dirname(d));
     } catch {
-      // vanished while we walked it
+      // another lab's folder is in it, or it is gone already
     }
-  };
-  walk(dir);
-  return out;
+  }
+  return left;
 }
 
 export interface GroupVarsInput {

@@ -15,7 +15,7 @@ import { LabError, run, runAll } from './run.ts';
 import { prepareMachine } from './support.ts';
 import { BUSYBOX_IMAGE, ensureLabImages, PAUSE_IMAGE, type LabImages } from './oci.ts';
 import {
-  HOST_IMAGE_DIR, groupVarsPath, hostCgroupDir, labCgroupDirs, makeCgroup, prepareRunningHost, removeCgroupTree, removeGroupVars,
+  HOST_IMAGE_DIR, groupVarsPath, hostCgroupDir, labCgroupDirs, makeCgroup, prepareRunningHost, removeGroupVars, removeLabCgroups,
   v1Hierarchies, writeGroupVars, writeHostFiles,
 } from './kubernetes.ts';
 
@@ -210,7 +210,8 @@ export async function teardown(rec: LabRecord, opts: { graceMs?: number } = {}):
     }
   }
   // the lab's private cgroup v1 folders: empty once every host is gone
-  for (const d of privateDirs) if (!removeCgroupTree(d) && errors.length === 0) errors.push(new LabError(`cannot remove ${d}`));
+  const left = removeLabCgroups(privateDirs);
+  if (left.length && errors.length === 0) errors.push(new LabError(`lab ${rec.name}: cannot remove the cgroups ${left.join(' ')}`));
   if (errors.length) throw errors[0];
   const f = n.labFiles(rec.dir);
   removeGroupVars(rec.dir);
