@@ -1,0 +1,141 @@
+/**
+ * roles/container-engine/containerd on 2 lab hosts with Debian's containerd 1.6.20, runc and CNI
+ * plugins (containerd_source, runc_source, cni_source: package): check mode writes nothing; the
+ * run writes kplay's unit (pointing at /usr/bin/containerd), a version-2 config with the systemd
+ * cgroup driver, the sandbox image and the lab's two options, and restarts Debian's running
+ * containerd once; a second run and a check change nothing; a new registry mirror writes its
+ * hosts.toml and restarts containerd exactly once.
+ */
+import { expect } from 'chai';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab, startLab, type Lab } from '../../support/lab.ts';
+import { kplay, recap, type KplayRun } from '../../support/kplay.ts';
+import type { Transport } from '../../../engine/transport/transport.ts';
+
+const SHARED = join(import.meta.dirname, '../../../../shared/k8s');
+const PLAYBOOK = join(import.meta.dirname, '../../fixtures/roles/containerd/containerd.yml');
+const ROLES = join(import.meta.dirname, '../../../roles');
+
+const STATE = [
+  'for p in /etc/containerd /etc/systemd/system/containerd.service /etc/crictl.yaml; do',
+  '  find "$p" -printf "%p %m %s\\n" 2>/dev/null || echo "$p absent"; done | sort;',
+  'md5sum /etc/containerd/config.toml 2>/dev/null; systemctl show containerd -p InvocationID; true',
+].join('\n');
+
+describe('role container-engine/containerd on 2 lab hosts (Debian containerd 1.6)', function () {
+  let lab: Lab | undefined;
+  let hosts: Transport[];
+  let dir: string;
+  let args: string[];
+
+  before(async function () {
+    this.timeout(LAB_START_TIMEOUT_MS);
+    if (!existsSync(SHARED)) {
+      console.warn(`    (skipping: ${SHARED} is absent)`);
+      this.skip();
+    }
+    requireLab(this);
+    lab = await startLab(2, { name: 'containerd' });
+    hosts = await Promise.all(lab.hosts.map((_h, i) => lab!.transport(i)));
+    dir = mkdtempSync(join(tmpdir(), 'kplay-containerd-role-'));
+    copyFileSync(lab.knownHostsPath, join(dir, 'known_hosts'));
+    copyFileSync(PLAYBOOK, join(dir, 'containerd.yml'));
+    writeFileSync(join(dir, 'kplay.yml'), `roles_path: [${JSON.stringify(ROLES)}]\n`);
+    const lines = lab.hosts.map((h) => `${h.name} ansible_host=${h.address} ansible_user=root ansible_ssh_private_key_file=${lab!.keyPath}`);
+    writeFileSync(join(dir, 'hosts.ini'), `[kube_node]\n${lines.join('\n')}\n[k8s_cluster:children]\nkube_node\n`);
+    // the lab's group_vars: Debian's components, and the two options containerd in a container needs
+    const vars = {
+      containerd_source: 'package',
+      runc_source: 'package',
+      cni_source: 'package',
+      containerd_restrict_oom_score_adj: true,
+      containerd_runc_no_new_keyring: true,
+    };
+    writeFileSync(join(dir, 'vars.json'), JSON.stringify(vars));
+    args = ['run', join(dir, 'containerd.yml'), '-i', join(dir, 'hosts.ini'), '-e', `@${join(dir, 'vars.json')}`, '--json'];
+  });
+  after(async function () {
+    this.timeout(LAB_STOP_TIMEOUT_MS);
+    await lab?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const state = () => Promise.all(hosts.map(async (t) => (await t.exec(STATE)).stdout));
+  const failures = (r: KplayRun) => r.events.filter((e) => e.type === 'host_result' && e.status === 'failed');
+  const seconds = (r: KplayRun) => ((r.events.find((e) => e.type === 'recap')?.durationMs as number) / 1000).toFixed(1);
+  const changedTasks = (r: KplayRun) =>
+    r.events
+      .filter((e) => e.type === 'host_result' && e.status === 'changed')
+      .map((e) => `${String(e.host)} ${String(e.task)} ${JSON.stringify(e.item ?? '')}`)
+      .sort();
+  const on = async (i: number, cmd: string) => {
+    const r = await hosts[i]!.exec(cmd);
+    expect(r.rc, `${cmd}: ${r.stderr}`).to.equal(0);
+    return r.stdout;
+  };
+  const startsSince = async (i: number, since: string) => Number((await on(i, `journalctl -u containerd --since @${since} -o cat --no-pager | grep -c '^Started containerd' || true`)).trim());
+
+  it('check mode writes nothing; the run configures and (re)starts containerd once; a second run and a check change nothing', async function () {
+    this.timeout(300_000);
+    const before = await state();
+    const check = await kplay(...args, '--check', '--diff');
+    expect(failures(check), check.stdout + check.stderr).to.deep.equal([]);
+    expect(check.code, check.stderr).to.equal(0);
+    expect(await state()).to.deep.equal(before);
+
+    const since = (await on(0, 'sleep 1; date +%s')).trim();
+    const first = await kplay(...args);
+    expect(failures(first), first.stdout + first.stderr).to.deep.equal([]);
+    expect(first.code, first.stderr).to.equal(0);
+    expect(changedTasks(first)).to.deep.equal(changedTasks(check));
+    for (const i of [0, 1]) {
+      expect(await on(i, 'systemctl is-active containerd; systemctl is-enabled containerd')).to.equal('active\nenabled\n');
+      expect(await on(i, 'ctr version')).to.match(/Server:\s+Version:\s+1\.6\.20/);
+      expect(await on(i, 'systemctl show containerd -p FragmentPath -p ExecStart')).to.contain('FragmentPath=/etc/systemd/system/containerd.service').and.to.contain('path=/usr/bin/containerd');
+      const dump = await on(i, 'containerd config dump');
+      expect(dump).to.match(/^version = 2$/m);
+      expect(dump).to.match(/SystemdCgroup = true/);
+      expect(dump).to.match(/NoNewKeyring = true/);
+      expect(dump).to.match(/restrict_oom_score_adj = true/);
+      expect(dump).to.contain('sandbox_image = "registry.k8s.io/pause:3.10.1"');
+      expect(dump).to.contain('BinaryName = "/usr/sbin/runc"');
+      expect(dump).to.contain('bin_dir = "/usr/lib/cni"');
+      expect(dump).to.contain('config_path = "/etc/containerd/certs.d"');
+      expect(await on(i, 'cat /etc/crictl.yaml')).to.contain('runtime-endpoint: unix:///run/containerd/containerd.sock');
+      // Debian's containerd was running already: the changed config and unit restarted it once
+      expect(await startsSince(i, since), 'restarts').to.equal(1);
+    }
+
+    const since2 = (await on(0, 'sleep 1; date +%s')).trim();
+    const second = await kplay(...args);
+    expect(second.code, second.stdout + second.stderr).to.equal(0);
+    for (const [name, stats] of Object.entries(recap(second))) expect(stats.changed, name).to.equal(0);
+    const after = await kplay(...args, '--check', '--diff');
+    expect(after.code, after.stdout + after.stderr).to.equal(0);
+    for (const [name, stats] of Object.entries(recap(after))) expect(stats.changed, name).to.equal(0);
+    for (const i of [0, 1]) expect(await startsSince(i, since2), 'restarts by unchanged runs').to.equal(0);
+    console.log(`      [containerd] 2 hosts: check ${seconds(check)} s, first run ${seconds(first)} s, second run ${seconds(second)} s, check after ${seconds(after)} s`);
+  });
+
+  it('a new registry mirror writes its hosts.toml and restarts containerd exactly once', async function () {
+    this.timeout(120_000);
+    const mirrors = [{ prefix: 'registry.k8s.io', mirrors: [{ host: 'http://198.18.0.1:5000', capabilities: ['pull', 'resolve'], skip_verify: true }] }];
+    const withMirror = [...args, '-e', JSON.stringify({ containerd_registries_mirrors: mirrors })];
+    const since = (await on(0, 'sleep 1; date +%s')).trim();
+    const r = await kplay(...withMirror);
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    const restarts = r.events.filter((e) => e.type === 'host_result' && e.task === 'containerd : restart containerd' && e.status === 'changed');
+    expect(restarts, JSON.stringify(r.events.filter((e) => e.type === 'host_result' && e.status === 'changed'))).to.have.length(2);
+    for (const i of [0, 1]) {
+      const toml = await on(i, 'cat /etc/containerd/certs.d/registry.k8s.io/hosts.toml');
+      expect(toml).to.contain('server = "https://registry.k8s.io"').and.to.contain('[host."http://198.18.0.1:5000"]').and.to.contain('capabilities = ["pull", "resolve"]').and.to.contain('skip_verify = true');
+      expect(await startsSince(i, since), 'restarts').to.equal(1);
+      expect(await on(i, 'systemctl is-active containerd')).to.equal('active\n');
+    }
+    const again = await kplay(...withMirror);
+    expect(again.code, again.stdout + again.stderr).to.equal(0);
+    for (const [name, stats] of Object.entries(recap(again))) expect(stats.changed, name).to.equal(0);
+  });
+});
