@@ -13,7 +13,12 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /** Every object of a manifest value: an object, a list, a `kind: List` (or any *List with items), a YAML text. `where` names the source in errors. */
 export function flattenObjects(v: unknown, where: string): K8sObject[] {
   if (v === null || v === undefined) return [];
-  if (typeof v === 'string') return loadAll(v).flatMap((d) => flattenObjects(d, where));
+  if (typeof v === 'string') {
+    return loadAll(v).flatMap((d) => {
+      if (typeof d === 'string') throw new Error(`${where}: a Kubernetes object must be a mapping, not a string`);
+      return flattenObjects(d, where);
+    });
+  }
   if (Array.isArray(v)) return v.flatMap((d) => flattenObjects(d, where));
   if (!isRecord(v)) throw new Error(`${where}: a Kubernetes object must be a mapping, not ${typeof v}`);
   if (typeof v.kind === 'string' && v.kind.endsWith('List') && Array.isArray(v.items)) return v.items.flatMap((d) => flattenObjects(d, where));
@@ -43,6 +48,18 @@ export function sameObject(want: K8sObject, got: K8sObject): boolean {
 export function applyOrder(objs: K8sObject[]): K8sObject[] {
   const rank = (o: K8sObject) => (o.kind === 'Namespace' && o.apiVersion === 'v1' ? 0 : isCrd(o) ? 1 : 2);
   return objs.map((o, i) => ({ o, i })).sort((a, b) => rank(a.o) - rank(b.o) || a.i - b.i).map((x) => x.o);
+}
+
+/** Built-in cluster-scoped kinds: only for naming an object before the server said where it lives. */
+const CLUSTER_SCOPED = new Set([
+  'Namespace', 'Node', 'PersistentVolume', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'StorageClass', 'PriorityClass',
+  'APIService', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
+  'IngressClass', 'RuntimeClass', 'CSIDriver', 'CSINode', 'VolumeAttachment', 'CertificateSigningRequest', 'FlowSchema', 'PriorityLevelConfiguration', 'GatewayClass',
+]);
+
+/** The namespace an object will live in, as far as the manifest and the namespace argument tell. */
+export function expectedNamespace(o: K8sObject, defaultNs: string | undefined): string | undefined {
+  return o.metadata.namespace ?? (CLUSTER_SCOPED.has(o.kind) ? undefined : defaultNs);
 }
 
 export const isCrd = (o: K8sObject): boolean => o.kind === 'CustomResourceDefinition' && groupOf(o.apiVersion) === 'apiextensions.k8s.io';

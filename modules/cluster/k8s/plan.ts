@@ -1,6 +1,6 @@
 /** The k8s module's pure planning: live objects + server-side dry run → changes, ops, masked diffs. */
 import type { Change, Op, Plan } from '../../api.ts';
-import { applyOrder, isCrd, maskPair, normalize, objectId, ref, ROLLOUT_KINDS, sameContent, toYaml, type K8sObject } from './objects.ts';
+import { applyOrder, expectedNamespace, isCrd, maskPair, normalize, objectId, ref, ROLLOUT_KINDS, sameContent, toYaml, type K8sObject } from './objects.ts';
 import { K8S_FIELD_MANAGER, type K8sArgs } from './schema.ts';
 
 /** The dry run of one object: the server's result, or its error. */
@@ -100,7 +100,7 @@ export function planPresent(s: K8sState, a: K8sArgs, check: boolean): Plan {
   if (s.unreachable) {
     if (!check) return { changes: [], failed: `cannot reach the cluster: ${s.unreachable.reason}` };
     // a fresh cluster in a check run: plan from the rendered objects
-    const plans: ObjectPlan[] = objs.map((o) => ({ obj: o, id: objectId(o, o.metadata.namespace ?? a.namespace), action: 'create', after: o }));
+    const plans: ObjectPlan[] = objs.map((o) => ({ obj: o, id: objectId(o, expectedNamespace(o, a.namespace)), action: 'create', after: o }));
     return {
       changes: plans.map((p) => ({
         summary: `create ${p.id} (the cluster is not reachable: ${s.unreachable!.reason})`,
@@ -117,7 +117,8 @@ export function planPresent(s: K8sState, a: K8sArgs, check: boolean): Plan {
     const live = s.live[i] ?? undefined;
     const dry = s.dry[i] ?? undefined;
     const readError = s.readErrors?.[i];
-    const ns = ((dry && 'obj' in dry ? dry.obj : live) ?? o).metadata.namespace ?? a.namespace;
+    const known = dry && 'obj' in dry ? dry.obj : live;
+    const ns = known ? known.metadata.namespace : expectedNamespace(o, a.namespace);
     const id = objectId(o, ns);
     if (readError) return void errors.push(`${id}: ${readError}`);
     if (!dry) return void errors.push(`${id}: no dry-run result`);
