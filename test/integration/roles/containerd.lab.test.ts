@@ -139,3 +139,51 @@ describe('role container-engine/containerd on 2 lab hosts (Debian containerd 1.6
     for (const [name, stats] of Object.entries(recap(again))) expect(stats.changed, name).to.equal(0);
   });
 });
+
+describe('role container-engine/containerd on a lab host prepared for Kubernetes (preload of local images)', function () {
+  let lab: Lab | undefined;
+  let host: Transport;
+  let dir: string;
+  let args: string[];
+
+  before(async function () {
+    this.timeout(LAB_START_TIMEOUT_MS);
+    if (!existsSync(SHARED)) {
+      console.warn(`    (skipping: ${SHARED} is absent)`);
+      this.skip();
+    }
+    requireLab(this);
+    lab = await startLab(1, { name: 'containerd-k8s', kubernetes: true });
+    host = await lab.transport(0);
+    dir = mkdtempSync(join(tmpdir(), 'kplay-containerd-k8s-'));
+    copyFileSync(lab.knownHostsPath, join(dir, 'known_hosts'));
+    copyFileSync(PLAYBOOK, join(dir, 'containerd.yml'));
+    writeFileSync(join(dir, 'kplay.yml'), `roles_path: [${JSON.stringify(ROLES)}]\n`);
+    const h = lab.hosts[0]!;
+    writeFileSync(join(dir, 'hosts.ini'), `[kube_node]\n${h.name} ansible_host=${h.address} ansible_user=root ansible_ssh_private_key_file=${lab.keyPath}\n[k8s_cluster:children]\nkube_node\n`);
+    // the lab's own group_vars (Debian's components, the local pause image, the preload list)
+    args = ['run', join(dir, 'containerd.yml'), '-i', join(dir, 'hosts.ini'), '-e', `@${lab.kubernetes!.groupVarsPath}`, '--json'];
+  });
+  after(async function () {
+    this.timeout(LAB_STOP_TIMEOUT_MS);
+    await lab?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('imports the local pause and busybox images once, and containerd pins the pause image as its sandbox', async function () {
+    this.timeout(300_000);
+    const images = lab!.kubernetes!.images;
+    const ls = async () => (await host.exec('ctr -n k8s.io images ls -q')).stdout;
+    expect(await ls()).to.not.contain(images.pause.image);
+    const first = await kplay(...args);
+    expect(first.code, first.stdout + first.stderr).to.equal(0);
+    const imported = first.events.filter((e) => e.type === 'host_result' && e.task === 'containerd : Preload images (air-gapped)' && e.status === 'changed');
+    expect(imported).to.have.length(2);
+    const listed = await ls();
+    expect(listed).to.contain(images.pause.image).and.to.contain(images.busybox.image);
+    expect((await host.exec('containerd config dump')).stdout).to.contain(`sandbox_image = "${images.pause.image}"`);
+    const second = await kplay(...args);
+    expect(second.code, second.stdout + second.stderr).to.equal(0);
+    expect(recap(second)[lab!.hosts[0]!.name]!.changed).to.equal(0);
+  });
+});
