@@ -119,7 +119,11 @@ describe('k8s module against a real kube-apiserver', function () {
 
   it('check mode after a value changed shows exactly that diff and changes nothing', async () => {
     writeFileSync(join(dir, 'demo.yaml.hbs'), manifest('2'));
+    const versions = () => api.kubectlRun(['get', 'namespaces,configmaps,secrets,crd,widgets', '-A', '-o', 'jsonpath={range .items[*]}{.kind}/{.metadata.name}={.metadata.resourceVersion}{"\\n"}{end}']);
+    const before = versions();
+    expect(before).to.include('ConfigMap/settings=').and.to.include('Secret/creds=');
     const r = await run({ src: 'demo.yaml.hbs' }, { check: true, vars: { password: SECRET2 } });
+    expect(versions()).to.equal(before);
     expect(r.failed, r.msg).to.equal(false);
     expect(r.changes.map((c) => c.summary)).to.deep.equal(['configure ConfigMap kplay-demo/settings', 'configure Secret kplay-demo/creds']);
     const [cm, secret] = r.changes.map((c) => c.diff!);
