@@ -1,0 +1,217 @@
+/**
+ * Roles node (kubelet + kube-proxy) and network_plugin/bridge on 3 lab hosts prepared for
+ * Kubernetes (1 control plane with etcd, 2 workers), with the real Kubernetes v1.36.3 binaries of
+ * ../shared/k8s served by the test's artifact server and the whole chain before them (pki, etcd,
+ * containerd, control-plane, client, cluster_roles): check mode on fresh hosts writes nothing;
+ * the first run makes every node Ready (the control plane tainted NoSchedule and labelled); busybox
+ * pods on both workers reach each other across nodes and through a ClusterIP Service (kube-proxy,
+ * hairpin included); kubectl exec and logs work (webhook authn/authz to the kubelet); a second run
+ * and a check after it change nothing.
+ */
+import { expect } from 'chai';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab, startLab, type Lab } from '../../support/lab.ts';
+import { kplay, recap, type KplayRun } from '../../support/kplay.ts';
+import { startArtifactServer, type ArtifactServer } from '../../support/artifact-server.ts';
+import { K8S_SHARED, K8S_VERSION, k8sBinary } from '../../support/apiserver.ts';
+import type { Transport } from '../../../engine/transport/transport.ts';
+
+const FIXTURE = join(import.meta.dirname, '../../fixtures/roles/node');
+const CP_BINARIES = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl'];
+const NODE_BINARIES = ['kubelet', 'kube-proxy'];
+
+/** What the node and network roles write on a host, with mode, owner and size, their units' states and the routes. */
+const STATE = [
+  'for p in /etc/kubernetes /var/lib/kubelet /var/lib/kube-proxy /etc/cni/net.d /etc/systemd/system/kubelet.service /etc/systemd/system/kube-proxy.service; do',
+  '  find "$p" -printf "%p %m %u %s\\n" 2>/dev/null || echo "$p absent"; done | sort;',
+  'for u in kubelet kube-proxy; do systemctl is-active $u; done; ip route show; true',
+].join('\n');
+
+describe('roles node + network_plugin/bridge on 3 lab hosts (real v1.36 binaries, pods)', function () {
+  let lab: Lab | undefined;
+  let server: ArtifactServer | undefined;
+  let hosts: Transport[];
+  let dir: string;
+  let args: string[];
+  let names: string[];
+
+  before(async function () {
+    this.timeout(LAB_START_TIMEOUT_MS);
+    if (!existsSync(join(K8S_SHARED, K8S_VERSION, 'kubelet.zst'))) {
+      console.warn(`    (skipping: ${K8S_SHARED} with the Kubernetes binaries is absent)`);
+      this.skip();
+    }
+    requireLab(this);
+    const root = mkdtempSync(join(tmpdir(), 'kplay-node-artifacts-'));
+    mkdirSync(join(root, K8S_VERSION));
+    const sums = new Map(
+      readFileSync(join(K8S_SHARED, 'SHA256SUMS'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.trim().split(/\s+/).reverse() as [string, string]),
+    );
+    for (const b of [...CP_BINARIES, ...NODE_BINARIES]) symlinkSync(k8sBinary(`${K8S_VERSION}/${b}`), join(root, K8S_VERSION, b));
+    lab = await startLab(3, { name: 'node', kubernetes: true });
+    server = await startArtifactServer({ root, host: lab.controllerAddress });
+    hosts = await Promise.all(lab.hosts.map((_h, i) => lab!.transport(i)));
+    names = lab.hosts.map((h) => h.name);
+    dir = mkdtempSync(join(tmpdir(), 'kplay-node-role-'));
+    copyFileSync(lab.knownHostsPath, join(dir, 'known_hosts'));
+    const line = (i: number) => `${lab!.hosts[i]!.name} ansible_host=${lab!.hosts[i]!.address} ansible_user=root ansible_ssh_private_key_file=${lab!.keyPath}`;
+    // Kubespray's groups: h1 control plane (and etcd), h2 and h3 workers; no VIP.
+    writeFileSync(
+      join(dir, 'hosts.ini'),
+      `[etcd]\n${line(0)}\n\n[kube_control_plane]\n${names[0]}\n\n[kube_node]\n${line(1)}\n${line(2)}\n\n[k8s_cluster:children]\nkube_control_plane\nkube_node\n`,
+    );
+    const vars = {
+      artifact_url: `${server.url}/${K8S_VERSION}`,
+      k8s_binaries: [...CP_BINARIES, ...NODE_BINARIES].map((name) => ({ name, sha256: sums.get(`${K8S_VERSION}/${name}`), control_plane: CP_BINARIES.includes(name) })),
+    };
+    writeFileSync(join(dir, 'vars.json'), JSON.stringify(vars));
+    args = ['run', join(FIXTURE, 'site.yml'), '-i', join(dir, 'hosts.ini'), '-e', `@${lab.kubernetes!.groupVarsPath}`, '-e', `@${join(dir, 'vars.json')}`, '--json'];
+  });
+  after(async function () {
+    this.timeout(LAB_STOP_TIMEOUT_MS);
+    await server?.close();
+    await lab?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const state = () => Promise.all(hosts.map(async (t) => (await t.exec(STATE)).stdout));
+  const changedTasks = (r: KplayRun) =>
+    r.events
+      .filter((e) => e.type === 'host_result' && e.status === 'changed')
+      .map((e) => `${String(e.host)} ${String(e.task)} ${String(e.item ?? '')}`)
+      .sort();
+  const failures = (r: KplayRun) => r.events.filter((e) => e.type === 'host_result' && e.status === 'failed');
+  const seconds = (r: KplayRun) => ((r.events.find((e) => e.type === 'recap')?.durationMs as number) / 1000).toFixed(1);
+  const on = async (i: number, cmd: string) => {
+    const r = await hosts[i]!.exec(cmd);
+    expect(r.rc, `${cmd}: ${r.stdout}${r.stderr}`).to.equal(0);
+    return r.stdout;
+  };
+  const kubectl = (a: string) => on(0, `kubectl --kubeconfig /etc/kubernetes/admin.conf ${a}`);
+  const timings: string[] = [];
+
+  it('check writes nothing; the first run makes every node Ready (control plane tainted); a second run and a check change nothing', async function () {
+    this.timeout(1_200_000);
+    const before = await state();
+    expect(before[1]).to.match(/\/var\/lib\/kubelet absent/);
+
+    const check = await kplay(...args, '--check', '--diff');
+    expect(failures(check), check.stdout + check.stderr).to.deep.equal([]);
+    expect(check.code, check.stdout + check.stderr).to.equal(0);
+    expect(await state()).to.deep.equal(before);
+    const checkText = JSON.stringify(check.events);
+    expect(checkText).to.contain('kubelet-config.yaml').and.to.contain('10-kplay-bridge.conflist');
+    expect(checkText).to.contain('the podCIDR the controller-manager allocates');
+    expect(checkText).to.not.match(/BEGIN [A-Z ]*PRIVATE KEY/);
+
+    const first = await kplay(...args);
+    expect(failures(first), first.stdout + first.stderr).to.deep.equal([]);
+    expect(first.code, first.stdout + first.stderr).to.equal(0);
+    expect(JSON.stringify(first.events)).to.not.match(/BEGIN [A-Z ]*PRIVATE KEY/);
+    // what the check planned for the node roles, the real run did (besides commands the check
+    // skips, and the routes, which need the podCIDRs a fresh cluster does not have yet)
+    const ours = (t: string) => /^\S+ (node|network_plugin\/bridge) : /.test(t);
+    const planned = new Set(changedTasks(check).filter(ours));
+    const unplanned = changedTasks(first)
+      .filter(ours)
+      .filter((t) => !planned.has(t) && !t.includes('Routes to the other nodes'));
+    expect(unplanned).to.deep.equal([]);
+
+    // every node Ready; the control plane tainted and labelled, the workers not
+    const ready = await kubectl(`get nodes -o jsonpath='{range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}'`);
+    expect(ready.trim().split('\n').sort()).to.deep.equal(names.map((n) => `${n} True`).sort());
+    expect(await kubectl(`get node ${names[0]} -o jsonpath='{.spec.taints[*].key}:{.spec.taints[*].effect}'`)).to.equal('node-role.kubernetes.io/control-plane:NoSchedule');
+    expect(await kubectl(`get node ${names[0]} -o jsonpath='{.metadata.labels}'`)).to.contain('"node-role.kubernetes.io/control-plane":""');
+    expect(await kubectl(`get node ${names[1]} -o jsonpath='{.spec.taints}'`)).to.equal('');
+    // each node's podCIDR in its CNI config, routes to the others' through their addresses
+    const cidrs = await Promise.all(names.map((n) => kubectl(`get node ${n} -o jsonpath={.spec.podCIDR}`)));
+    for (const [i, h] of lab!.hosts.entries()) {
+      expect(await on(i, 'cat /etc/cni/net.d/10-kplay-bridge.conflist')).to.contain(`"subnet": "${cidrs[i]}"`).and.to.contain('"hairpinMode": true');
+      const routes = await on(i, 'ip route show');
+      for (const [j, o] of lab!.hosts.entries()) if (j !== i) expect(routes, `${h.name} → ${o.name}`).to.contain(`${cidrs[j]} via ${o.address}`);
+      expect(await on(i, 'systemctl is-active kubelet kube-proxy')).to.equal('active\nactive\n');
+      const d = '/etc/kubernetes/pki';
+      expect(await on(i, `openssl verify -CAfile ${d}/ca.crt ${d}/kubelet.crt`)).to.contain(': OK');
+      expect(await on(i, `stat -c '%a %U' ${d}/kubelet.key /etc/kubernetes/kubelet.conf /var/lib/kube-proxy/kubeconfig`)).to.equal('600 root\n600 root\n600 root\n');
+    }
+
+    const second = await kplay(...args);
+    expect(second.code, second.stdout + second.stderr).to.equal(0);
+    for (const [name, stats] of Object.entries(recap(second))) expect(stats.changed, `${name}: ${changedTasks(second).join('; ')}`).to.equal(0);
+    const after = await kplay(...args, '--check', '--diff');
+    expect(after.code, after.stdout + after.stderr).to.equal(0);
+    for (const [name, stats] of Object.entries(recap(after))) expect(stats.changed, `${name}: ${changedTasks(after).join('; ')}`).to.equal(0);
+    timings.push(`check ${seconds(check)} s, first run ${seconds(first)} s, second run ${seconds(second)} s, check after ${seconds(after)} s`);
+    console.log(`      [node] 3 hosts: ${timings.join('; ')}`);
+  });
+
+  it('busybox pods on both workers reach each other across nodes and through a ClusterIP Service; exec and logs work', async function () {
+    this.timeout(300_000);
+    const image = lab!.kubernetes!.images.busybox.image;
+    const manifest = {
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'pong', namespace: 'default' },
+          spec: {
+            replicas: 2,
+            selector: { matchLabels: { app: 'pong' } },
+            template: {
+              metadata: { labels: { app: 'pong' } },
+              spec: {
+                affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'pong' } }, topologyKey: 'kubernetes.io/hostname' }] } },
+                terminationGracePeriodSeconds: 1,
+                containers: [
+                  {
+                    name: 'pong',
+                    image,
+                    imagePullPolicy: 'Never',
+                    command: ['/bin/sh', '-c', 'echo "pong started on $(hostname)"; while true; do echo "pong from $(hostname)" | nc -l -p 8080; done'],
+                    ports: [{ containerPort: 8080 }],
+                  },
+                ],
+              },
+            },
+          },
+        },
+        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'pong', namespace: 'default' }, spec: { selector: { app: 'pong' }, ports: [{ port: 80, targetPort: 8080 }] } },
+      ],
+    };
+    await hosts[0]!.exec(`cat > /root/pong.json <<'EOF'\n${JSON.stringify(manifest)}\nEOF`);
+    await kubectl('apply -f /root/pong.json');
+    await kubectl('rollout status deployment/pong --timeout=180s');
+    const pods = (await kubectl(`get pods -l app=pong -o jsonpath='{range .items[*]}{.metadata.name} {.spec.nodeName} {.status.podIP}{"\\n"}{end}'`))
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ') as [string, string, string]);
+    expect(pods).to.have.length(2);
+    expect(new Set(pods.map((p) => p[1])), 'the pods run on different nodes').to.have.property('size', 2);
+    for (const p of pods) expect([names[1], names[2]]).to.include(p[1]);
+    const [a, b] = pods as [[string, string, string], [string, string, string]];
+    // logs through the kubelet (apiserver → kubelet: webhook authn/authz)
+    expect(await kubectl(`logs ${a[0]}`)).to.contain(`pong started on ${a[0]}`);
+    // pod to pod across nodes (busybox nc; its wget segfaults)
+    expect(await kubectl(`exec ${a[0]} -- sh -c 'nc -w 3 ${b[2]} 8080 </dev/null'`)).to.contain(`pong from ${b[0]}`);
+    expect(await kubectl(`exec ${b[0]} -- sh -c 'nc -w 3 ${a[2]} 8080 </dev/null'`)).to.contain(`pong from ${a[0]}`);
+    // the ClusterIP Service (kube-proxy) from a pod, several times (both backends, hairpin included)
+    const ip = (await kubectl('get service pong -o jsonpath={.spec.clusterIP}')).trim();
+    const seen = new Set<string>();
+    for (let i = 0; i < 12 && seen.size < 2; i++) {
+      const out = await kubectl(`exec ${a[0]} -- sh -c 'nc -w 3 ${ip} 80 </dev/null'`);
+      const m = /pong from (\S+)/.exec(out);
+      expect(m, out).to.not.equal(null);
+      seen.add(m![1]!);
+    }
+    expect([...seen].sort(), 'both backends answered through the Service, the caller itself included').to.deep.equal([a[0], b[0]].sort());
+    // the Service from the control-plane host too (kube-proxy on a tainted node)
+    expect((await hosts[0]!.exec(`timeout 5 curl -s telnet://${ip}:80 </dev/null`)).stdout).to.match(/pong from /);
+  });
+});
