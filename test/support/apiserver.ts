@@ -162,7 +162,7 @@ function spawnLogged(bin: string, args: string[], log: string): ChildProcess {
 async function stopProcess(p: ChildProcess): Promise<void> {
   if (p.exitCode !== null || p.signalCode !== null) return;
   await new Promise<void>((resolve) => {
-    const t = setTimeout(() => p.kill('SIGKILL'), 10_000);
+    const t = setTimeout(() => p.kill('SIGKILL'), 5_000);
     p.once('exit', () => {
       clearTimeout(t);
       resolve();
@@ -188,7 +188,11 @@ export async function startApiserver(opts: { timeoutMs?: number } = {}): Promise
   makeCerts(dir);
   const [etcdClient, etcdPeer, port] = [await freePort(), await freePort(), await freePort()];
   const procs: ChildProcess[] = [];
+  // a test process that ends without stop() (Ctrl-C, a crash) leaves no apiserver behind
+  const killAll = () => procs.forEach((p) => p.exitCode === null && p.kill('SIGKILL'));
+  process.once('exit', killAll);
   const stop = async () => {
+    process.removeListener('exit', killAll);
     for (const p of procs.reverse()) await stopProcess(p);
     procs.length = 0;
     rmSync(dir, { recursive: true, force: true });
