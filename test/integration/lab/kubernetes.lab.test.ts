@@ -5,8 +5,9 @@
  * `lab down` leaves nothing behind. Skipped with a message when not root (fails in CI).
  */
 import { expect } from 'chai';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { load } from 'js-yaml';
 import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab, startLab, type Lab } from '../../support/lab.ts';
 import { kplay } from '../../support/kplay.ts';
@@ -38,6 +39,45 @@ exec /usr/sbin/runc "$@"
 `;
 
 const RUN = 'ctr -n k8s.io run --rm --runc-binary /usr/local/sbin/runc-no-new-keyring';
+
+const KUBELET_ZST = join(import.meta.dirname, '../../../../shared/k8s/v1.36.3/kubelet.zst');
+
+/** A standalone kubelet (no API server): runs the static pods of staticPodPath through containerd's CRI. */
+const KUBELET_CONFIG = `apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+cgroupDriver: cgroupfs
+failCgroupV1: false
+staticPodPath: /etc/kubernetes/manifests
+authentication: {anonymous: {enabled: false}, webhook: {enabled: false}}
+authorization: {mode: AlwaysAllow}
+containerRuntimeEndpoint: unix:///run/containerd/containerd.sock
+`;
+const STATIC_POD = `apiVersion: v1
+kind: Pod
+metadata: {name: bb, namespace: default}
+spec:
+  hostNetwork: true
+  containers:
+    - name: bb
+      image: localhost/kplay/busybox:lab
+      imagePullPolicy: Never
+      command: ["/bin/sh", "-c", "echo started; sleep 3600"]
+      resources: {limits: {memory: 64Mi}}
+`;
+
+/** Every memory.limit_in_bytes below dir, with its value. */
+function memoryLimits(dir: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  const walk = (d: string) => {
+    if (!existsSync(d)) return;
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else if (e.name === 'memory.limit_in_bytes') out[d] = Number(readFileSync(join(d, e.name), 'utf8'));
+    }
+  };
+  walk(dir);
+  return out;
+}
 
 describe('kplay lab --kubernetes: hosts that can run containers', function () {
   let lab: Lab | undefined;
@@ -143,6 +183,46 @@ describe('kplay lab --kubernetes: hosts that can run containers', function () {
     expect(existsSync(`${mem}/h1/k8s.io/p1`)).to.equal(true);
   });
 
+  it('runs a static pod (the local pause sandbox and busybox) with a real kubelet through CRI, its memory limit in the private folder', async function () {
+    this.timeout(180_000);
+    if (!existsSync(KUBELET_ZST)) {
+      console.warn(`      (skipping: no ${KUBELET_ZST})`);
+      this.skip();
+    }
+    const k = lab!.kubernetes!;
+    // the binary goes straight into the host's overlay from this machine (no artifact server needed for a lab test)
+    execFileSync('sh', ['-c', `zstd -q -d -c "$1" >"$2" && chmod 0755 "$2"`, 'sh', KUBELET_ZST, join(lab!.dir, 'hosts/h2/root/usr/local/bin/kubelet')]);
+    const cri = CONTAINERD_CONFIG.replace('restrict_oom_score_adj = true', `restrict_oom_score_adj = true\n  sandbox_image = "${k.images.pause.image}"`);
+    const r = await sh(
+      1,
+      [
+        'set -e',
+        'mkdir -p /etc/containerd /etc/kubernetes/manifests /var/lib/kubelet',
+        `cat >/etc/containerd/config.toml <<'EOF'\n${cri}EOF`,
+        `cat >/var/lib/kubelet/config.yaml <<'EOF'\n${KUBELET_CONFIG}EOF`,
+        `cat >/etc/kubernetes/manifests/bb.yaml <<'EOF'\n${STATIC_POD}EOF`,
+        'systemctl start containerd',
+        'for i in $(seq 100); do ctr version >/dev/null 2>&1 && break; sleep 0.1; done',
+        `ctr -n k8s.io images import ${k.images.pause.archive} >/dev/null`,
+        `ctr -n k8s.io images import ${k.images.busybox.archive} >/dev/null`,
+        'systemd-run --quiet --unit kubelet /usr/local/bin/kubelet --config=/var/lib/kubelet/config.yaml',
+        // the static pod (named bb-<node>) logs that it started: sandbox and container both ran (bounded wait, no timed assertion)
+        'for i in $(seq 1200); do cat /var/log/pods/default_bb-*/bb/0.log 2>/dev/null | grep -q started && break; sleep 0.1; done',
+        'cat /var/log/pods/default_bb-*/bb/0.log',
+        'ctr -n k8s.io containers ls',
+        'ctr -n k8s.io tasks ls',
+      ].join('\n'),
+      170_000,
+    );
+    expect(r.rc, r.err).to.equal(0);
+    expect(r.out).to.include('started');
+    expect(r.out).to.include(k.images.pause.image).and.include(k.images.busybox.image);
+    expect(r.out.match(/\sRUNNING$/gm)).to.have.length(2);
+    const mem = k.cgroupDirs.find((d) => d.startsWith('/sys/fs/cgroup/memory/'));
+    const limits = Object.entries(memoryLimits(`${mem}/h2/kubepods`)).filter(([, v]) => v === 64 * 1024 * 1024);
+    expect(limits.length, 'the pod and its container limited to 64Mi, below the host\'s own folder').to.be.greaterThan(0);
+  });
+
   it('writes the lab variables into group_vars/all beside inventory.ini, and the inventory loader reads them', async () => {
     const k = lab!.kubernetes!;
     expect(k.groupVarsPath).to.equal(`${dirname(lab!.inventoryPath)}/group_vars/all/lab-kubernetes.yml`);
@@ -169,13 +249,13 @@ describe('kplay lab --kubernetes: hosts that can run containers', function () {
     expect(host).to.include({ etcd_source: 'package', pod_infra_image_tag: 'lab', containerd_runc_no_new_keyring: true });
   });
 
-  it('lab down (a container running) stops in bounded time and leaves no private cgroup, mount or file', async function () {
+  it('lab down (containers and a kubelet running) stops in bounded time and leaves no private cgroup, mount or file', async function () {
     this.timeout(LAB_STOP_TIMEOUT_MS);
     const k = lab!.kubernetes!;
     const kNum = Number(lab!.subnet.split('.')[2]);
     const t0 = Date.now();
     await lab!.stop();
-    console.log(`      lab down of 2 hosts, one running containerd and a container: ${Date.now() - t0} ms`);
+    console.log(`      lab down of 2 hosts running containerd (a container; a kubelet and its pod): ${Date.now() - t0} ms`);
     for (const d of k.cgroupDirs) expect(existsSync(d), d).to.equal(false);
     expect(existsSync(k.groupVarsPath)).to.equal(false);
     expect(existsSync(dirname(dirname(k.groupVarsPath)))).to.equal(false);
