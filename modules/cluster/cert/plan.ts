@@ -131,7 +131,8 @@ export function planCert(s: CertState, a: CertArgs, issue: IssueRunner, check: b
         summary: keyChanges ? `create key pair ${s.files.key} + ${s.files.cert}` : `write public key ${s.files.cert}`,
         ops: [issueOp(`key pair ${s.files.key}`)],
         sensitive: true,
-        effects: [{ path: s.files.cert, state: 'file', on: 'controller' }],
+        // the private key too: a check-mode copy of sa.key plans from it ("which an earlier task writes")
+        effects: [{ path: s.files.cert, state: 'file', on: 'controller' }, ...(keyChanges ? [{ path: s.files.key, state: 'file' as const, on: 'controller' as const }] : [])],
       });
     }
   }

@@ -132,7 +132,7 @@ describe('roles control-plane + client + cluster_roles on 3 lab hosts (real v1.3
 
     const ca = readFileSync(join(dir, 'pki', 'ca.pem'), 'utf8');
     for (const [i, h] of lab!.hosts.entries()) {
-      expect(await on(i, 'kubectl --kubeconfig=/dev/null --server=https://127.0.0.1:6443 --certificate-authority=/etc/kubernetes/pki/ca.crt get --raw=/readyz')).to.equal('ok');
+      expect(await on(i, 'kubectl --kubeconfig=/etc/kubernetes/admin.conf get --raw=/readyz')).to.equal('ok');
       expect(await readyz(h.address, ca), `readyz of ${h.name} from the controller`).to.equal(200);
       expect(await on(i, 'systemctl is-active kube-apiserver kube-controller-manager kube-scheduler')).to.equal('active\nactive\nactive\n');
       // the flags as written: etcd over TLS to every member, this host's address advertised
