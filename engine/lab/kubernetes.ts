@@ -19,6 +19,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import type { LabImages } from './oci.ts';
 import { LabError, run } from './run.ts';
 
@@ -220,6 +221,8 @@ export function removeLabCgroups(labDirs: readonly string[]): string[] {
 export interface GroupVarsInput {
   lab: string;
   images: LabImages;
+  /** The API VIP of a lab with an lb pair (clusterLayout in inventory.ts). */
+  vip?: string;
 }
 
 /** The lab's inventory variables: production settings plus what makes these hosts a lab. */
@@ -238,6 +241,13 @@ containerd_source: package
 runc_source: package
 # Debian's containernetworking-plugins are in the image (/usr/lib/cni).
 cni_source: package
+# Debian bookworm packages no crictl and hosts have no internet: none is installed.
+crictl_source: none
+# No chrony in the image (and no mirror to install it from); the machine keeps the hosts' time.
+ntp_enabled: false
+# kernel.keys.* and vm.panic_on_oom are read-only in a lab host and cannot take Kubespray's
+# values; the kubelet then must not insist on them (KubeletConfiguration protectKernelDefaults).
+kubelet_protect_kernel_defaults: false
 
 # No image can be pulled here: the sandbox (pause) image is a local one that kplay builds from
 # Debian's busybox-static (entrypoint: sleep infinity) and puts on every host.
@@ -264,6 +274,19 @@ containerd_restrict_oom_score_adj: true
 # runc in a lab host cannot create a session keyring ("unable to join session keyring:
 # operation not permitted"): the runc option NoNewKeyring skips it.
 containerd_runc_no_new_keyring: true
+${g.vip ? vipVars(g.vip) : ''}`;
+}
+
+/** The lb pair's VIP (the lab subnet's .10) and a VRRP password made for this lab. */
+function vipVars(vip: string): string {
+  return `
+# The API endpoint of the 3 control planes: keepalived holds this VIP on the lb pair, haproxy
+# listens on 8443 in front of the apiservers.
+loadbalancer_apiserver:
+  address: ${vip}
+  port: 8443
+# VRRP password of this lab (keepalived reads 8 characters).
+keepalived_auth_pass: ${randomBytes(6).toString('base64url')}
 `;
 }
 
@@ -274,7 +297,7 @@ export function groupVarsPath(labDir: string): string {
 export function writeGroupVars(labDir: string, g: GroupVarsInput): string {
   const p = groupVarsPath(labDir);
   mkdirSync(dirname(p), { recursive: true });
-  writeFileSync(`${p}.tmp`, renderGroupVars(g));
+  writeFileSync(`${p}.tmp`, renderGroupVars(g), { mode: 0o600 });
   renameSync(`${p}.tmp`, p);
   return p;
 }

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { ensureImage, type Image } from './image.ts';
 import { destroyHost, bootHost, hostPid, prepareHost, waitForSsh } from './host.ts';
-import { renderInventory, renderKnownHosts, type LabHost } from './inventory.ts';
+import { clusterLayout, renderInventory, renderKnownHosts, type LabHost } from './inventory.ts';
 import { withLock } from './lock.ts';
 import * as n from './names.ts';
 import { routedLabSubnets, setupBridge, setupHostsNet, teardownBridge, teardownHostNet } from './network.ts';
@@ -180,12 +180,12 @@ async function startHosts(rec: LabRecord, image: Image, log: (m: string) => void
   if (labImages) {
     const hierarchies = v1Hierarchies();
     await Promise.all(indexes.map((i) => prepareRunningHost({ nspawnPid: pids.get(i) ?? 0, hierarchies, lab: rec.name, i, name: n.hostName(rec.name, i) })));
-    writeGroupVars(rec.dir, { lab: rec.name, images: labImages });
+    writeGroupVars(rec.dir, { lab: rec.name, images: labImages, vip: clusterLayout(peers).lb.length ? n.hostAddress(rec.k, 0) : undefined });
   }
   const t3 = Date.now();
 
   writeFileSync(f.knownHosts, renderKnownHosts(peers.map((p, j) => ({ ...p, hostKey: hostKeys.get(j + 1) ?? '' }))));
-  writeFileSync(f.inventory, renderInventory(rec.name, n.subnetOf(rec.k), peers, f.key, f.knownHosts));
+  writeFileSync(f.inventory, renderInventory(rec.name, n.subnetOf(rec.k), peers, f.key, f.knownHosts, labImages !== undefined));
   log(`lab ${rec.name}: ${rec.hosts} host(s) answer ssh (${t3 - t1} ms); inventory: ${f.inventory}`);
   return labInfo(rec, image, { imageMs: image.ms, startMs: t2 - t1, sshMs: t3 - t2 });
 }

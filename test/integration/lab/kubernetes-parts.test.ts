@@ -58,7 +58,8 @@ describe('lab --kubernetes: the parts', () => {
     });
     const vars = load(text) as Record<string, unknown>;
     expect(Object.keys(vars)).to.deep.equal([
-      'etcd_source', 'containerd_source', 'runc_source', 'cni_source', 'pod_infra_image_repo', 'pod_infra_image_tag',
+      'etcd_source', 'containerd_source', 'runc_source', 'cni_source', 'crictl_source', 'ntp_enabled', 'kubelet_protect_kernel_defaults',
+      'pod_infra_image_repo', 'pod_infra_image_tag',
       'containerd_preload_images', 'kubelet_fail_cgroup_v1', 'kube_proxy_conntrack_max_per_core',
       'containerd_restrict_oom_score_adj', 'containerd_runc_no_new_keyring',
     ]);
@@ -67,6 +68,9 @@ describe('lab --kubernetes: the parts', () => {
       const at = lines.findIndex((l) => l.startsWith(`${k}:`));
       expect(lines[at - 1], k).to.match(/^#|^\S+: /); // a comment, or the previous variable of the same commented group
     }
+    const withVip = load(renderGroupVars({ lab: 'k1', images: { pause: { image: 'p', tarball: '/p', file: 'p.tar' }, busybox: { image: 'b', tarball: '/b', file: 'b.tar' } }, vip: '198.18.1.10' })) as Record<string, unknown>;
+    expect(withVip.loadbalancer_apiserver).to.deep.equal({ address: '198.18.1.10', port: 8443 });
+    expect(withVip.keepalived_auth_pass).to.match(/^[\w-]{8}$/);
     expect(vars.containerd_preload_images).to.deep.equal([
       { archive: '/var/lib/kplay-lab/images/pause.tar', image: 'localhost/kplay/pause:lab' },
       { archive: '/var/lib/kplay-lab/images/busybox.tar', image: 'localhost/kplay/busybox:lab' },

@@ -3,7 +3,17 @@ import { expect } from 'chai';
 import { parseDeb822Sources, parseOneLineSources, pickMirror } from '../../../engine/lab/mirror.ts';
 import { mountsUnder } from '../../../engine/lab/mounts.ts';
 import { allocateK, type LabRecord } from '../../../engine/lab/registry.ts';
-import { renderInventory, renderKnownHosts } from '../../../engine/lab/inventory.ts';
+import { clusterLayout, renderInventory, renderKnownHosts } from '../../../engine/lab/inventory.ts';
+import { Inventory } from '../../../engine/inventory/index.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+function writeTemp(text: string): string {
+  const f = join(mkdtempSync(join(tmpdir(), 'kplay-labinv-')), 'inventory.ini');
+  writeFileSync(f, text);
+  return f;
+}
 import { parseLabArgs } from '../../../engine/lab/command.ts';
 import { nspawnArgv } from '../../../engine/lab/host.ts';
 import * as n from '../../../engine/lab/names.ts';
@@ -82,6 +92,19 @@ describe('lab: files for the user', () => {
       '',
     ]);
   });
+  it('a --kubernetes lab also puts its hosts in Kubespray\'s groups: 3 control planes and an lb pair from 4 hosts on', () => {
+    const five = [1, 2, 3, 4, 5].map((i) => ({ name: `h${i}`, address: `198.18.1.${10 + i}` }));
+    const ini = renderInventory('lab', '198.18.1.0/24', five, '/k', '/kh', true);
+    const inv = Inventory.load([writeTemp(ini)]);
+    expect(inv.groups()['kube_control_plane']).to.deep.equal(['h1', 'h2', 'h3']);
+    expect(inv.groups()['etcd']).to.deep.equal(['h1', 'h2', 'h3']);
+    expect(inv.groups()['kube_node']).to.deep.equal(['h4', 'h5']);
+    expect(inv.groups()['lb']).to.deep.equal(['h1', 'h2']);
+    expect(inv.groups()['k8s_cluster']).to.have.length(5);
+    expect(inv.hostVars('h1')).to.include({ keepalived_state: 'MASTER' });
+    expect(clusterLayout(five.slice(0, 3))).to.deep.include({ controlPlanes: [five[0]], lb: [] });
+    expect(clusterLayout(five.slice(0, 1))).to.deep.equal({ controlPlanes: [five[0]], nodes: [five[0]], lb: [] });
+  });
   it('writes known_hosts under name and address, without the key comment', () => {
     const kh = renderKnownHosts([{ ...hosts[0]!, hostKey: 'ssh-ed25519 AAAAkey root@kplay-lab-h1' }]);
     expect(kh).to.equal('kplay-lab-h1,198.18.1.11 ssh-ed25519 AAAAkey\n');
@@ -109,7 +132,8 @@ describe('lab: image key', () => {
 
 describe('lab: command-line options', () => {
   it('parses commands, values and flags', () => {
-    expect(parseLabArgs(['up', '3', '--name', 'c1', '--dir=/tmp/x'])).to.deep.equal({ cmd: 'up', args: ['3'], name: 'c1', dir: '/tmp/x', all: false, help: false });
+    expect(parseLabArgs(['up', '3', '--name', 'c1', '--dir=/tmp/x'])).to.deep.equal({ cmd: 'up', args: ['3'], name: 'c1', dir: '/tmp/x', all: false, help: false, kubernetes: false });
+    expect(parseLabArgs(['up', '4', '--kubernetes'])).to.include({ cmd: 'up', kubernetes: true });
     expect(parseLabArgs(['down', '--all'])).to.include({ cmd: 'down', all: true });
   });
   it('reports unknown options and missing values', () => {
