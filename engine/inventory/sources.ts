@@ -16,7 +16,9 @@ import { looksLikeYamlInventory, parseYamlInventory } from './yaml-inventory.ts'
 /** Ansible's INVENTORY_IGNORE_EXTS (ansible-core 2.19+, which reads `.ini` files in directories). */
 const IGNORED_EXTS = ['.pyc', '.pyo', '.swp', '.bak', '~', '.rpm', '.md', '.txt', '.rst', '.orig', '.cfg', '.retry'];
 /** Names never read as inventory inside a directory source. */
-const IGNORED_NAMES = new Set(['group_vars', 'host_vars', 'vars_plugins']);
+// known_hosts and the run's state dirs sit in an inventory directory by kplay's own conventions
+// (docs/ssh.md, the pki and credentials dirs of the cluster roles): never inventory sources.
+const IGNORED_NAMES = new Set(['group_vars', 'host_vars', 'vars_plugins', 'known_hosts', 'pki', 'credentials']);
 
 export interface ReadSource {
   /** Where group_vars/ and host_vars/ are looked up for this source; none for host lists. */

@@ -21,6 +21,16 @@ describe('inventory: sources', () => {
     expect(inv.hostVars('web2')['role']).to.equal('web');
   });
 
+  it('a directory skips what kplay keeps beside an inventory: known_hosts, the pki and credentials dirs', () => {
+    const dir = writeTree({
+      'inventory.ini': '[kube_control_plane]\ncp1\n',
+      known_hosts: 'cp1,192.0.2.1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPlFT1DGZFjAP72567ce2m8cqvTiSs6rUmvTDBC3IZSc\n',
+      'pki/ca.pem': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+      'credentials/admin.conf': 'apiVersion: v1\nkind: Config\n',
+    });
+    expect(Inventory.load([dir]).hosts()).to.deep.equal(['cp1']);
+  });
+
   it('merges several -i sources, each with its own group_vars', () => {
     const a = writeTree({ 'hosts.ini': '[web]\nweb1\n', 'group_vars/web.yml': 'a: 1\nshared: a\n' });
     const b = writeTree({ 'hosts.ini': '[web]\nweb2\n[db]\ndb1\n', 'group_vars/web.yml': 'b: 2\nshared: b\n' });
