@@ -214,4 +214,16 @@ describe('roles node + network_plugin/bridge on 3 lab hosts (real v1.36 binaries
     // the Service from the control-plane host too (kube-proxy on a tainted node)
     expect((await hosts[0]!.exec(`timeout 5 curl -s telnet://${ip}:80 </dev/null`)).stdout).to.match(/pong from /);
   });
+
+  it('a changed kubelet setting restarts only the kubelets; the nodes stay Ready and the pods keep running', async function () {
+    this.timeout(300_000);
+    const pods = await kubectl(`get pods -l app=pong -o jsonpath='{.items[*].metadata.uid}'`);
+    const r = await kplay(...args, '-e', 'kubelet_max_pods=100');
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    const restarted = (task: string) => r.events.filter((e) => e.type === 'host_result' && e.task === task && e.status === 'changed').map((e) => String(e.host)).sort();
+    expect(restarted('node : restart kubelet')).to.deep.equal([...names].sort());
+    expect(restarted('node : restart kube-proxy')).to.deep.equal([]);
+    for (const [i] of lab!.hosts.entries()) expect(await on(i, 'grep ^maxPods: /etc/kubernetes/kubelet-config.yaml')).to.equal('maxPods: 100\n');
+    expect(await kubectl(`get pods -l app=pong -o jsonpath='{.items[*].metadata.uid}'`)).to.equal(pods);
+  });
 });
