@@ -110,63 +110,86 @@ async function buildImages(tmp: string, bin: Buffer): Promise<void> {
   writeFileSync(join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n');
   writeFileSync(join(rootfs, 'etc', 'group'), 'root:x:0:\nnogroup:x:65534:\n');
   const layerPath = join(tmp, 'layer.tar');
-  await run([...TAR, '-cf', layerPath, '-C', rootfs, '.']);
-  const layer = readFileSync(layerPath);
-  const layerDigest = sha256(layer);
+  const layerDigest = await writeLayer(rootfs, layerPath);
 
   const out = join(tmp, 'out');
   mkdirSync(out);
-  const arch = ociArch();
   const env = ['PATH=/bin'];
   const specs = [
     { file: 'pause.tar', image: PAUSE_IMAGE, config: { Entrypoint: ['/bin/sleep', 'infinity'], Env: env, WorkingDir: '/' } },
     { file: 'busybox.tar', image: BUSYBOX_IMAGE, config: { Cmd: ['/bin/sh'], Env: env, WorkingDir: '/' } },
   ];
   for (const s of specs) {
-    const layout = join(tmp, `layout-${s.file}`);
-    const blobs = join(layout, 'blobs', 'sha256');
-    mkdirSync(blobs, { recursive: true });
-    const blob = (b: Buffer | string) => {
-      const buf = Buffer.from(b);
-      const d = sha256(buf);
-      writeFileSync(join(blobs, d), buf);
-      return { digest: `sha256:${d}`, size: buf.length };
-    };
-    copyFileSync(layerPath, join(blobs, layerDigest));
-    const config = blob(
-      JSON.stringify({
-        architecture: arch,
-        os: 'linux',
-        config: s.config,
-        rootfs: { type: 'layers', diff_ids: [`sha256:${layerDigest}`] },
-        history: [{ created_by: `kplay lab: ${BUSYBOX} from Debian's busybox-static` }],
-      }),
-    );
-    const manifest = blob(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${layerDigest}`, size: layer.length }],
-      }),
-    );
-    writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-    writeFileSync(
-      join(layout, 'index.json'),
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: 'application/vnd.oci.image.index.v1+json',
-        manifests: [
-          {
-            mediaType: 'application/vnd.oci.image.manifest.v1+json',
-            ...manifest,
-            platform: { architecture: arch, os: 'linux' },
-            // containerd names the image after io.containerd.image.name; the OCI ref name is the tag
-            annotations: { 'io.containerd.image.name': s.image, 'org.opencontainers.image.ref.name': s.image.split(':').pop() },
-          },
-        ],
-      }),
-    );
-    await run([...TAR, '-cf', join(out, s.file), '-C', layout, 'oci-layout', 'index.json', 'blobs']);
+    await writeOciArchive({ layerPath, layerDigest, image: s.image, config: s.config, history: `kplay lab: ${BUSYBOX} from Debian's busybox-static`, out: join(out, s.file), workDir: join(tmp, `layout-${s.file}`) });
   }
+}
+
+/** A reproducible layer tarball of a root file system directory (sorted, root-owned, mtime 0); returns its sha256. */
+export async function writeLayer(rootfs: string, layerPath: string): Promise<string> {
+  await run([...TAR, '-cf', layerPath, '-C', rootfs, '.']);
+  return sha256(readFileSync(layerPath));
+}
+
+export interface OciArchiveSpec {
+  /** The layer tarball (uncompressed) and its sha256 (writeLayer). */
+  layerPath: string;
+  layerDigest: string;
+  /** The reference containerd imports it as (io.containerd.image.name). */
+  image: string;
+  /** The OCI image config's `config` (Entrypoint, Cmd, Env, WorkingDir). */
+  config: Record<string, unknown>;
+  history: string;
+  /** The OCI layout tarball to write, and an empty scratch directory for its layout. */
+  out: string;
+  workDir: string;
+}
+
+/** One single-layer image as an OCI image layout tarball that `ctr images import` accepts. */
+export async function writeOciArchive(s: OciArchiveSpec): Promise<void> {
+  const arch = ociArch();
+  const layer = readFileSync(s.layerPath);
+  const blobs = join(s.workDir, 'blobs', 'sha256');
+  mkdirSync(blobs, { recursive: true });
+  const blob = (b: Buffer | string) => {
+    const buf = Buffer.from(b);
+    const d = sha256(buf);
+    writeFileSync(join(blobs, d), buf);
+    return { digest: `sha256:${d}`, size: buf.length };
+  };
+  copyFileSync(s.layerPath, join(blobs, s.layerDigest));
+  const config = blob(
+    JSON.stringify({
+      architecture: arch,
+      os: 'linux',
+      config: s.config,
+      rootfs: { type: 'layers', diff_ids: [`sha256:${s.layerDigest}`] },
+      history: [{ created_by: s.history }],
+    }),
+  );
+  const manifest = blob(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${s.layerDigest}`, size: layer.length }],
+    }),
+  );
+  writeFileSync(join(s.workDir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  writeFileSync(
+    join(s.workDir, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          ...manifest,
+          platform: { architecture: arch, os: 'linux' },
+          // containerd names the image after io.containerd.image.name; the OCI ref name is the tag
+          annotations: { 'io.containerd.image.name': s.image, 'org.opencontainers.image.ref.name': s.image.split(':').pop() },
+        },
+      ],
+    }),
+  );
+  await run([...TAR, '-cf', s.out, '-C', s.workDir, 'oci-layout', 'index.json', 'blobs']);
 }
