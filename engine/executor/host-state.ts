@@ -3,6 +3,7 @@ import type { Vars } from '../playbook/model.ts';
 import { emptyStats, type HostStats } from '../report/events.ts';
 import { HostLedger } from './ledger.ts';
 import { factsLayer } from '../vars/precedence.ts';
+import { dataKeySet, markData } from '../template/lazy-vars.ts';
 
 export class HostState {
   readonly stats: HostStats = emptyStats();
@@ -38,6 +39,22 @@ export class HostState {
   get factsLayer(): Vars {
     this.gatheredLayer ??= factsLayer(this.gathered);
     return this.gatheredLayer;
+  }
+
+  /**
+   * Store a registered result or facts at set_fact precedence. Host output is data (never rendered
+   * as a template again: docs/variables.md); only include_vars' variables, read from a vars file
+   * on the controller, stay templates.
+   */
+  setFacts(values: Vars, source: 'data' | 'vars-file' = 'data'): void {
+    const keys = dataKeySet(this.facts);
+    for (const [k, v] of Object.entries(values)) {
+      if (source === 'data') {
+        markData(v);
+        keys.add(k);
+      } else keys.delete(k);
+      this.facts[k] = v;
+    }
   }
 
   get alive(): boolean {

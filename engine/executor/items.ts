@@ -8,6 +8,7 @@ import type { Block, Include, Item, Task, Vars } from '../playbook/model.ts';
 import { KplayError, formatError } from '../errors.ts';
 import { renderValue } from '../template/render.ts';
 import { evaluateCondition } from '../template/expression.ts';
+import { markData } from '../template/lazy-vars.ts';
 import { hostState, varsFor, type PlayContext, type Scope } from './play-context.ts';
 import { runTask, taskName } from './task-runner.ts';
 import { tagsSelect } from './tags.ts';
@@ -68,7 +69,8 @@ async function runBlock(pc: PlayContext, block: Block, hosts: string[], scope: S
 /** ansible_failed_task / ansible_failed_result for rescue sections (per host; the latest failure). */
 function rescueVars(pc: PlayContext, hosts: string[]): Vars {
   const h = hostState(pc, hosts[0]!);
-  return { ansible_failed_task: h.lastFailure?.task ?? {}, ansible_failed_result: h.lastFailure?.result ?? {} };
+  // a failed result is host output: data, never a template
+  return markData({ ansible_failed_task: h.lastFailure?.task ?? {}, ansible_failed_result: h.lastFailure?.result ?? {} });
 }
 
 async function runInclude(pc: PlayContext, inc: Include, hosts: string[], scope: Scope): Promise<void> {
@@ -99,7 +101,8 @@ async function runInclude(pc: PlayContext, inc: Include, hosts: string[], scope:
   }
   for (const g of groups.values()) {
     for (const item of g.items) {
-      const loopVars: Vars = inc.loop === undefined ? {} : { [inc.loop_control.loop_var]: item };
+      // the item is data (rendered already, or host output): never rendered again as a template
+      const loopVars: Vars = markData(inc.loop === undefined ? {} : { [inc.loop_control.loop_var]: item });
       const incScope: Scope = { vars: [...scope.vars, inc.vars, loopVars] };
       if (inc.kind === 'include_tasks') {
         const path = isAbsolute(g.key) ? g.key : resolve(inc.baseDir, g.key);

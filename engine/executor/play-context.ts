@@ -8,6 +8,7 @@ import type { HostLedger } from './ledger.ts';
 import type { InventoryView } from './inventory-view.ts';
 import type { RunOptions } from './options.ts';
 import { resolveVars } from '../vars/precedence.ts';
+import { DATA_KEYS, dataKeysOf, type KeySet } from '../template/lazy-vars.ts';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type EventInput = DistributiveOmit<RunEvent, 'time'>;
@@ -104,9 +105,18 @@ function hostView(pc: PlayContext, host: string): Vars {
     const h = pc.hosts.get(host);
     return [inventory(), ...(h ? [h.factsLayer, h.facts] : []), magic];
   };
+  // taint: what the host's set_fact/register store holds as data, its gathered facts and the magic vars
+  const dataKeys: KeySet = {
+    has: (key) => {
+      const layer = find(key);
+      const h = pc.hosts.get(host);
+      return layer === magic || (h !== undefined && layer === h.factsLayer) || (h !== undefined && layer === h.facts && dataKeysOf(h.facts)?.has(key) === true);
+    },
+  };
   return new Proxy({} as Vars, {
     // what no layer has falls back to the target, like a plain object's (toString, Symbol.toPrimitive)
     get: (target, key, receiver) => {
+      if (key === DATA_KEYS) return dataKeys;
       const layer = typeof key === 'string' ? find(key) : undefined;
       return layer ? layer[key as string] : Reflect.get(target, key, receiver);
     },

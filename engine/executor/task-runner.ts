@@ -9,6 +9,7 @@ import type { Task, Vars } from '../playbook/model.ts';
 import { modules } from '../../modules/index.ts';
 import { KplayError, formatError } from '../errors.ts';
 import { renderValue } from '../template/render.ts';
+import { markData, withData } from '../template/lazy-vars.ts';
 import { evaluateCondition, UndefinedVariableError, type Condition } from '../template/expression.ts';
 import { TransportError, type BecomeSpec } from '../transport/transport.ts';
 import { LocalTransport } from '../transport/local.ts';
@@ -47,7 +48,7 @@ export async function runTask(pc: PlayContext, task: Task, hosts: string[], scop
     const first = results[0];
     for (const other of hosts.filter((h) => h !== first.host && hostState(pc, h).alive)) {
       const h = hostState(pc, other);
-      if (task.register) h.facts[task.register] = first.result;
+      if (task.register) h.setFacts({ [task.register]: first.result });
       if (!task.delegate_facts) storeFacts(task, h, factsOf(first.result));
       if (first.status === 'changed') for (const n of task.notify) h.notified.add(n);
     }
@@ -152,7 +153,8 @@ async function runTaskOnHost(pc: PlayContext, task: Task, host: string, scope: S
     const lc = task.loop_control;
     for (const [index, item] of items.entries()) {
       // recomputed per item: facts set by earlier items are visible (the set_fact accumulate idiom)
-      const itemVars: Vars = { ...(index === 0 ? vars : varsFor(pc, host, scope, task.role, task.vars)), [lc.loop_var]: item, ...(lc.index_var ? { [lc.index_var]: index } : {}), ansible_loop_var: lc.loop_var };
+      // the item is data (rendered already, or host output): never rendered again as a template
+      const itemVars: Vars = withData(index === 0 ? vars : varsFor(pc, host, scope, task.role, task.vars), { [lc.loop_var]: item, ...(lc.index_var ? { [lc.index_var]: index } : {}), ansible_loop_var: lc.loop_var });
       if (lc.extended) itemVars.ansible_loop = { index: index + 1, index0: index, first: index === 0, last: index === items.length - 1, length: items.length };
       const label = lc.label ? String(renderValue(lc.label, itemVars, { loc: task.loc, task: name })) : labelOf(item);
       const itemCond = evalConditions(task.when, itemVars, h, check);
@@ -258,7 +260,7 @@ function factsOf(result: Vars): Vars | undefined {
 function storeFacts(task: Task, owner: HostState, facts: Vars | undefined): void {
   if (!facts) return;
   if (task.module === 'setup') owner.gatheredFacts = facts;
-  else Object.assign(owner.facts, facts);
+  else owner.setFacts(facts, task.module === 'include_vars' ? 'vars-file' : 'data');
 }
 
 /** The output fields of a result (also inside loop results), not its status fields. */
@@ -276,7 +278,7 @@ function factOwner(pc: PlayContext, host: string): HostState {
 }
 
 function register(h: HostState, name: string, result: Vars, checkSkipped: boolean): void {
-  h.facts[name] = result;
+  h.setFacts({ [name]: result });
   if (checkSkipped) h.checkSkipped.add(name);
   else h.checkSkipped.delete(name);
 }
@@ -381,7 +383,7 @@ async function runIteration(pc: PlayContext, task: Task, host: string, vars: Var
     last = applyOverrides(task, outcome, vars, name);
     if (delegate) last.delegatedTo = delegate;
     if (!task.until || last.skipped) break;
-    const resultVars = task.register ? { ...vars, [task.register]: last.result } : { ...vars, ...last.result };
+    const resultVars = withData(vars, task.register ? { [task.register]: last.result } : last.result);
     if (task.until.every((c) => evaluateCondition(c, resultVars))) break;
     if (attempt < attempts) {
       // a warning, not progress: retries must stay visible in logs (Ansible's "FAILED - RETRYING")
@@ -399,15 +401,17 @@ function applyOverrides(task: Task, o: ModuleOutcome, vars: Vars, _name: string)
   let changed = o.changed;
   let failed = o.failed;
   const result: Vars = { ...o.result, changed, failed, ...(o.skipped ? { skipped: true } : {}), ...(o.msg !== undefined ? { msg: o.msg } : {}) };
+  // what a module returns is host output: data, never a template (include_vars' variables excepted)
+  if (task.module !== 'include_vars') markData(result);
   // a copy of all the host's vars: made only for a task that has conditions to evaluate
   let copy: Vars | undefined;
-  const view = () => (copy ??= task.register ? { ...vars, [task.register]: result } : { ...vars, ...result });
+  const view = () => (copy ??= withData(vars, task.register ? { [task.register]: result } : result));
   if (task.changed_when && !o.skipped) {
     changed = task.changed_when.every((c) => evaluateCondition(c, view()));
     result.changed = changed;
   }
   if (task.failed_when && !o.skipped) {
-    failed = task.failed_when.every((c) => evaluateCondition(c, { ...view(), [task.register ?? '__r']: result }));
+    failed = task.failed_when.every((c) => evaluateCondition(c, withData(view(), { [task.register ?? '__r']: result })));
     result.failed = failed;
   }
   return {

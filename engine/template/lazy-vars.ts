@@ -7,6 +7,7 @@
  * A view is cheap to make; callers make one per render call unless they pass a view in, so that
  * set_fact/register between tasks is never hidden behind a stale cache.
  */
+import { types } from 'node:util';
 import { isPlainObject, setOwn } from './values.ts';
 
 /** Renders a var's template string (lone `{{expr}}` → native value) against a scope view. */
@@ -19,6 +20,90 @@ const scopes = new WeakSet<object>();
 export function markVarScope<T extends object>(vars: T): T {
   scopes.add(vars);
   return vars;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Taint: what hosts send back (registered results, facts, set_fact values, loop items) is DATA.
+// A data string is never rendered as a template, whatever it contains (Ansible's AnsibleUnsafe).
+//
+// Two marks, so that no value has to change its type (modules read `vars.x` as a plain string):
+// - a container (object or list) of data is in `dataContainers`, deeply: everything inside it is data;
+// - a vars object with data at its top level (the merged vars of a task, a host's set_fact store)
+//   carries the names of those keys under the DATA_KEYS symbol. The symbol property is enumerable,
+//   so `{...vars, x}` keeps the marks (a key overwritten by a spread stays data: fail closed).
+// ---------------------------------------------------------------------------------------------
+
+const dataContainers = new WeakSet<object>();
+
+/** The keys of a vars object whose values are data (host output), never templates. */
+export const DATA_KEYS: unique symbol = Symbol('kplay.dataKeys');
+
+/** What DATA_KEYS holds: a Set, or a computed view of one (hostvars). */
+export interface KeySet {
+  has(key: string): boolean;
+}
+
+/**
+ * Mark a value (deeply) as data that must never be rendered: every plain object and list inside it.
+ * Strings cannot be marked: a data string at the top level of a vars object is marked by its key
+ * (dataKeys / withData). Proxies (lazy views, hostvars) are left alone. Returns the value.
+ */
+export function markData<T>(value: T): T {
+  markInto(value);
+  return value;
+}
+
+function markInto(v: unknown): void {
+  if (typeof v !== 'object' || v === null || dataContainers.has(v) || types.isProxy(v)) return;
+  if (Array.isArray(v)) {
+    dataContainers.add(v);
+    for (const x of v) markInto(x);
+  } else if (isPlainObject(v)) {
+    dataContainers.add(v);
+    for (const k of Object.keys(v)) markInto(v[k]);
+  }
+}
+
+/** True for a container marked by markData. */
+export function isData(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && dataContainers.has(v);
+}
+
+/** The data keys of a vars object (undefined when it has none). */
+export function dataKeysOf(vars: object): KeySet | undefined {
+  return (vars as Record<symbol, KeySet | undefined>)[DATA_KEYS];
+}
+
+/** The mutable data-key set of a store (a host's set_fact/register vars), made on first use. */
+export function dataKeySet(store: object): Set<string> {
+  const s = store as Record<symbol, Set<string> | undefined>;
+  let set = s[DATA_KEYS];
+  if (!(set instanceof Set)) {
+    set = new Set();
+    Object.defineProperty(store, DATA_KEYS, { value: set, enumerable: true, writable: true, configurable: true });
+  }
+  return set;
+}
+
+/** True when `vars[key]` is data: the key is marked, or the whole object is. */
+export function isDataKey(vars: object, key: string): boolean {
+  return dataContainers.has(vars) || dataKeysOf(vars)?.has(key) === true;
+}
+
+/**
+ * `{...base, ...data}` where every value of `data` is data (a loop item, a result's fields): the
+ * result keeps base's data keys and adds data's.
+ */
+export function withData<T extends Record<string, unknown>>(base: T, data: Record<string, unknown>): T {
+  const keys = new Set<string>();
+  const baseKeys = dataKeysOf(base);
+  const all = dataContainers.has(base);
+  for (const k of Object.keys(base)) if (all || baseKeys?.has(k)) keys.add(k);
+  for (const k of Object.keys(data)) {
+    markInto(data[k]);
+    keys.add(k);
+  }
+  return Object.assign({}, base, data, { [DATA_KEYS]: keys });
 }
 
 /** Thrown when a variable's template refers back to itself. */
@@ -158,11 +243,15 @@ function resolve(state: ViewState, key: string): unknown {
   if (typeof value === 'function') return undefined;
   if (typeof value === 'string') {
     if (!value.includes('{{') && !value.includes('{%')) return value;
+    // host output (register, facts, set_fact, loop items) is data: never a template
+    if (isDataKey(raw, key)) return value;
     return renderVar(scope, raw, key, path, value);
   }
   if (!isWrappable(value)) return value;
   // A host's vars under hostvars render against that host, not against the host reading them.
   if (scopes.has(value) || state.path === 'hostvars') return scopeFor(scope.root, value).view;
+  // a data container needs no view: nothing in it is ever rendered
+  if (dataContainers.has(value)) return value;
   return viewOf(value, scope, path);
 }
 

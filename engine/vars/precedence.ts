@@ -5,6 +5,7 @@
  *   < set_fact / register < extra vars (-e); magic variables cannot be overridden.
  */
 import type { Vars } from '../playbook/model.ts';
+import { DATA_KEYS, dataKeysOf, isData, markData } from '../template/lazy-vars.ts';
 
 export interface VarLayers {
   /** Defaults of every role applied in the play (Ansible does not scope them), the current role's last. */
@@ -22,18 +23,26 @@ export interface VarLayers {
 }
 
 export function resolveVars(l: VarLayers): Vars {
-  return Object.assign(
-    {},
-    ...l.roleDefaults,
-    l.inventory,
-    l.facts ?? {},
-    l.play,
-    ...l.roleVars,
-    ...l.scope,
-    l.hostFacts,
-    l.extra,
-    l.magic,
-  );
+  const layers = [...l.roleDefaults, l.inventory, l.facts ?? {}, l.play, ...l.roleVars, ...l.scope, l.hostFacts, l.extra, l.magic];
+  const merged = Object.assign({}, ...layers) as Vars;
+  // Taint (docs/variables.md): a key is data when the layer it comes from holds it as data —
+  // gathered facts, set_fact/register, loop items, magic variables — never a template.
+  const keys = new Set<string>();
+  const magic = layers.length - 1;
+  for (let i = 0; i < layers.length; i++) {
+    const layer = layers[i]!;
+    const all = i === magic || isData(layer);
+    const marked = all ? undefined : dataKeysOf(layer);
+    if (!all && !marked) continue;
+    for (const k of Object.keys(layer)) {
+      if (!all && !marked!.has(k)) continue;
+      let overridden = false;
+      for (let j = i + 1; j < layers.length && !overridden; j++) overridden = Object.hasOwn(layers[j]!, k);
+      if (!overridden) keys.add(k);
+    }
+  }
+  Object.defineProperty(merged, DATA_KEYS, { value: keys, enumerable: true, writable: true, configurable: true });
+  return merged;
 }
 
 /** Facts are visible both as ansible_<name> (top level) and as ansible_facts.<name>. */
@@ -41,5 +50,6 @@ export function factsLayer(facts: Vars | undefined): Vars {
   if (!facts) return {};
   const short: Vars = {};
   for (const [k, v] of Object.entries(facts)) short[k.startsWith('ansible_') ? k.slice(8) : k] = v;
-  return { ...facts, ansible_facts: short };
+  // facts are what a host said about itself: data, never templates
+  return markData({ ...facts, ansible_facts: short });
 }
