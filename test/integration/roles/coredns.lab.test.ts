@@ -1,0 +1,259 @@
+/**
+ * Role apps/coredns on 3 lab hosts prepared for Kubernetes (1 control plane, 2 workers) after
+ * site.yml, with the real Kubernetes v1.36.3 binaries (OpenShift's fork) and CoreDNS 1.11.3
+ * (OpenShift's fork) of ../shared/k8s: the binaries through the test's artifact server
+ * (files_repo), CoreDNS as a local image `localhost/kplay/coredns:test` that the containerd role
+ * imports (containerd_preload_images). Proves: a pod on every node resolves kubernetes.default and
+ * a Service name through the kube-dns Service; a second run changes nothing; a changed cache TTL
+ * in --check --diff shows exactly the ConfigMap's diff and writes nothing; coredns_deployment:
+ * host on the same cluster (units on the control plane, an EndpointSlice behind the same Service)
+ * answers too, and the Deployment is gone.
+ */
+import { expect } from 'chai';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, cpSync, createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { dump as dumpYaml, load as loadYaml } from 'js-yaml';
+import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab, startLab, type Lab } from '../../support/lab.ts';
+import { kplay, type KplayRun } from '../../support/kplay.ts';
+import { k8sBinaries, type K8sBinaries } from '../../support/k8s-binaries.ts';
+import { startArtifactServer, type ArtifactServer } from '../../support/artifact-server.ts';
+import { COREDNS_IMAGE, COREDNS_IMAGE_REPO, COREDNS_IMAGE_TAG, corednsImage } from '../../support/coredns-image.ts';
+import type { Transport } from '../../../engine/transport/transport.ts';
+
+const FIXTURE = join(import.meta.dirname, '../../fixtures/roles/coredns');
+const COREDNS_VERSION = '1.11.3';
+const HOST_IMAGE = '/var/lib/kplay-lab/images/coredns.tar';
+/** What check mode must leave untouched on every host. */
+const LISTING = 'find /etc /usr/local /opt /var/lib -xdev -path /var/lib/containerd -prune -o -path /var/lib/kubelet/pods -prune -o -printf "%p %m %s %T@\\n" 2>/dev/null | grep -v -e "^/var/lib/systemd/" -e "^/etc/ld.so.cache" | sort';
+
+const sha256File = (p: string) =>
+  new Promise<string>((resolve, reject) => {
+    const h = createHash('sha256');
+    createReadStream(p).on('data', (d) => h.update(d)).on('end', () => resolve(h.digest('hex'))).on('error', reject);
+  });
+
+describe('role apps/coredns after site.yml on 3 lab hosts (real v1.36 binaries, CoreDNS 1.11.3 image)', function () {
+  let lab: Lab | undefined;
+  let server: ArtifactServer | undefined;
+  let k8s: K8sBinaries;
+  let hosts: Transport[] = [];
+  let inv: string;
+  let kubeconfig: string;
+  let work: string;
+  const outputs: string[] = [];
+  const timings: string[] = [];
+
+  before(async function () {
+    this.timeout(LAB_START_TIMEOUT_MS);
+    requireLab(this);
+    k8s = k8sBinaries(this);
+    const t0 = Date.now();
+    const image = await corednsImage(k8s.file('coredns/coredns'));
+    // files_repo: the Kubernetes binaries, and CoreDNS's release archive as upstream names it
+    work = mkdtempSync(join(tmpdir(), 'kplay-coredns-'));
+    const repo = join(work, 'repo');
+    const release = join(repo, 'github.com/coredns/coredns/releases/download', `v${COREDNS_VERSION}`);
+    mkdirSync(release, { recursive: true });
+    symlinkSync(join(k8s.filesRepo, 'dl.k8s.io'), join(repo, 'dl.k8s.io'));
+    const tgz = join(release, `coredns_${COREDNS_VERSION}_linux_amd64.tgz`);
+    execFileSync('tar', ['--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', '-czf', tgz, '-C', dirname(k8s.file('coredns/coredns')), 'coredns']);
+    const tgzSum = await sha256File(tgz);
+    // the binary inside is the one ../shared/k8s/SHA256SUMS names
+    expect(await sha256File(k8s.file('coredns/coredns'))).to.equal(k8s.sums.get('coredns/coredns'));
+
+    lab = await startLab(3, { name: 'coredns', kubernetes: true });
+    hosts = await Promise.all(lab.hosts.map((_h, i) => lab!.transport(i)));
+    await Promise.all(hosts.map((t) => t.putFile(image, HOST_IMAGE, { mode: '0644' })));
+    server = await startArtifactServer({ root: repo, host: lab.controllerAddress });
+
+    inv = join(work, 'inventory');
+    mkdirSync(inv);
+    copyFileSync(lab.inventoryPath, join(inv, 'inventory.ini'));
+    copyFileSync(lab.knownHostsPath, join(inv, 'known_hosts'));
+    cpSync(join(dirname(lab.inventoryPath), 'group_vars'), join(inv, 'group_vars'), { recursive: true });
+    // the lab's list of images to import, plus CoreDNS's
+    const labVarsPath = join(inv, 'group_vars', 'all', 'lab-kubernetes.yml');
+    const labVars = loadYaml(readFileSync(labVarsPath, 'utf8')) as { containerd_preload_images: { archive: string; image: string }[] };
+    labVars.containerd_preload_images.push({ archive: HOST_IMAGE, image: COREDNS_IMAGE });
+    writeFileSync(labVarsPath, dumpYaml(labVars));
+    writeFileSync(
+      join(inv, 'group_vars', 'all', 'artifacts.yml'),
+      JSON.stringify(
+        {
+          files_repo: server.url,
+          ...k8s.checksumVars,
+          coredns_version: COREDNS_VERSION,
+          coredns_archive_checksum: `sha256:${tgzSum}`,
+          coredns_image_repo: COREDNS_IMAGE_REPO,
+          coredns_image_tag: COREDNS_IMAGE_TAG,
+        },
+        null,
+        2,
+      ),
+    );
+    kubeconfig = join(inv, 'credentials', 'admin.conf');
+    timings.push(`setup (image, lab, inventory): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  });
+
+  let failed = false;
+  beforeEach(function () {
+    if (failed) this.skip();
+  });
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') failed = true;
+  });
+
+  after(async function () {
+    this.timeout(LAB_STOP_TIMEOUT_MS);
+    if (timings.length) console.log(`      timings: ${timings.join('; ')}`);
+    await server?.close();
+    await lab?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  const run = async (playbook: string, ...extra: string[]): Promise<KplayRun> => {
+    const t0 = Date.now();
+    const r = await kplay('run', join(FIXTURE, playbook), '-i', inv, '--json', ...extra);
+    timings.push(`${playbook} ${extra.join(' ')}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    outputs.push(r.stdout, r.stderr);
+    return r;
+  };
+  const failures = (r: KplayRun) => r.events.filter((e) => e.type === 'host_result' && (e.status === 'failed' || e.status === 'unreachable'));
+  const changed = (r: KplayRun) =>
+    r.events.filter((e) => e.type === 'host_result' && e.status === 'changed').map((e) => `${String(e.host)}: ${String(e.task)} ${String(e.item ?? '')}`.trim());
+  const listings = () => Promise.all(hosts.map(async (t) => (await t.exec(LISTING)).stdout));
+  const kubectl = (...args: string[]) => {
+    const r = spawnSync(k8s.kubectl, ['--kubeconfig', kubeconfig, '--request-timeout=20s', ...args], { encoding: 'utf8' });
+    return { rc: r.status ?? -1, out: r.stdout, err: r.stderr };
+  };
+  const waitFor = async (what: string, probe: () => boolean | Promise<boolean>, ms = 120_000) => {
+    const end = Date.now() + ms;
+    while (!(await probe())) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  };
+  const ok = (r: KplayRun) => {
+    expect(failures(r), r.stdout.slice(-6000) + r.stderr).to.deep.equal([]);
+    expect(r.code, r.stdout.slice(-3000) + r.stderr).to.equal(0);
+  };
+
+  /** One busybox pod per node (control plane included), each resolving through its resolv.conf. */
+  const probePods = () => lab!.hosts.map((h, i) => ({ name: `dnsprobe-${i}`, node: h.name }));
+  const lookups = async (label: string) => {
+    for (const p of probePods()) {
+      const resolvConf = kubectl('exec', p.name, '--', '/bin/busybox', 'cat', '/etc/resolv.conf');
+      expect(resolvConf.out, resolvConf.err).to.include('nameserver 10.96.0.10').and.to.include('search default.svc.cluster.local');
+      for (const [name, want] of [
+        ['kubernetes.default', '10.96.0.1'],
+        ['kubernetes.default.svc.cluster.local', '10.96.0.1'],
+        ['dnstest', dnstestIp],
+        ['dnstest.default.svc.cluster.local', dnstestIp],
+      ] as const) {
+        let last = { rc: -1, out: '', err: '' };
+        await waitFor(`${label}: ${name} from ${p.name} on ${p.node}`, () => {
+          last = kubectl('exec', p.name, '--', '/bin/busybox', 'nslookup', name);
+          return last.rc === 0 && new RegExp(`Address:\\s+${want.replace(/\./g, '\\.')}\\b`).test(last.out);
+        }, 60_000).catch((e: Error) => {
+          throw new Error(`${e.message}\n${last.out}${last.err}`);
+        });
+      }
+    }
+  };
+  let dnstestIp = '';
+
+  it('site.yml then the role: CoreDNS runs as a Deployment of 2 on different nodes behind kube-dns 10.96.0.10', async function () {
+    this.timeout(900_000);
+    const r = await run('site.yml');
+    ok(r);
+    const svc = JSON.parse(kubectl('-n', 'kube-system', 'get', 'svc', 'kube-dns', '-o', 'json').out) as { spec: { clusterIP: string; selector?: Record<string, string> } };
+    expect(svc.spec.clusterIP).to.equal('10.96.0.10');
+    expect(svc.spec.selector).to.deep.equal({ 'k8s-app': 'kube-dns' });
+    const pods = JSON.parse(kubectl('-n', 'kube-system', 'get', 'pods', '-l', 'k8s-app=kube-dns', '-o', 'json').out) as { items: { spec: { nodeName: string; containers: { image: string }[] }; status: { phase: string } }[] };
+    expect(pods.items.map((p) => p.status.phase)).to.deep.equal(['Running', 'Running']);
+    expect(new Set(pods.items.map((p) => p.spec.nodeName)).size).to.equal(2);
+    expect(pods.items[0]!.spec.containers[0]!.image).to.equal(COREDNS_IMAGE);
+    const cm = kubectl('-n', 'kube-system', 'get', 'cm', 'coredns', '-o', 'jsonpath={.data.Corefile}').out;
+    expect(cm).to.include('kubernetes cluster.local in-addr.arpa ip6.arpa').and.to.include('forward . /etc/resolv.conf').and.to.include('cache 30');
+    // the kubelets give pods the cluster DNS (node role: clusterDNS = skydns_server)
+    for (const t of hosts) expect((await t.exec('cat /etc/kubernetes/kubelet-config.yaml')).stdout).to.match(/clusterDNS:\s*\n\s*- "?10\.96\.0\.10"?/);
+  });
+
+  it('a pod on every node resolves kubernetes.default (10.96.0.1) and a Service name through CoreDNS', async function () {
+    this.timeout(300_000);
+    const items = probePods().map((p) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: p.name, labels: { app: 'dnsprobe' } },
+      spec: {
+        nodeName: p.node,
+        tolerations: [{ operator: 'Exists' }],
+        containers: [{ name: 'probe', image: 'localhost/kplay/busybox:lab', imagePullPolicy: 'Never', command: ['/bin/busybox', 'sleep', '3600'] }],
+      },
+    }));
+    const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'dnstest' }, spec: { ports: [{ port: 80 }] } };
+    const file = join(work, 'probes.json');
+    writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [...items, service] }));
+    const apply = kubectl('apply', '-f', file);
+    expect(apply.rc, apply.err).to.equal(0);
+    dnstestIp = kubectl('get', 'svc', 'dnstest', '-o', 'jsonpath={.spec.clusterIP}').out;
+    expect(dnstestIp).to.match(/^10\.(9[6-9]|1[01][0-9])\./);
+    await waitFor('3 Running probe pods', () => kubectl('get', 'pods', '-l', 'app=dnsprobe', '-o', 'jsonpath={.items[*].status.phase}').out === 'Running Running Running');
+    const t0 = Date.now();
+    await lookups('deployment');
+    timings.push(`lookups (deployment): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  });
+
+  it('a second run changes nothing', async function () {
+    this.timeout(600_000);
+    const r = await run('site.yml');
+    ok(r);
+    expect(changed(r)).to.deep.equal([]);
+  });
+
+  it('--check --diff with another cache TTL shows exactly the ConfigMap diff and writes nothing', async function () {
+    this.timeout(300_000);
+    const before = await listings();
+    const cmBefore = kubectl('-n', 'kube-system', 'get', 'cm', 'coredns', '-o', 'jsonpath={.metadata.resourceVersion}').out;
+    const r = await run('coredns.yml', '--check', '--diff', '-e', 'coredns_cache_ttl=15');
+    ok(r);
+    expect(changed(r)).to.deep.equal([`${lab!.hosts[0]!.name}: CoreDNS objects (server-side apply; the Deployment's rollout waited for)`]);
+    const ev = r.events.find((e) => e.type === 'host_result' && e.status === 'changed') as { changes: { summary: string; diff?: { before?: string; after?: string } }[] };
+    const summaries = ev.changes.map((c) => c.summary);
+    expect(summaries, JSON.stringify(ev.changes)).to.have.length(1);
+    expect(summaries[0]).to.match(/ConfigMap kube-system\/coredns/);
+    expect(ev.changes[0]!.diff?.before).to.include('cache 30');
+    expect(ev.changes[0]!.diff?.after).to.include('cache 15');
+    expect(await listings()).to.deep.equal(before);
+    expect(kubectl('-n', 'kube-system', 'get', 'cm', 'coredns', '-o', 'jsonpath={.metadata.resourceVersion}').out).to.equal(cmBefore);
+  });
+
+  it('coredns_deployment: host on the same cluster: units on the control plane behind the same Service; the Deployment is gone; DNS answers on every node', async function () {
+    this.timeout(600_000);
+    const r = await run('coredns.yml', '-e', 'coredns_deployment=host');
+    ok(r);
+    const cp = lab!.hosts[0]!;
+    expect((await hosts[0]!.exec('systemctl is-active coredns')).stdout.trim()).to.equal('active');
+    expect((await hosts[0]!.exec('stat -c "%a %U" /etc/coredns/kubeconfig')).stdout.trim()).to.equal('600 coredns');
+    expect((await hosts[1]!.exec('test -e /etc/systemd/system/coredns.service')).rc).to.not.equal(0);
+    expect(kubectl('-n', 'kube-system', 'get', 'deploy', 'coredns', '--ignore-not-found', '-o', 'name').out).to.equal('');
+    expect(kubectl('-n', 'kube-system', 'get', 'svc', 'kube-dns', '-o', 'jsonpath={.spec.selector}').out).to.equal('');
+    const slices = kubectl('-n', 'kube-system', 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=kube-dns', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.endpoints[*].addresses[*]}{"\\n"}{end}');
+    expect(slices.out.trim(), slices.err).to.equal(`kube-dns-hosts=${cp.address}`);
+    await waitFor('the deployment pods to be gone', () => kubectl('-n', 'kube-system', 'get', 'pods', '-l', 'k8s-app=kube-dns', '-o', 'name').out === '');
+    const t0 = Date.now();
+    await lookups('host');
+    timings.push(`lookups (host): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const again = await run('coredns.yml', '-e', 'coredns_deployment=host');
+    ok(again);
+    expect(changed(again)).to.deep.equal([]);
+  });
+
+  it('no private key appears in any output', function () {
+    const all = outputs.join('\n');
+    expect(all).not.to.match(/-----BEGIN [A-Z ]*PRIVATE KEY-----/);
+  });
+});
