@@ -7,5 +7,6 @@ import { iptablesRuleset } from './iptables/ruleset.ts';
 import { download } from './download/download.ts';
 import { k8s } from './k8s/k8s.ts';
 import { secretKey } from './secret_key/secret_key.ts';
+import { helm } from './helm/helm.ts';
 
-export const clusterModules: Record<string, AnyModule> = { cert, kubeconfig, iptables, iptables_ruleset: iptablesRuleset, download, k8s, secret_key: secretKey };
+export const clusterModules: Record<string, AnyModule> = { cert, kubeconfig, iptables, iptables_ruleset: iptablesRuleset, download, k8s, secret_key: secretKey, helm };

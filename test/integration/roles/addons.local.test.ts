@@ -1,0 +1,145 @@
+/**
+ * playbooks/addons.yml against a REAL kube-apiserver v1.36.3 on loopback (test/support/apiserver.ts)
+ * with kubectl v1.36.3, on the local machine (ansible_connection=local as kube_control_plane[0]).
+ * No image can run here (no kubelet, no internet): upstream manifests are STAND-INS served by a
+ * local artifact server in files_repo layout, with test checksum overrides. Proves the mechanism:
+ * download + checksum, apply, CRDs Established, objects exist, changed=0 again, check --diff shows
+ * one object's change and writes nothing, disabling removes the objects.
+ */
+import { expect } from 'chai';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dump } from 'js-yaml';
+import { kplay, recap } from '../../support/kplay.ts';
+import { apiserverUnavailable, startApiserver, type Apiserver } from '../../support/apiserver.ts';
+import { startArtifactServer, type ArtifactServer } from '../../support/artifact-server.ts';
+
+const FIX = join(import.meta.dirname, '../../fixtures/roles/addons');
+const sha = (f: string) => `sha256:${createHash('sha256').update(readFileSync(join(FIX, f))).digest('hex')}`;
+
+describe('addons.yml against a real kube-apiserver (stand-in manifests)', function () {
+  this.timeout(300_000);
+  let api: Apiserver;
+  let server: ArtifactServer;
+  let dir: string;
+  let inv: string;
+  let cache: string;
+
+  const vars = (over: Record<string, unknown> = {}) => ({
+    addons_kubectl: api.kubectl,
+    addons_kubeconfig: api.kubeconfig,
+    addons_download_dir: cache,
+    files_repo: server.url,
+    metrics_server_enabled: true,
+    gateway_api_enabled: true,
+    gateway_api_crds_checksum: sha('gateway-api-standard-install.yaml'),
+    nginx_gateway_fabric_crds_checksum: sha('ngf-crds.yaml'),
+    nginx_gateway_fabric_checksum: sha('ngf-deploy.yaml'),
+    cert_manager_enabled: true,
+    cert_manager_checksum: sha('cert-manager.yaml'),
+    cert_manager_acme_email: 'ops@example.org',
+    kube_prometheus_enabled: true,
+    kube_prometheus_crds_checksum: sha('prometheus-operator-crds.yaml'),
+    ...over,
+  });
+  const setVars = (over: Record<string, unknown> = {}) => writeFileSync(join(inv, 'group_vars/all/addons.yml'), dump(vars(over)));
+  const run = (...extra: string[]) => kplay('run', 'playbooks/addons.yml', '-i', join(inv, 'inventory.ini'), '--json', ...extra);
+  const get = (...a: string[]) => JSON.parse(api.kubectlRun(['get', ...a, '-o', 'json'])) as { items?: unknown[]; status?: { conditions?: { type: string; status: string }[] }; spec?: Record<string, unknown> };
+  const exists = (...a: string[]) => {
+    try {
+      api.kubectlRun(['get', ...a]);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  before(async function () {
+    const why = apiserverUnavailable();
+    if (why) {
+      console.log(`      skipped: ${why}`);
+      this.skip();
+    }
+    api = await startApiserver();
+    dir = mkdtempSync(join(tmpdir(), 'kplay-addons-'));
+    const repo = join(dir, 'repo');
+    const put = (path: string, f: string) => {
+      mkdirSync(join(repo, path, '..'), { recursive: true });
+      cpSync(join(FIX, f), join(repo, path));
+    };
+    put('github.com/kubernetes-sigs/gateway-api/releases/download/v1.4.1/standard-install.yaml', 'gateway-api-standard-install.yaml');
+    put('raw.githubusercontent.com/nginx/nginx-gateway-fabric/v2.2.1/deploy/crds.yaml', 'ngf-crds.yaml');
+    put('raw.githubusercontent.com/nginx/nginx-gateway-fabric/v2.2.1/deploy/default/deploy.yaml', 'ngf-deploy.yaml');
+    put('github.com/cert-manager/cert-manager/releases/download/v1.19.1/cert-manager.yaml', 'cert-manager.yaml');
+    put('github.com/prometheus-operator/prometheus-operator/releases/download/v0.88.1/stripped-down-crds.yaml', 'prometheus-operator-crds.yaml');
+    server = await startArtifactServer({ root: repo });
+    inv = join(dir, 'inv');
+    cache = join(dir, 'cache');
+    mkdirSync(join(inv, 'group_vars/all'), { recursive: true });
+    writeFileSync(join(inv, 'inventory.ini'), '[kube_control_plane]\nlocalhost ansible_connection=local\n\n[kube_node]\n\n[k8s_cluster:children]\nkube_control_plane\nkube_node\n');
+    setVars();
+  });
+  after(async () => {
+    await server?.close();
+    await api?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('applies every enabled add-on: CRDs Established, Deployments created, the ClusterIssuer', async () => {
+    const r = await run();
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    expect(recap(r).localhost!.failed).to.equal(0);
+    for (const crd of ['gateways.gateway.networking.k8s.io', 'clusterissuers.cert-manager.io', 'prometheuses.monitoring.coreos.com', 'nginxproxies.gateway.nginx.org']) {
+      expect(get('crd', crd).status!.conditions!.find((c) => c.type === 'Established')?.status, crd).to.equal('True');
+    }
+    for (const [ns, d] of [['kube-system', 'metrics-server'], ['nginx-gateway', 'nginx-gateway'], ['cert-manager', 'cert-manager'], ['cert-manager', 'cert-manager-webhook'], ['monitoring', 'grafana'], ['monitoring', 'kube-state-metrics'], ['monitoring', 'prometheus-operator']]) {
+      expect(exists('deployment', '-n', ns!, d!), `${ns}/${d}`).to.equal(true);
+    }
+    expect(exists('daemonset', '-n', 'monitoring', 'node-exporter')).to.equal(true);
+    expect(exists('apiservice', 'v1beta1.metrics.k8s.io')).to.equal(true);
+    expect(exists('prometheus', '-n', 'monitoring', 'k8s')).to.equal(true);
+    expect(exists('alertmanager', '-n', 'monitoring', 'main')).to.equal(true);
+    expect(get('clusterissuer', 'letsencrypt-staging').spec).to.deep.include({});
+    expect(JSON.stringify(get('clusterissuer', 'letsencrypt-staging').spec)).to.include('acme-staging-v02').and.include('ops@example.org');
+    const args = JSON.stringify(get('deployment', '-n', 'kube-system', 'metrics-server').spec);
+    expect(args).to.include('--kubelet-certificate-authority=').and.not.include('--kubelet-insecure-tls');
+  });
+
+  it('a second run reports changed=0', async () => {
+    const r = await run();
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    expect(recap(r).localhost!.changed, r.stdout).to.equal(0);
+  });
+
+  it('--check --diff after one variable changed shows exactly that object and writes nothing', async () => {
+    setVars({ metrics_server_kubelet_insecure_tls: true });
+    const before = api.kubectlRun(['get', 'deployment', '-n', 'kube-system', 'metrics-server', '-o', 'jsonpath={.metadata.resourceVersion}']);
+    const cacheBefore = readdirSync(cache).sort();
+    const r = await run('--check', '--diff');
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    const changed = r.events.filter((e) => e.type === 'task_result' && e.changed === true);
+    const summaries = JSON.stringify(changed);
+    expect(summaries).to.include('configure Deployment kube-system/metrics-server');
+    expect(recap(r).localhost!.changed, summaries).to.equal(1);
+    expect(summaries).to.include('--kubelet-insecure-tls');
+    expect(api.kubectlRun(['get', 'deployment', '-n', 'kube-system', 'metrics-server', '-o', 'jsonpath={.metadata.resourceVersion}'])).to.equal(before);
+    expect(readdirSync(cache).sort()).to.deep.equal(cacheBefore);
+    setVars();
+  });
+
+  it('disabling the add-ons removes their objects', async () => {
+    setVars({ metrics_server_enabled: false, gateway_api_enabled: false, cert_manager_enabled: false, kube_prometheus_enabled: false });
+    const r = await run();
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    expect(exists('deployment', '-n', 'kube-system', 'metrics-server')).to.equal(false);
+    expect(exists('apiservice', 'v1beta1.metrics.k8s.io')).to.equal(false);
+    expect(exists('crd', 'gateways.gateway.networking.k8s.io')).to.equal(false);
+    expect(exists('crd', 'clusterissuers.cert-manager.io')).to.equal(false);
+    expect(exists('crd', 'prometheuses.monitoring.coreos.com')).to.equal(false);
+    expect(exists('clusterrole', 'prometheus-operator')).to.equal(false);
+    const again = await run();
+    expect(recap(again).localhost!.changed, again.stdout).to.equal(0);
+  });
+});
