@@ -4,8 +4,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { load as parseYaml } from 'js-yaml';
 import { KplayError } from './errors.ts';
+import { parseYamlOrThrow } from './load/yaml.ts';
 
 export interface KplayConfig {
   forks?: number;
@@ -84,7 +84,7 @@ export function loadConfig(playbook: string | undefined, env: NodeJS.ProcessEnv 
   const file = findConfig(playbook);
   const cfg: KplayConfig = {};
   if (file) {
-    const raw = parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown> | null;
+    const raw = parseYamlOrThrow(readFileSync(file, 'utf8'), file) as Record<string, unknown> | null;
     const base = dirname(file);
     cfg.file = file;
     for (const [k, v] of Object.entries(raw ?? {})) {

@@ -2,11 +2,11 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
-import { load as parseYaml } from 'js-yaml';
 import { KplayError, KplayErrors } from '../errors.ts';
 import { loadConfig } from '../config.ts';
 import type { Playbook, Vars } from '../playbook/model.ts';
 import { loadPlaybook, loadTaskFile, loadRoleForInclude, loadVarsFile } from '../load/index.ts';
+import { parseYamlOrThrow } from '../load/yaml.ts';
 import { Inventory } from '../inventory/index.ts';
 import { persistSecFor, transportFor, type CliConnectionOptions } from '../transport/connect.ts';
 import { DEFAULT_SSH_PERSIST_SEC, prestartKeeper } from '../transport/keeper/locate.ts';
@@ -78,7 +78,7 @@ export function parseExtraVars(values: string[]): Vars {
     if (v.startsWith('@')) {
       Object.assign(out, loadVarsFile(resolve(v.slice(1))));
     } else if (/^\s*[{[]/.test(v)) {
-      const parsed = parseYaml(v);
+      const parsed = parseYamlOrThrow(v, '(-e)');
       if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new KplayError('KPLAY_OPTIONS', `-e ${v}: expected a mapping`);
       Object.assign(out, parsed);
     } else {

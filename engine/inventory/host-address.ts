@@ -52,24 +52,61 @@ function colonsOutsideBrackets(s: string): number[] {
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
+/**
+ * The most hosts one inventory line (one host pattern) may expand to (docs/inventory.md): a
+ * range like `h[1:1000][1:1000]` is refused, counted before anything is expanded, instead of
+ * building a million hosts.
+ */
+export const MAX_RANGE_HOSTS = 10_000;
+
 /** Expand every `[begin:end(:step)]` range in a host name; a name without ranges is returned alone. */
 export function expandHostRanges(pattern: string, loc?: SourceLoc): string[] {
-  const open = pattern.indexOf('[');
-  if (open < 0) return [pattern];
-  const close = pattern.indexOf(']', open);
+  const n = countHostRanges(pattern, loc);
+  if (n > MAX_RANGE_HOSTS) {
+    throw rangeError(pattern, `it stands for ${n > 1e15 ? 'more than 10^15' : n} hosts; a host line may expand to at most ${MAX_RANGE_HOSTS}`, loc);
+  }
+  return expand(pattern, loc);
+}
+
+/** How many names a pattern expands to, without expanding it (validates every range on the way). */
+function countHostRanges(pattern: string, loc?: SourceLoc): number {
+  let total = 1;
+  let rest = pattern;
+  for (;;) {
+    const r = nextRange(rest, pattern, loc);
+    if (!r) return total;
+    total *= rangeCount(r.begin, r.end, r.step);
+    rest = r.tail;
+  }
+}
+
+function nextRange(s: string, pattern: string, loc?: SourceLoc): { head: string; tail: string; begin: string; end: string; step: number } | undefined {
+  const open = s.indexOf('[');
+  if (open < 0) return undefined;
+  const close = s.indexOf(']', open);
   if (close < 0) throw rangeError(pattern, 'a "[" without its "]"', loc);
-  const head = pattern.slice(0, open);
-  const tail = pattern.slice(close + 1);
-  const bounds = pattern.slice(open + 1, close).split(':');
+  const bounds = s.slice(open + 1, close).split(':');
   if (bounds.length !== 2 && bounds.length !== 3) throw rangeError(pattern, 'a range must be [begin:end] or [begin:end:step]', loc);
   const begin = bounds[0] === '' ? '0' : bounds[0]!;
   const end = bounds[1]!;
   if (end === '') throw rangeError(pattern, 'the range has no end', loc);
   const step = bounds.length === 3 ? Number(bounds[2]) : 1;
   if (!Number.isInteger(step) || step < 1) throw rangeError(pattern, `bad step "${bounds[2]}"`, loc);
+  return { head: s.slice(0, open), tail: s.slice(close + 1), begin, end, step };
+}
 
+function rangeCount(begin: string, end: string, step: number): number {
+  const isLetter = (s: string): boolean => s.length === 1 && LETTERS.includes(s);
+  const [from, to] = isLetter(begin) && isLetter(end) ? [LETTERS.indexOf(begin), LETTERS.indexOf(end)] : [Number(begin), Number(end)];
+  if (!Number.isFinite(from) || !Number.isFinite(to) || from > to) return 1; // rangeItems says what is wrong
+  return Math.floor((to - from) / step) + 1;
+}
+
+function expand(pattern: string, loc?: SourceLoc): string[] {
+  const r = nextRange(pattern, pattern, loc);
+  if (!r) return [pattern];
   const names: string[] = [];
-  for (const part of rangeItems(pattern, begin, end, step, loc)) names.push(...expandHostRanges(head + part + tail, loc));
+  for (const part of rangeItems(pattern, r.begin, r.end, r.step, loc)) names.push(...expand(r.head + part + r.tail, loc));
   return names;
 }
 

@@ -5,7 +5,7 @@
  * Positions live in a WeakMap keyed by the constructed objects, so any part of the loader can
  * ask "where is this?" of a plain value without threading a document around.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import {
   constructFromEvents,
   defineScalarTag,
@@ -19,7 +19,7 @@ import {
   type Event,
   type ScalarEvent,
 } from 'js-yaml';
-import { KplayError, type SourceLoc } from '../errors.ts';
+import { KplayError, KplayErrors, type SourceLoc } from '../errors.ts';
 
 interface NodePositions {
   loc: SourceLoc;
@@ -124,15 +124,31 @@ export class LineIndex {
   }
 }
 
+/**
+ * Limits that keep a hostile or broken YAML file from exhausting the controller (docs/playbooks.md,
+ * "Limits"). A file over MAX_YAML_BYTES is refused before it is read; collections nest at most
+ * MAX_YAML_DEPTH levels; aliases (`*name`, `<<: *name`) may bring at most MAX_ALIAS_NODES nodes
+ * into a document in total, counting each alias as the full size of what it refers to — so an
+ * alias bomb (nine levels of ten-fold aliases: 10^9 nodes) stops at the alias that crosses it.
+ */
+export const MAX_YAML_BYTES = 8 * 1024 * 1024;
+export const MAX_YAML_DEPTH = 100;
+export const MAX_ALIAS_NODES = 100_000;
+
 /** Parse YAML source; every syntax error, tab and duplicate key comes back located. */
 export function parseYaml(source: string, file: string): ParsedYaml {
+  if (source.length > MAX_YAML_BYTES / 4 && Buffer.byteLength(source) > MAX_YAML_BYTES) {
+    return { value: undefined, errors: [tooLarge(file, Buffer.byteLength(source))] };
+  }
   const lines = new LineIndex(file, source);
   let events: Event[];
   try {
-    events = parseEvents(source, { filename: file });
+    events = parseEvents(source, { filename: file, maxDepth: MAX_YAML_DEPTH });
   } catch (err) {
     return { value: undefined, errors: [yamlError(err, file)] };
   }
+  const bomb = checkAliasExpansion(events, source, lines);
+  if (bomb) return { value: undefined, errors: [bomb] };
   const errors = findDuplicateKeys(events, source, lines);
   let docs: unknown[];
   try {
@@ -149,14 +165,87 @@ export function parseYaml(source: string, file: string): ParsedYaml {
   return { value, errors };
 }
 
+/** parseYaml for callers with no error list of their own (kplay.yml, `-e '{…}'`): throws them all, located. */
+export function parseYamlOrThrow(source: string, file: string): unknown {
+  const { value, errors } = parseYaml(source, file);
+  if (errors.length) throw new KplayErrors(errors);
+  return value;
+}
+
 /** Read and parse a YAML file. A missing file is the caller's business (it knows who referenced it). */
 export function readYamlFile(file: string): ParsedYaml {
+  const size = statSync(file).size;
+  if (size > MAX_YAML_BYTES) return { value: undefined, errors: [tooLarge(file, size)] };
   return parseYaml(readFileSync(file, 'utf8'), file);
+}
+
+function tooLarge(file: string, size: number): KplayError {
+  const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return new KplayError('KPLAY_YAML', `the file is ${mib(size)}; kplay reads YAML files up to ${mib(MAX_YAML_BYTES)}`, {
+    loc: { file, line: 1, col: 1 },
+    hint: 'split it (vars_files, include_tasks, group_vars/ directories) or keep bulk data in files that modules copy',
+  });
+}
+
+/**
+ * Count the nodes each document would hold with every alias expanded, without expanding
+ * anything: an anchored node's expanded size is remembered, an alias adds that size. Returns a
+ * located error at the first alias that brings the total past MAX_ALIAS_NODES.
+ */
+function checkAliasExpansion(events: Event[], source: string, lines: LineIndex): KplayError | undefined {
+  const anchorSize = new Map<string, number>();
+  // Open collections: their expanded size so far and their anchor name, if any.
+  const open: { size: number; anchor?: string }[] = [];
+  let aliased = 0;
+  const anchorOf = (ev: { anchorStart: number; anchorEnd: number }): string | undefined =>
+    ev.anchorStart >= 0 ? source.slice(ev.anchorStart, ev.anchorEnd) : undefined;
+  const close = (size: number, anchor?: string): void => {
+    if (anchor !== undefined) anchorSize.set(anchor, size);
+    const parent = open[open.length - 1];
+    if (parent) parent.size += size;
+  };
+  for (const ev of events) {
+    switch (ev.type) {
+      case EVENT_ID.DOCUMENT:
+        anchorSize.clear();
+        open.length = 0;
+        aliased = 0;
+        break;
+      case EVENT_ID.MAPPING:
+      case EVENT_ID.SEQUENCE:
+        open.push({ size: 1, anchor: anchorOf(ev) });
+        break;
+      case EVENT_ID.POP: {
+        const done = open.pop();
+        if (done) close(done.size, done.anchor);
+        break;
+      }
+      case EVENT_ID.SCALAR:
+        close(1, anchorOf(ev));
+        break;
+      case EVENT_ID.ALIAS: {
+        const size = anchorSize.get(source.slice(ev.anchorStart, ev.anchorEnd)) ?? 1;
+        aliased += size;
+        if (aliased > MAX_ALIAS_NODES) {
+          return new KplayError('KPLAY_YAML', `YAML aliases expand to more than ${MAX_ALIAS_NODES} nodes (this alias alone stands for ${size})`, {
+            loc: lines.loc(eventStart(ev)),
+            hint: 'an alias repeats everything its anchor holds; nested aliases multiply (a "billion laughs" document)',
+          });
+        }
+        close(size);
+        break;
+      }
+    }
+  }
+  return undefined;
 }
 
 function yamlError(err: unknown, file: string): KplayError {
   if (err instanceof YAMLException) {
     const loc = err.mark ? { file, line: err.mark.line + 1, col: err.mark.column + 1 } : { file, line: 1, col: 1 };
+    if (/maxDepth/.test(err.reason)) {
+      return new KplayError('KPLAY_YAML', `YAML nests deeper than ${MAX_YAML_DEPTH} levels`, { loc, cause: err });
+    }
     const hint = /tab characters/.test(err.reason) ? 'indent with spaces; YAML does not allow tabs for indentation' : undefined;
     return new KplayError('KPLAY_YAML', `YAML: ${err.reason}`, { loc, hint, cause: err });
   }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { KplayError } from '../../../engine/errors.ts';
-import { expandHostRanges, parseHostSpec } from '../../../engine/inventory/host-address.ts';
+import { expandHostRanges, MAX_RANGE_HOSTS, parseHostSpec } from '../../../engine/inventory/host-address.ts';
 
 describe('inventory: host specs and ranges', () => {
   it('expands numeric ranges inclusively', () => {
@@ -22,6 +22,14 @@ describe('inventory: host specs and ranges', () => {
     for (const bad of ['h[1]', 'h[3:1]', 'h[01:100]', 'h[1:]', 'h[a:3]', 'h[1:2', 'h[1:3:0]']) {
       expect(() => expandHostRanges(bad), bad).to.throw(KplayError, /bad host range/);
     }
+  });
+  it('refuses a range over the host limit before expanding it', () => {
+    for (const big of ['h[1:1000][1:1000]', 'h[1:99999999999999999999]', 'h[a:z][A:Z][0:99]']) {
+      expect(() => expandHostRanges(big), big).to.throw(KplayError, new RegExp(`a host line may expand to at most ${MAX_RANGE_HOSTS}`));
+    }
+    expect(expandHostRanges(`h[1:${MAX_RANGE_HOSTS}]`)).to.have.length(MAX_RANGE_HOSTS);
+    expect(expandHostRanges('h[1:100][1:100]')).to.have.length(10_000);
+    expect(() => expandHostRanges('h[1:100][1:101]')).to.throw(/it stands for 10100 hosts/);
   });
   it('splits host:port but not ranges or IPv6', () => {
     expect(parseHostSpec('web1:2222')).to.deep.equal({ pattern: 'web1', port: 2222 });
