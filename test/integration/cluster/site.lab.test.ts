@@ -6,7 +6,8 @@
  * (the lab's group_vars). One cluster for the whole file: each step builds on the one before.
  */
 import { expect } from 'chai';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { load as loadYaml } from 'js-yaml';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import { k8sBinaries, type K8sBinaries } from '../../support/k8s-binaries.ts';
 import { startArtifactServer, type ArtifactServer } from '../../support/artifact-server.ts';
 import type { Transport } from '../../../engine/transport/transport.ts';
 
+const execFileAsync = promisify(execFile);
 /** What check mode must leave untouched on every host. */
 const LISTING = 'find /etc /usr/local /opt /var/lib -xdev -printf "%p %m %s %T@\\n" 2>/dev/null | grep -v -e "^/var/lib/systemd/" -e "^/etc/ld.so.cache" | sort';
 
@@ -184,6 +186,31 @@ describe('site.yml: an HA Kubernetes cluster on 4 lab hosts', function () {
     const check = await run('--check', '--diff');
     expect(check.code, JSON.stringify(failures(check), null, 1).slice(0, 6000) + check.stderr).to.equal(0);
     expect(changed(check)).to.deep.equal([]);
+  });
+
+  it('changing an apiserver flag restarts the apiservers one at a time, /readyz passing through the VIP all along', async function () {
+    this.timeout(600_000);
+    const probes: string[] = [];
+    let polling = true;
+    const poll = (async () => {
+      while (polling) {
+        const r = await execFileAsync(k8s.kubectl, ['--kubeconfig', kubeconfig, '--request-timeout=5s', 'get', '--raw', '/readyz']).then(
+          (x) => x.stdout.trim(),
+          (e: { stderr?: string }) => `failed: ${e.stderr ?? String(e)}`,
+        );
+        probes.push(r);
+        await new Promise((res) => setTimeout(res, 300));
+      }
+    })();
+    const r = await run('-e', JSON.stringify({ kube_apiserver_extra_args: { 'event-ttl': '2h' } }));
+    polling = false;
+    await poll;
+    expect(r.code, JSON.stringify(failures(r), null, 1).slice(0, 6000)).to.equal(0);
+    const restarts = r.events.filter((e) => e.type === 'host_result' && e.task === 'control-plane : restart kube-apiserver' && e.status === 'changed');
+    expect(restarts.map((e) => e.host).sort()).to.deep.equal(lab!.hosts.slice(0, 3).map((h) => h.name));
+    expect(probes.length).to.be.greaterThan(20);
+    expect(probes.filter((p) => p !== 'ok')).to.deep.equal([]);
+    for (const i of [0, 1, 2]) expect(await on(i, 'systemctl cat kube-apiserver')).to.include('--event-ttl=2h');
   });
 
   it('every installed certificate verifies against its CA; the apiserver certificate names the VIP and the first service IP', async function () {
