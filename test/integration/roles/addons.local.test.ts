@@ -119,7 +119,7 @@ describe('addons.yml against a real kube-apiserver (stand-in manifests)', functi
     const cacheBefore = readdirSync(cache).sort();
     const r = await run('--check', '--diff');
     expect(r.code, r.stdout + r.stderr).to.equal(0);
-    const changed = r.events.filter((e) => e.type === 'task_result' && e.changed === true);
+    const changed = r.events.filter((e) => e.type === 'host_result' && e.status === 'changed');
     const summaries = JSON.stringify(changed);
     expect(summaries).to.include('configure Deployment kube-system/metrics-server');
     expect(recap(r).localhost!.changed, summaries).to.equal(1);
@@ -139,7 +139,10 @@ describe('addons.yml against a real kube-apiserver (stand-in manifests)', functi
     expect(exists('crd', 'clusterissuers.cert-manager.io')).to.equal(false);
     expect(exists('crd', 'prometheuses.monitoring.coreos.com')).to.equal(false);
     expect(exists('clusterrole', 'prometheus-operator')).to.equal(false);
+    // a second disabled run deletes nothing more; only Namespaces can still be there: this test
+    // apiserver has no namespace controller, so a deleted Namespace stays Terminating for ever
     const again = await run();
-    expect(recap(again).localhost!.changed, again.stdout).to.equal(0);
+    const left = again.events.filter((e) => e.type === 'host_result' && e.status === 'changed').flatMap((e) => (e.changes as { summary: string }[]).map((c) => c.summary));
+    expect(left.filter((x) => !/^delete Namespace /.test(x)), left.join('\n')).to.deep.equal([]);
   });
 });
