@@ -10,6 +10,7 @@ import { renderDiff } from './diff.ts';
 import { formatDuration, recapLines } from './recap.ts';
 import { createStyler, type StyleRole, type Styler } from './style.ts';
 import { valueLines } from './value-text.ts';
+import { escapeDeep } from './escape.ts';
 
 export interface ConsoleReporterOptions {
   out: NodeJS.WritableStream;
@@ -66,7 +67,9 @@ export class ConsoleReporter implements Reporter {
     this.progressIntervalMs = opts.progressIntervalMs ?? 100;
   }
 
-  on(event: RunEvent): void {
+  on(raw: RunEvent): void {
+    // host text is shown with its control characters escaped (escape.ts): the one point for all lines
+    const event = escapeDeep(raw);
     switch (event.type) {
       case 'run_start':
         if (event.check || this.check) this.print([this.style('changed', 'CHECK MODE: nothing will be changed on the hosts.')]);
