@@ -37,7 +37,8 @@ describe('roles pki + etcd (playbooks/etcd.yml) on 3 lab hosts', function () {
     dir = mkdtempSync(join(tmpdir(), 'kplay-etcd-role-'));
     copyFileSync(lab.knownHostsPath, join(dir, 'known_hosts'));
     const lines = lab.hosts.map((h) => `${h.name} ansible_host=${h.address} ansible_user=root ansible_ssh_private_key_file=${lab!.keyPath}`);
-    writeFileSync(join(dir, 'hosts.ini'), `[etcd]\n${lines.join('\n')}\n`);
+    // Debian's etcd-server/etcd-client on the lab image (cluster_defaults: etcd_bin_dir /usr/bin).
+    writeFileSync(join(dir, 'hosts.ini'), `[etcd]\n${lines.join('\n')}\n\n[all:vars]\netcd_source=package\n`);
     args = ['run', playbook, '-i', join(dir, 'hosts.ini'), '--json'];
   });
   after(async function () {
