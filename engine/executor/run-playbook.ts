@@ -2,6 +2,9 @@
  * The top of the executor: plays in order over one set of host states and connections, every
  * event through the redactor, the recap, and the exit code as ansible-playbook gives it.
  */
+import { readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import PQueue from 'p-queue';
 import type { Playbook } from '../playbook/model.ts';
 import type { RunEvent } from '../report/events.ts';
@@ -46,6 +49,14 @@ export async function runPlaybooks(input: RunInput): Promise<RunSummary> {
   for (const k of SECRET_VARS) if (typeof options.extraVars[k] === 'string') redactor.add(options.extraVars[k] as string);
   if (options.connection.password) redactor.add(options.connection.password);
   if (options.connection.becomePassword) redactor.add(options.connection.becomePassword);
+  // the run's own connection keys: their text is masked wherever it would turn up
+  for (const path of connectionKeyFiles(inventory, options)) {
+    try {
+      if (statSync(path).size <= 1 << 20) redactor.add(readFileSync(path, 'utf8'));
+    } catch {
+      // a missing key file is the transport's error to report, not a secret
+    }
+  }
 
   // the one point every event passes: no_log results are censored, then every secret is masked
   const emit = (e: EventInput) => {
@@ -90,6 +101,19 @@ export async function runPlaybooks(input: RunInput): Promise<RunSummary> {
   // interrupted at any point, even during the last task: the run did not finish
   const exitCode = options.signal?.aborted ? 99 : recapExitCode(stats);
   return { exitCode, hosts, failedHosts };
+}
+
+const KEY_VARS = ['ansible_ssh_private_key_file', 'ansible_private_key_file'];
+
+function connectionKeyFiles(inventory: InventoryView, options: RunOptions): Set<string> {
+  const paths = new Set<string>();
+  const add = (p: unknown) => {
+    if (typeof p === 'string' && p !== '') paths.add(p.startsWith('~/') ? join(homedir(), p.slice(2)) : p);
+  };
+  add(options.connection.privateKeyPath);
+  for (const k of KEY_VARS) add(options.extraVars[k]);
+  for (const h of inventory.hosts()) for (const k of KEY_VARS) add(inventory.hostVars(h)[k]);
+  return paths;
 }
 
 function leafStrings(v: unknown, out: string[] = []): string[] {

@@ -3,6 +3,12 @@
  * secret values (no_log vars, connection and become passwords, private keys) cannot reach the
  * console, --json, logs or error text. Matching is by value, not by field name: a secret is
  * masked wherever it turns up (results, diffs, messages, change summaries, item labels, keys).
+ *
+ * Secrets are also recognised by kind, whichever module or lookup they came through: PEM and OpenSSH private key blocks (their base64 body, also
+ * behind diff prefixes, JSON escapes or cut short), a private key PEM in base64 (a kubeconfig's
+ * client-key-data, a Secret's tls.key, slurped content), and a kubeconfig's client-key-data,
+ * token and password values. What is found that way is also added as a secret, so the same text
+ * is masked in every other field and later event (stdout_lines, the registered copy).
  */
 import type { RunEvent } from './events.ts';
 
@@ -45,9 +51,12 @@ export function createRedactor(secrets: Iterable<unknown> = []): Redactor {
 
   const text = (s: string): string => {
     const re = regex();
-    if (!re || s.length < MIN_SECRET_LENGTH) return s;
-    re.lastIndex = 0;
-    return re.test(s) ? s.replace(re, MASK) : s;
+    let masked = s;
+    if (re && s.length >= MIN_SECRET_LENGTH) {
+      re.lastIndex = 0;
+      if (re.test(s)) masked = s.replace(re, MASK);
+    }
+    return maskByKind(masked);
   };
 
   const addOne = (secret: string): void => {
@@ -65,7 +74,11 @@ export function createRedactor(secrets: Iterable<unknown> = []): Redactor {
     for (const s of leaves(secret, new WeakSet())) addOne(s);
   };
 
-  const value = <T>(v: T): T => (regex() ? (redactDeep(v, text, new WeakMap()) as T) : v);
+  const value = <T>(v: T): T => {
+    // secrets recognised by kind become secrets by value first, so every other form of them is masked
+    for (const found of discover(v)) add(found);
+    return redactDeep(v, text, new WeakMap()) as T;
+  };
 
   for (const s of secrets) add(s);
 
@@ -101,6 +114,75 @@ export function censor<E extends RunEvent>(e: E): E {
     ...(e.delegatedTo !== undefined ? { delegatedTo: e.delegatedTo } : {}),
   };
   return censored as E;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secrets by kind
+// ---------------------------------------------------------------------------------------------
+
+/** A PEM private key block (RSA, EC, ENCRYPTED, OPENSSH, PKCS#8 …), up to its END line or the end of the text. */
+const PEM_KEY = /-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----([\s\S]*?)(?:-----END \1PRIVATE KEY-----|$)/g;
+/** The base64 of a key body (a line, or a run across escaped/prefixed lines). */
+const KEY_BODY_RUN = /[A-Za-z0-9+/=]{16,}/g;
+/** base64 of "-----BEGIN" (at a 3-byte boundary, as in any base64 of a PEM file), with what follows (wrapped lines too). */
+const PEM_B64 = /LS0tLS1CRUdJTi[A-Za-z0-9+/=]*(?:\r?\n[ \t]*[A-Za-z0-9+/=]{16,}(?=\s|$))*/g;
+/** kubeconfig credentials: `client-key-data: X`, `token: X`, `password: X` (YAML or JSON). */
+const KUBECONFIG_CRED = /((?:^|[\s{,"'])(?:client-key-data|token|id-token|refresh-token|password|client-secret)["']?\s*:\s*["']?)([^\s"',}]{4,})/gm;
+const KUBECONFIG_HINT = /client-key-data|\bkind["']?\s*:\s*["']?Config\b|auth-provider|\busers["']?\s*:/;
+
+/** A base64 text that decodes to a private key PEM. */
+function isKeyB64(b64: string): boolean {
+  const decoded = Buffer.from(b64.replace(/\s+/g, ''), 'base64').toString('latin1');
+  return /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/.test(decoded);
+}
+
+function mayHoldKind(s: string): boolean {
+  return s.includes('PRIVATE KEY-----') || s.includes('LS0tLS1CRUdJTi') || (KUBECONFIG_HINT.test(s) && s.includes(':'));
+}
+
+/** Private keys and kubeconfig credentials in a text, masked (the same string when it has none). */
+export function maskByKind(s: string): string {
+  if (s.length < 16 || !mayHoldKind(s)) return s;
+  let out = s;
+  if (out.includes('PRIVATE KEY-----')) {
+    out = out.replace(PEM_KEY, (block: string, kind: string, body: string) => {
+      const end = block.endsWith('PRIVATE KEY-----') && block.lastIndexOf('-----END') > 0 ? `-----END ${kind}PRIVATE KEY-----` : '';
+      return `-----BEGIN ${kind}PRIVATE KEY-----${body.replace(KEY_BODY_RUN, MASK)}${end}`;
+    });
+  }
+  if (out.includes('LS0tLS1CRUdJTi')) out = out.replace(PEM_B64, (b64) => (isKeyB64(b64) ? MASK : b64));
+  if (KUBECONFIG_HINT.test(out)) out = out.replace(KUBECONFIG_CRED, (_m, key: string, val: string) => (val === MASK ? `${key}${val}` : `${key}${MASK}`));
+  return out;
+}
+
+/** The secret parts (key bodies, credentials) of every text inside a value; lists of lines are read joined. */
+function discover(v: unknown): string[] {
+  const found: string[] = [];
+  const seen = new WeakSet<object>();
+  const scan = (s: string): void => {
+    if (s.length < 16 || !mayHoldKind(s)) return;
+    for (const m of s.matchAll(PEM_KEY)) {
+      found.push(m[0]);
+      for (const run of m[2]!.matchAll(KEY_BODY_RUN)) found.push(run[0]);
+    }
+    for (const m of s.matchAll(PEM_B64)) {
+      if (!isKeyB64(m[0])) continue;
+      found.push(m[0]);
+      scan(Buffer.from(m[0].replace(/\s+/g, ''), 'base64').toString('utf8'));
+    }
+    if (KUBECONFIG_HINT.test(s)) for (const m of s.matchAll(KUBECONFIG_CRED)) if (m[2] !== MASK) found.push(m[2]!);
+  };
+  const walk = (x: unknown): void => {
+    if (typeof x === 'string') scan(x);
+    else if (x !== null && typeof x === 'object' && !seen.has(x)) {
+      seen.add(x);
+      const items = x instanceof Map ? [...x.values()] : Array.isArray(x) ? x : Object.values(x);
+      if (Array.isArray(x) && x.length > 1 && x.every((i) => typeof i === 'string')) scan(x.join('\n'));
+      for (const i of items) walk(i);
+    }
+  };
+  walk(v);
+  return found;
 }
 
 /** The ways a secret shows up in output: raw, JSON-escaped, base64, URL-encoded, shell-quoted, per line. */

@@ -8,6 +8,7 @@ import type { StatInfo } from '../../facts/stat.ts';
 import { statAndContent, type FileContent } from '../../facts/content.ts';
 import { attrChanges, type AttrArgs } from './attrs.ts';
 import { contentDiff } from './diff.ts';
+import { looksSecret } from './put-file.ts';
 import { resolveMode } from './mode.ts';
 
 export interface EditState {
@@ -78,7 +79,9 @@ export function planEdit(s: EditState, o: EditOptions, edit: (text: string, exis
   const mode = resolveMode(o.mode ?? st?.mode ?? '0644', st?.mode, false);
   const owner = o.owner !== undefined ? String(o.owner) : st?.owner;
   const group = o.group !== undefined ? String(o.group) : st?.group;
-  const diff = contentDiff(s.path, before, r.text);
+  // a key (or a .key file) is never shown as a diff, as with copy and template
+  const sensitive = looksSecret(s.path, Buffer.from(r.text)) || looksSecret(s.path, Buffer.from(before));
+  const diff = sensitive ? undefined : contentDiff(s.path, before, r.text);
   changes.push({
     summary: `${s.path}: ${exists ? r.msg ?? 'edit' : `create (${r.msg ?? 'new file'})`}`,
     ops: [
@@ -94,6 +97,7 @@ export function planEdit(s: EditState, o: EditOptions, edit: (text: string, exis
       },
     ],
     ...(diff ? { diff } : {}),
+    ...(sensitive ? { sensitive: true } : {}),
     ...tag,
   });
   return { changes, result };
