@@ -2,6 +2,8 @@
  * The command line. The only place that exits the process; every error is printed here, located
  * errors as `file:line:col: message` with the source line and a caret.
  */
+import { escapeControl } from './report/escape.ts';
+import { maskByKind } from './report/redact.ts';
 import { readFileSync } from 'node:fs';
 import { KplayError, KplayErrors, formatError, isValidationCode } from './errors.ts';
 import { runCommand, type RunIo } from './commands/run.ts';
@@ -88,7 +90,9 @@ export async function dispatch(argv: string[], io: Io = processIo()): Promise<nu
   }
 }
 
-function report(e: unknown, err: NodeJS.WritableStream): number {
+function report(e: unknown, stream: NodeJS.WritableStream): number {
+  // an error can quote host text or a key: control characters escaped, keys masked (docs/output.md)
+  const err = { write: (s: string) => stream.write(escapeControl(maskByKind(s))) };
   if (e instanceof KplayErrors) {
     for (const one of e.errors) err.write(`${formatError(one)}\n`);
     err.write(`\n${e.errors.length} error${e.errors.length === 1 ? '' : 's'}; nothing was run.\n`);
