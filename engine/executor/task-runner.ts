@@ -48,7 +48,7 @@ export async function runTask(pc: PlayContext, task: Task, hosts: string[], scop
     const first = results[0];
     for (const other of hosts.filter((h) => h !== first.host && hostState(pc, h).alive)) {
       const h = hostState(pc, other);
-      if (task.register) h.setFacts({ [task.register]: first.result });
+      if (task.register) h.setFacts({ [task.register]: first.result }, factSource(task));
       if (!task.delegate_facts) storeFacts(task, h, factsOf(first.result));
       if (first.status === 'changed') for (const n of task.notify) h.notified.add(n);
     }
@@ -134,7 +134,7 @@ async function runTaskOnHost(pc: PlayContext, task: Task, host: string, scope: S
     const cond = task.loop === undefined ? evalConditions(task.when, vars, h, check) : true;
     if (cond !== true) {
       const result = { changed: false, skipped: true, skip_reason: cond === false ? 'Conditional result was False' : cond };
-      if (task.register) register(h, task.register, result, check);
+      if (task.register) register(h, task.register, result, check, factSource(task));
       countResult(h.stats, { status: 'skipped' });
       emitResult('skipped', { result, ...(typeof cond === 'string' ? { msg: cond } : {}) });
       return { host, status: 'skipped', ignored: false, result };
@@ -218,7 +218,7 @@ function finish(
   alreadyEmittedItems = false,
 ): HostTaskResult {
   const status = statusOf(o);
-  if (task.register) register(h, task.register, o.result, check && o.skipped);
+  if (task.register) register(h, task.register, o.result, check && o.skipped, factSource(task));
   // A no_log task's registered output is a secret variable: a later task that prints it is masked.
   // Its arguments are not: the task's own events are censored, and a literal like `owner: etcd`
   // must not blank out every later "etcd" in host and task names.
@@ -260,7 +260,7 @@ function factsOf(result: Vars): Vars | undefined {
 function storeFacts(task: Task, owner: HostState, facts: Vars | undefined): void {
   if (!facts) return;
   if (task.module === 'setup') owner.gatheredFacts = facts;
-  else owner.setFacts(facts, task.module === 'include_vars' ? 'vars-file' : 'data');
+  else owner.setFacts(facts, factSource(task));
 }
 
 /** The output fields of a result (also inside loop results), not its status fields. */
@@ -277,8 +277,13 @@ function factOwner(pc: PlayContext, host: string): HostState {
   return h;
 }
 
-function register(h: HostState, name: string, result: Vars, checkSkipped: boolean): void {
-  h.setFacts({ [name]: result });
+/** include_vars returns vars-file text (templates); every other module returns host output (data). */
+function factSource(task: Task): 'data' | 'vars-file' {
+  return task.module === 'include_vars' ? 'vars-file' : 'data';
+}
+
+function register(h: HostState, name: string, result: Vars, checkSkipped: boolean, source: 'data' | 'vars-file'): void {
+  h.setFacts({ [name]: result }, source);
   if (checkSkipped) h.checkSkipped.add(name);
   else h.checkSkipped.delete(name);
 }

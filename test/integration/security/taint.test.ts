@@ -39,4 +39,25 @@ describe('taint: host output is data, never a template (local host)', function (
       delete process.env[ENV];
     }
   });
+
+  it('vars-file text stays a template: include_vars (also registered), play vars, -e', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kplay-taint-'));
+    writeFileSync(join(dir, 'extra.yml'), 'from_file: "{{base}}-file"\n');
+    writeFileSync(join(dir, 'hosts.ini'), 'h1 ansible_connection=local\n');
+    writeFileSync(
+      join(dir, 'site.yml'),
+      `
+- hosts: h1
+  gather_facts: false
+  vars: { base: b, from_play: "{{base}}-play" }
+  tasks:
+    - include_vars: { file: "${dir}/extra.yml" }
+      register: inc
+    - copy: { dest: "${dir}/out", content: "{{from_file}} {{from_play}} {{from_cli}}" }
+`,
+    );
+    const r = await kplay('run', join(dir, 'site.yml'), '-i', join(dir, 'hosts.ini'), '-e', 'from_cli={{base}}-cli', '--json');
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    expect(readFileSync(join(dir, 'out'), 'utf8')).to.equal('b-file b-play b-cli');
+  });
 });
