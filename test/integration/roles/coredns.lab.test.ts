@@ -147,23 +147,38 @@ describe('role apps/coredns after site.yml on 3 lab hosts (real v1.36 binaries, 
     for (const p of probePods()) {
       const resolvConf = kubectl('exec', p.name, '--', '/bin/busybox', 'cat', '/etc/resolv.conf');
       expect(resolvConf.out, resolvConf.err).to.include('nameserver 10.96.0.10').and.to.include('search default.svc.cluster.local');
-      for (const [name, want] of [
-        ['kubernetes.default', '10.96.0.1'],
-        ['kubernetes.default.svc.cluster.local', '10.96.0.1'],
-        ['dnstest', dnstestIp],
-        ['dnstest.default.svc.cluster.local', dnstestIp],
+      // busybox's nslookup asks for the name as given (no search list): it proves the fully
+      // qualified names against the nameserver of resolv.conf; the short names go through the C
+      // library's resolver (busybox ping resolves with getaddrinfo: search list, ndots:5), whose
+      // first output line names the address it resolved (the ping itself may go unanswered).
+      for (const [name, want, how] of [
+        ['kubernetes.default.svc.cluster.local', '10.96.0.1', 'nslookup'],
+        ['dnstest.default.svc.cluster.local', dnstestIp, 'nslookup'],
+        ['kubernetes.default', '10.96.0.1', 'ping'],
+        ['dnstest', dnstestIp, 'ping'],
       ] as const) {
         let last = { rc: -1, out: '', err: '' };
+        const argv = how === 'nslookup' ? ['nslookup', name] : ['ping', '-c', '1', '-W', '1', name];
+        const wantRe = new RegExp(how === 'nslookup' ? `Address:\\s+${want.replace(/\./g, '\\.')}\\b` : `^PING ${name} \\(${want.replace(/\./g, '\\.')}\\)`, 'm');
         await waitFor(`${label}: ${name} from ${p.name} on ${p.node}`, () => {
-          last = kubectl('exec', p.name, '--', '/bin/busybox', 'nslookup', name);
-          return last.rc === 0 && new RegExp(`Address:\\s+${want.replace(/\./g, '\\.')}\\b`).test(last.out);
+          last = kubectl('exec', p.name, '--', '/bin/busybox', ...argv);
+          return wantRe.test(last.out);
         }, 60_000).catch((e: Error) => {
-          throw new Error(`${e.message}\n${last.out}${last.err}`);
+          throw new Error(`${e.message}\n${last.out}${last.err}\n${diagnose(p.name, name)}`);
         });
       }
     }
   };
   let dnstestIp = '';
+  /** What a failed lookup message shows: where CoreDNS runs, what it logged, whether its pods answer directly. */
+  const diagnose = (pod: string, name: string) => {
+    const wide = kubectl('get', 'pods', '-A', '-o', 'wide').out;
+    const logs = kubectl('-n', 'kube-system', 'logs', '-l', 'k8s-app=kube-dns', '--tail=30').out;
+    const ips = kubectl('-n', 'kube-system', 'get', 'pods', '-l', 'k8s-app=kube-dns', '-o', 'jsonpath={.items[*].status.podIP}').out.split(' ').filter(Boolean);
+    const slices = kubectl('-n', 'kube-system', 'get', 'endpointslices', '-o', 'wide').out;
+    const direct = ips.map((ip) => `nslookup ${name} ${ip}: ${kubectl('exec', pod, '--', '/bin/busybox', 'nslookup', name, ip).out}`);
+    return [wide, logs, slices, ...direct].join('\n');
+  };
 
   it('site.yml then the role: CoreDNS runs as a Deployment of 2 on different nodes behind kube-dns 10.96.0.10', async function () {
     this.timeout(900_000);
@@ -220,7 +235,7 @@ describe('role apps/coredns after site.yml on 3 lab hosts (real v1.36 binaries, 
     const cmBefore = kubectl('-n', 'kube-system', 'get', 'cm', 'coredns', '-o', 'jsonpath={.metadata.resourceVersion}').out;
     const r = await run('coredns.yml', '--check', '--diff', '-e', 'coredns_cache_ttl=15');
     ok(r);
-    expect(changed(r)).to.deep.equal([`${lab!.hosts[0]!.name}: CoreDNS objects (server-side apply; the Deployment's rollout waited for)`]);
+    expect(changed(r)).to.deep.equal([`${lab!.hosts[0]!.name}: coredns : CoreDNS objects (server-side apply; the Deployment's rollout waited for)`]);
     const ev = r.events.find((e) => e.type === 'host_result' && e.status === 'changed') as { changes: { summary: string; diff?: { before?: string; after?: string } }[] };
     const summaries = ev.changes.map((c) => c.summary);
     expect(summaries, JSON.stringify(ev.changes)).to.have.length(1);
