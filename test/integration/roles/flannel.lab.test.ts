@@ -83,7 +83,7 @@ describe('network_plugin/flannel: site.yml with kube_network_plugin flannel (rea
     const labImages = lab.kubernetes!.images;
     writeFileSync(join(inv, 'group_vars', 'all', 'artifacts.yml'), JSON.stringify({ files_repo: server.url, ...k8s.checksumVars }, null, 2));
     writeFileSync(
-      join(inv, 'group_vars', 'all', 'flannel.yml'),
+      join(inv, 'group_vars', 'all', 'zz-flannel.yml'),
       JSON.stringify(
         {
           kube_network_plugin: 'flannel',
@@ -259,6 +259,13 @@ describe('network_plugin/flannel: site.yml with kube_network_plugin flannel (rea
 
   describe('flannel_deployment: host (2 hosts)', function () {
     let c: Cluster;
+    let failed = false;
+    beforeEach(function () {
+      if (failed) this.skip();
+    });
+    afterEach(function () {
+      if (this.currentTest?.state === 'failed') failed = true;
+    });
     before(async function () {
       this.timeout(LAB_START_TIMEOUT_MS);
       const t0 = Date.now();
