@@ -67,6 +67,13 @@ describe('executor (local hosts)', () => {
     expect(readdirSync(out)).to.deep.equal([]);
   });
 
+  it('every handler listening to a notified topic runs, in definition order, also beside one named like the topic', async () => {
+    const out = outDir();
+    const r = await kplay('run', fx('listen.yml'), '-i', inv, '-e', `out=${out}`);
+    expect(r.code, r.stderr + r.stdout).to.equal(0);
+    expect(readFileSync(join(out, 'order'), 'utf8')).to.equal('before\nrestart\nafter\nfollow-up\n');
+  });
+
   it('tags select exactly the expected tasks', async () => {
     const names = async (...args: string[]) => {
       const r = await kplay('run', fx('tags.yml'), '-i', inv, '--json', ...args);
