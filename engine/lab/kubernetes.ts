@@ -245,6 +245,10 @@ cni_source: package
 crictl_source: none
 # No chrony in the image (and no mirror to install it from); the machine keeps the hosts' time.
 ntp_enabled: false
+# No registry is reachable, so no flannel image: the pod network is the "hard way" bridge network
+# (static routes between nodes), which needs no image. Tests that build a local flannel image
+# set flannel themselves.
+kube_network_plugin: bridge
 # kernel.keys.* and vm.panic_on_oom are read-only in a lab host and cannot take Kubespray's
 # values; the kubelet then must not insist on them (KubeletConfiguration protectKernelDefaults).
 kubelet_protect_kernel_defaults: false

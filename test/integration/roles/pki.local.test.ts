@@ -104,7 +104,7 @@ describe('role pki on the controller', function () {
     const first = await kplay(...args);
     expect(first.code, first.stdout + first.stderr).to.equal(0);
     expect(recap(first).localhost!.changed).to.equal(recap(check).localhost!.changed);
-    const names = ['ca', 'front-proxy-ca', 'apiserver', 'apiserver-kubelet-client', 'front-proxy-client', 'controller-manager', 'scheduler', 'kube-proxy', 'admin', 'kubelet-cp1', 'kubelet-server-cp1'];
+    const names = ['ca', 'front-proxy-ca', 'apiserver', 'apiserver-kubelet-client', 'front-proxy-client', 'controller-manager', 'scheduler', 'kube-proxy', 'admin', 'super-admin', 'kubelet-cp1', 'kubelet-server-cp1'];
     expect(readdirSync(pki).sort()).to.deep.equal([...names.flatMap((n) => [`${n}-key.pem`, `${n}.pem`]), 'sa.key', 'sa.pub', 'secrets-encryption.key'].sort());
     expect(existsSync(join(pki, 'etcd')), 'no etcd group, no etcd PKI').to.equal(false);
     expect(existsSync(join(dir, 'credentials/admin.conf'))).to.equal(true);
@@ -114,6 +114,7 @@ describe('role pki on the controller', function () {
     expect(verify('front-proxy-ca', 'front-proxy-client')).to.contain(': OK');
     expect(openssl('x509', '-noout', '-subject', '-in', join(pki, 'admin.pem'))).to.match(/O = kubeadm:cluster-admins, CN = kubernetes-admin/);
     expect(openssl('x509', '-noout', '-subject', '-in', join(pki, 'scheduler.pem'))).to.match(/CN = system:kube-scheduler/);
+    expect(openssl('x509', '-noout', '-subject', '-in', join(pki, 'super-admin.pem'))).to.match(/O = system:masters, CN = kubernetes-super-admin/);
 
     const second = await kplay(...args);
     expect(second.code, second.stdout + second.stderr).to.equal(0);

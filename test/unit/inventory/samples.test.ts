@@ -22,7 +22,7 @@ describe('inventory: the sample inventories shipped in inventory/', () => {
     expect(g['k8s_cluster']).to.have.length(5);
     expect(inv.warnings).to.deep.equal([]);
     for (const h of inv.hosts()) expect(inv.hostVars(h)['ansible_host']).to.match(/^198\.1[89]\./);
-    expect(inv.hostVars('node1')).to.deep.include({ loadbalancer_apiserver: { address: '198.18.0.10', port: 8443 }, kube_network_plugin: 'bridge' });
+    expect(inv.hostVars('node1')).to.deep.include({ loadbalancer_apiserver: { address: '198.18.0.10', port: 8443 }, kube_network_plugin: 'flannel' });
     expect(inv.hostVars('cp1')).to.include({ keepalived_state: 'MASTER', etcd_member_name: 'etcd1' });
   });
 
