@@ -32,6 +32,11 @@ export class ChannelPool {
     return this.limit;
   }
 
+  /** Slots held for the connection's life (resident shells, the SFTP session). */
+  get heldCount(): number {
+    return this.held;
+  }
+
   acquire(): Promise<void> {
     if (this.inUse < this.limit && this.waiters.length === 0) {
       this.take();
@@ -40,9 +45,12 @@ export class ChannelPool {
     return new Promise((resolve) => this.waiters.push(() => { this.take(); resolve(); }));
   }
 
-  /** Take a slot only if one is free now, for a channel held for the whole run; give it back with releaseHeld. */
+  /**
+   * Take a slot only if one is free now, for a channel held for the whole run; give it back with
+   * releaseHeld. One slot always stays for commands: with a limit of 1 nothing is held.
+   */
   tryHold(): boolean {
-    if (this.inUse >= this.limit || this.waiters.length > 0) return false;
+    if (this.inUse + 1 >= this.limit || this.waiters.length > 0) return false;
     this.take();
     this.held++;
     return true;

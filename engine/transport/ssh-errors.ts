@@ -19,6 +19,12 @@ export class SshTransportError extends TransportError {
 /** TCP connect, handshake, timeout, lost connection. */
 export class SshConnectError extends SshTransportError {}
 
+/**
+ * The server closed the connection before the SSH handshake finished (sshd's MaxStartups drops
+ * connections beyond its unauthenticated limit, or a connection was reset): retried with backoff.
+ */
+export class SshHandshakeDropped extends SshConnectError {}
+
 /** No credentials, unreadable or undecryptable key, all methods rejected. */
 export class SshAuthError extends SshTransportError {}
 

@@ -28,7 +28,7 @@ import { killedByRemoteTimeout, remoteTimeout } from './remote-timeout.ts';
 import { authMethods, KeyError, toSsh2AuthHandler, type PassphrasePrompt } from './ssh-auth.ts';
 import { HostKeyChecker, type HostKeyChecking } from './host-key-checker.ts';
 import { acquireJump, type JumpLease } from './jump.ts';
-import { SshAuthError, SshConnectError } from './ssh-errors.ts';
+import { SshAuthError, SshConnectError, SshHandshakeDropped } from './ssh-errors.ts';
 
 export interface SshOptions {
   /** Inventory name, for messages. */
@@ -77,6 +77,18 @@ export const SSH_DEFAULTS = {
   killGraceMs: 5_000,
   /** A resident shell that fails to start this often (per become user) is not tried again. */
   residentShellStarts: 3,
+  /**
+   * How long a command keeps asking for a session channel that sshd refuses (MaxSessions reached,
+   * or sessions closed a moment ago still counted), with backoff, before it fails naming MaxSessions.
+   */
+  channelRefusedMs: 30_000,
+  /**
+   * A handshake the server drops (MaxStartups throttling, a reset) is tried again this many times,
+   * after 0.2, 0.4, 0.8, 1.6, 3.2 s (each plus up to as much again at random, so that many hosts
+   * behind one sshd do not come back in step), before the host is UNREACHABLE.
+   */
+  handshakeRetries: 5,
+  handshakeBackoffMs: 200,
 };
 
 interface RawResult {
@@ -113,7 +125,17 @@ function isEmptyStdin(stdin: ExecOptions['stdin']): boolean {
 }
 
 /** The server refused a new session channel (MaxSessions reached): retried with a lower limit. */
-class ChannelRefused extends Error {}
+class ChannelRefused extends Error {
+  constructor(
+    message: string,
+    /** Sessions this connection had open when the server refused one more. */
+    readonly open: number,
+  ) {
+    super(message);
+  }
+}
+
+const CHANNEL_REFUSED = /open failed|open failure|administratively prohibited/i;
 
 export { envPrefix } from './env.ts';
 export { remoteTimeout } from './remote-timeout.ts';
@@ -124,7 +146,7 @@ export class SshTransport implements Transport, TcpCapable {
   readonly user: string;
   readonly port: number;
   /** Counters for tests and benchmarks. */
-  readonly stats = { connects: 0, reconnects: 0, channels: 0, connectMs: 0, shellCommands: 0 };
+  readonly stats = { connects: 0, reconnects: 0, channels: 0, connectMs: 0, shellCommands: 0, handshakeRetries: 0 };
 
   private client: Client | undefined;
   private connecting: Promise<Client> | undefined;
@@ -132,6 +154,14 @@ export class SshTransport implements Transport, TcpCapable {
   private deadError: TransportError | undefined;
   private sftpSession: Promise<SFTPWrapper | null> | undefined;
   private sftpMissing = false;
+  /**
+   * The server allows too few sessions to keep persistent ones beside a command's channel
+   * (MaxSessions 1-2): resident shells, then the SFTP session, are given up for this connection.
+   */
+  private shellsOff = false;
+  private sftpOff = false;
+  /** SFTP calls in flight: a given-up SFTP session is ended only when none is. */
+  private sftpUsers = 0;
   private needsPty = false;
   private jumpLease: JumpLease | undefined;
   private closed = false;
@@ -205,12 +235,15 @@ export class SshTransport implements Transport, TcpCapable {
     if (!effectiveBecome(opts.become, this.user)) {
       const sftp = await this.sftp();
       if (sftp) {
+        this.sftpUsers++;
         try {
           return await sftpCall<Buffer>((cb) => sftp.readFile(path, cb));
         } catch (e) {
           if (sftpCode(e) === 2) return undefined;
           if (sftpCode(e) !== 3) throw this.wrapSftpError(e, `read ${path}`);
           // permission denied: fall through to cat, which gives the real error text
+        } finally {
+          this.sftpDone(sftp);
         }
       }
     }
@@ -297,7 +330,19 @@ export class SshTransport implements Transport, TcpCapable {
       files: this.opts.knownHostsFiles ?? [join(homedir(), '.ssh', 'known_hosts')],
       mode: this.opts.hostKeyChecking ?? 'strict',
     });
-    const sock = await this.openSocket(timeoutMs);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.handshake(methods, checker, timeoutMs, started);
+      } catch (e) {
+        if (!(e instanceof SshHandshakeDropped) || attempt >= SSH_DEFAULTS.handshakeRetries || this.closed) throw e;
+        this.stats.handshakeRetries++;
+        const base = SSH_DEFAULTS.handshakeBackoffMs * 2 ** attempt;
+        await new Promise((r) => setTimeout(r, base + Math.random() * base));
+      }
+    }
+  }
+
+  private clientFor(sock: Duplex, methods: Awaited<ReturnType<typeof authMethods>>, checker: HostKeyChecker, timeoutMs: number): { client: Client; config: ConnectConfig } {
     const client = new (ssh2().Client)();
     const config: ConnectConfig = {
       sock,
@@ -310,7 +355,12 @@ export class SshTransport implements Transport, TcpCapable {
     };
     const hostKeyAlgos = checker.preferredAlgorithms();
     if (hostKeyAlgos) config.algorithms = { serverHostKey: hostKeyAlgos as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] };
+    return { client, config };
+  }
 
+  private async handshake(methods: Awaited<ReturnType<typeof authMethods>>, checker: HostKeyChecker, timeoutMs: number, started: number): Promise<Client> {
+    const sock = await this.openSocket(timeoutMs);
+    const { client, config } = this.clientFor(sock, methods, checker, timeoutMs);
     return new Promise<Client>((resolve, reject) => {
       let settled = false;
       const finish = (err?: Error) => {
@@ -347,9 +397,10 @@ export class SshTransport implements Transport, TcpCapable {
             ),
           );
         }
-        finish(new SshConnectError(this.host, `${this.host}: SSH connection to ${this.target()} failed: ${err.message}`, { cause: err }));
+        const dropped = /before handshake|ECONNRESET|EPIPE/.test(err.message);
+        finish(new (dropped ? SshHandshakeDropped : SshConnectError)(this.host, `${this.host}: SSH connection to ${this.target()} failed: ${err.message}`, { cause: err }));
       });
-      client.once('close', () => finish(checker.failure ?? new SshConnectError(this.host, `${this.host}: ${this.target()} closed the connection during the handshake`)));
+      client.once('close', () => finish(checker.failure ?? new SshHandshakeDropped(this.host, `${this.host}: ${this.target()} closed the connection during the handshake`)));
       try {
         client.connect(config);
       } catch (e) {
@@ -395,6 +446,8 @@ export class SshTransport implements Transport, TcpCapable {
     if (this.client !== client) return;
     this.client = undefined;
     this.sftpSession = undefined;
+    // a new connection starts with the limit learned on this one, and without the sessions given up
+
     if (!this.closed && this.state === 'ready') this.state = 'lost';
   }
 
@@ -468,6 +521,7 @@ export class SshTransport implements Transport, TcpCapable {
     // the shell already is the become user: only the cd of becomeWrap applies
     const body = becomeWrap(this.scriptFor(script, opts), undefined, opts.cwd).command;
     const o = await shell.run({ script: body, ...this.timeoutOf(opts), maxOutput: opts.maxOutput ?? SSH_DEFAULTS.maxOutput });
+    if (this.shellsOff) shell.close(); // given up while it ran (the server's MaxSessions is too low for it)
     if (o.ended && this.client !== client) throw this.lostError(undefined);
     this.stats.shellCommands++;
     return {
@@ -493,6 +547,7 @@ export class SshTransport implements Transport, TcpCapable {
       this.shells.set(key, slot);
     }
     if (slot.shell?.alive) return slot.shell;
+    if (this.shellsOff) return undefined;
     if (slot.starting || slot.starts >= SSH_DEFAULTS.residentShellStarts || !this.pool.tryHold()) return undefined;
     slot.starting = true;
     slot.starts++;
@@ -564,12 +619,29 @@ export class SshTransport implements Transport, TcpCapable {
     return this.needsPty || (become.method === 'su' && become.password !== undefined);
   }
 
+  /**
+   * A refused channel is the server's MaxSessions speaking: the per-connection limit drops to the
+   * sessions that were open (persistent sessions are given up when that leaves no room for a
+   * command) and the command asks again with backoff (50 ms doubling to 1 s), for at most
+   * channelRefusedMs: then it fails with a message that names MaxSessions. Never forever.
+   */
   private async runWithRetry(run: ChannelRun): Promise<RawResult> {
+    const deadline = performance.now() + SSH_DEFAULTS.channelRefusedMs;
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.runChannel(run);
       } catch (e) {
-        if (!(e instanceof ChannelRefused) || attempt >= 5) throw e instanceof ChannelRefused ? this.lostError(e) : e;
+        if (!(e instanceof ChannelRefused)) throw e;
+        if (performance.now() >= deadline) {
+          throw new SshConnectError(
+            this.host,
+            `${this.host}: sshd on ${this.target()} refused every new session channel for ${SSH_DEFAULTS.channelRefusedMs / 1000} s ` +
+              `(${e.open} session${e.open === 1 ? '' : 's'} open on the connection): its MaxSessions is too low; raise MaxSessions in sshd_config ` +
+              `(kplay needs 1 session, 2 or more to run in parallel)`,
+            { cause: e },
+          );
+        }
+        await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
       }
     }
   }
@@ -580,11 +652,41 @@ export class SshTransport implements Transport, TcpCapable {
     try {
       return await this.channelExec(client, run);
     } catch (e) {
-      if (e instanceof ChannelRefused) this.pool.shrink(this.pool.active - 1);
+      if (e instanceof ChannelRefused) this.learnLimit(e.open);
       throw e;
     } finally {
       this.pool.release();
     }
+  }
+
+  /**
+   * The server refused a session while `open` were open. Commands must keep at least one channel:
+   * when the resident shells and the SFTP session take every session the server allows, they are
+   * given up for this connection (shells first: commands then run over channels; then SFTP:
+   * files then go through `cat >` over exec).
+   */
+  private learnLimit(open: number): void {
+    if (open <= this.pool.heldCount) {
+      if (!this.shellsOff && [...this.shells.values()].some((s) => s.shell?.alive || s.starting)) {
+        this.shellsOff = true;
+        for (const slot of this.shells.values()) if (slot.shell?.idle) slot.shell.close();
+      } else if (!this.sftpOff && this.sftpSession) {
+        this.sftpOff = true;
+        if (this.sftpUsers === 0) this.endSftp();
+      }
+    }
+    this.pool.shrink(open);
+  }
+
+  private endSftp(): void {
+    const session = this.sftpSession;
+    this.sftpSession = undefined;
+    void session?.then((s) => s?.end()).catch(() => undefined);
+  }
+
+  private sftpDone(sftp: SFTPWrapper): void {
+    this.sftpUsers--;
+    if (this.sftpOff && this.sftpUsers === 0 && this.sftpSession) void this.sftpSession.then((s) => s === sftp && this.endSftp());
   }
 
   private channelExec(client: Client, run: ChannelRun): Promise<RawResult> {
@@ -592,8 +694,9 @@ export class SshTransport implements Transport, TcpCapable {
       const execOpts: Ssh2ExecOptions = run.pty ? { pty: { term: 'dumb', modes: { ECHO: 0, ONLCR: 0, ISIG: 0, IXON: 0 } } } : {};
       const onOpen = (err: Error | undefined, ch: ClientChannel) => {
         if (err) {
-          if (/open failed|open failure|administratively prohibited/i.test(err.message) && this.client === client && this.pool.active > 1) {
-            reject(new ChannelRefused(err.message));
+          if (CHANNEL_REFUSED.test(err.message) && this.client === client) {
+            // the slot this command took is not a session: the others are
+            reject(new ChannelRefused(err.message, this.pool.active - 1));
           } else {
             reject(this.client === client ? new SshConnectError(this.host, `${this.host}: cannot open a channel: ${err.message}`, { cause: err }) : this.lostError(err));
           }
@@ -704,29 +807,51 @@ export class SshTransport implements Transport, TcpCapable {
 
   // ---- files --------------------------------------------------------------------------------
 
+  /**
+   * The connection's SFTP session, opened on first use. It is a session like any channel, so it
+   * holds a slot of the channel pool while open; when no slot is free now (or the server refuses
+   * it), this one transfer goes over exec instead.
+   */
   private async sftp(): Promise<SFTPWrapper | null> {
-    if (this.sftpMissing) return null;
+    if (this.sftpMissing || this.sftpOff) return null;
     const client = await this.ready();
     if (!this.sftpSession) {
+      if (!this.pool.tryHold()) return null;
+      let released = false;
+      const release = () => {
+        if (!released) {
+          released = true;
+          this.pool.releaseHeld();
+        }
+      };
       const session = new Promise<SFTPWrapper | null>((resolve, reject) => {
         const timer = setTimeout(() => reject(new SshConnectError(this.host, `${this.host}: SFTP did not start`)), this.opts.connectTimeoutMs ?? SSH_DEFAULTS.connectTimeoutMs);
         try {
           client.sftp((err, sftp) => {
             clearTimeout(timer);
             if (err) {
+              release();
               if (this.client !== client) return reject(this.lostError(err));
+              if (CHANNEL_REFUSED.test(err.message)) {
+                // MaxSessions: the sessions open are all the server allows; this transfer takes exec
+                this.learnLimit(this.pool.active);
+                if (this.sftpSession === session) this.sftpSession = undefined;
+                return resolve(null);
+              }
               // No Subsystem sftp on this server: files go through `cat >` over exec from now on.
               this.sftpMissing = true;
               return resolve(null);
             }
             sftp.on('error', () => {});
             sftp.on('close', () => {
+              release();
               if (this.sftpSession === session) this.sftpSession = undefined;
             });
             resolve(sftp);
           });
         } catch (e) {
           clearTimeout(timer);
+          release();
           reject(this.lostError(e));
         }
       });
@@ -748,6 +873,15 @@ export class SshTransport implements Transport, TcpCapable {
   }
 
   private async putSftp(sftp: SFTPWrapper, path: string, src: PutSource, opts: PutOptions): Promise<void> {
+    this.sftpUsers++;
+    try {
+      await this.putSftpNow(sftp, path, src, opts);
+    } finally {
+      this.sftpDone(sftp);
+    }
+  }
+
+  private async putSftpNow(sftp: SFTPWrapper, path: string, src: PutSource, opts: PutOptions): Promise<void> {
     const tmp = tempPathFor(path);
     // What we replace (asked while the content travels): its mode, owner and group are kept.
     const existingP = sftpCall<{ mode: number; uid: number; gid: number }>((cb) => sftp.stat(path, cb)).catch(() => undefined);

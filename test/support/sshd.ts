@@ -17,6 +17,8 @@ export interface SshdOptions {
   /** Serve SFTP (default true); false removes the Subsystem line. */
   sftp?: boolean;
   maxSessions?: number;
+  /** sshd's MaxStartups (default here 100:30:200, so that parallel tests are never throttled; sshd's own is 10:30:100). */
+  maxStartups?: string;
   hostKeyType?: 'ed25519' | 'ecdsa' | 'rsa';
   /** INFO logs each login, which logins() counts (default ERROR). */
   logLevel?: 'ERROR' | 'INFO';
@@ -161,7 +163,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
     'PasswordAuthentication no',
     'KbdInteractiveAuthentication no',
     `MaxSessions ${opts.maxSessions ?? 10}`,
-    'MaxStartups 100:30:200',
+    `MaxStartups ${opts.maxStartups ?? '100:30:200'}`,
     'AllowTcpForwarding yes',
     `LogLevel ${opts.logLevel ?? 'ERROR'}`,
     ...(opts.sftp === false ? [] : ['Subsystem sftp internal-sftp']),
