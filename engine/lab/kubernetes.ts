@@ -249,6 +249,9 @@ ntp_enabled: false
 # (static routes between nodes), which needs no image. Tests that build a local flannel image
 # set flannel themselves.
 kube_network_plugin: bridge
+# No CoreDNS image either: the lab's clusters get no cluster DNS from site.yml (Kubespray's
+# dns_mode none); tests that build a local CoreDNS image run apps/coredns themselves.
+dns_mode: none
 # kernel.keys.* and vm.panic_on_oom are read-only in a lab host and cannot take Kubespray's
 # values; the kubelet then must not insist on them (KubeletConfiguration protectKernelDefaults).
 kubelet_protect_kernel_defaults: false

@@ -58,7 +58,7 @@ describe('lab --kubernetes: the parts', () => {
     });
     const vars = load(text) as Record<string, unknown>;
     expect(Object.keys(vars)).to.deep.equal([
-      'etcd_source', 'containerd_source', 'runc_source', 'cni_source', 'crictl_source', 'ntp_enabled', 'kube_network_plugin', 'kubelet_protect_kernel_defaults',
+      'etcd_source', 'containerd_source', 'runc_source', 'cni_source', 'crictl_source', 'ntp_enabled', 'kube_network_plugin', 'dns_mode', 'kubelet_protect_kernel_defaults',
       'pod_infra_image_repo', 'pod_infra_image_tag',
       'containerd_preload_images', 'kubelet_fail_cgroup_v1', 'kube_proxy_conntrack_max_per_core',
       'containerd_restrict_oom_score_adj', 'containerd_runc_no_new_keyring',
