@@ -10,6 +10,7 @@ import { parseYamlOrThrow } from '../load/yaml.ts';
 import { Inventory } from '../inventory/index.ts';
 import { persistSecFor, transportFor, type CliConnectionOptions } from '../transport/connect.ts';
 import { DEFAULT_SSH_PERSIST_SEC, prestartKeeper } from '../transport/keeper/locate.ts';
+import { markRunStart } from '../transport/stale-temps.ts';
 import { ConsoleReporter } from '../report/console.ts';
 import { JsonReporter } from '../report/json.ts';
 import type { Reporter } from '../report/events.ts';
@@ -136,6 +137,8 @@ export interface RunIo {
 }
 
 export async function runCommand(argv: string[], io: RunIo): Promise<number> {
+  // temp files of uploads older than this are a killed run's (transport/stale-temps.ts)
+  markRunStart();
   const { out, err } = io;
   const { flags, positionals } = parse(argv, RUN_OPTIONS);
   if (flags.help) {

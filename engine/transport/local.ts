@@ -3,12 +3,13 @@ import { spawn } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { Readable, type Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
-import { chmod, readFile, rename, rm, stat, writeFile, copyFile } from 'node:fs/promises';
+import { chmod, lstat, readdir, readFile, rename, rm, stat, writeFile, copyFile } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import type { BecomeSpec, ExecOptions, ExecResult, PutOptions, TcpCapable, Transport } from './transport.ts';
 import { quote, quoteArgv } from './quote.ts';
 import { becomeWrap } from './become.ts';
 import { envPrefix } from './env.ts';
+import { isTempNameOf, runStart, staleTempScript } from './stale-temps.ts';
 
 const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
 
@@ -71,7 +72,8 @@ export class LocalTransport implements Transport, TcpCapable {
 
   async put(path: string, content: string | Buffer, opts: PutOptions = {}): Promise<void> {
     if (effectiveBecome(opts.become)) return this.putViaShell(path, content, opts);
-    const tmp = join(dirname(path), `.${basename(path)}.kplay-${randomBytes(6).toString('hex')}`);
+    await removeStaleTemps(path);
+    const tmp = join(dirname(path), `.${basename(path)}.kplay-${randomBytes(6).toString('hex')}.tmp`);
     try {
       // the temp file starts private; finish() gives it the wanted mode (or the replaced file's) before the rename
       await writeFile(tmp, content, { mode: 0o600 });
@@ -83,7 +85,8 @@ export class LocalTransport implements Transport, TcpCapable {
   }
 
   async putFile(localPath: string, path: string, opts: PutOptions = {}): Promise<void> {
-    const tmp = join(dirname(path), `.${basename(path)}.kplay-${randomBytes(6).toString('hex')}`);
+    await removeStaleTemps(path);
+    const tmp = join(dirname(path), `.${basename(path)}.kplay-${randomBytes(6).toString('hex')}.tmp`);
     try {
       await copyFile(localPath, tmp);
       await this.finish(tmp, path, { ...opts, mode: opts.mode ?? (await existingMode(path)) ?? '0644' });
@@ -125,8 +128,9 @@ export class LocalTransport implements Transport, TcpCapable {
   }
 
   private async putViaShell(path: string, content: string | Buffer, opts: PutOptions): Promise<void> {
-    const tmp = join(dirname(path), `.${basename(path)}.kplay-${randomBytes(6).toString('hex')}`);
+    const tmp = join(dirname(path), `.${basename(path)}.kplay-${randomBytes(6).toString('hex')}.tmp`);
     const script = [
+      staleTempScript(path),
       `umask 077; cat > ${quote(tmp)} || exit 1`,
       opts.mode ? `chmod ${quote(opts.mode)} ${quote(tmp)} || exit 1` : '',
       opts.owner || opts.group ? `chown ${quote(`${opts.owner ?? ''}${opts.group ? `:${opts.group}` : ''}`)} ${quote(tmp)} || exit 1` : '',
@@ -154,4 +158,24 @@ function effectiveBecome(b: BecomeSpec | undefined): BecomeSpec | undefined {
   if (!b) return undefined;
   const me = process.getuid?.();
   return (me === 0 && b.user === 'root') ? undefined : b;
+}
+
+/**
+ * Temp files of killed runs beside `path` (stale-temps.ts): kplay's names only, regular files
+ * only, last written before this run started.
+ */
+async function removeStaleTemps(path: string): Promise<void> {
+  const base = basename(path);
+  let names: string[];
+  try {
+    names = await readdir(dirname(path));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!isTempNameOf(name, base)) continue;
+    const p = join(dirname(path), name);
+    const st = await lstat(p).catch(() => undefined);
+    if (st?.isFile() && st.mtimeMs < runStart() - 1000) await rm(p, { force: true }).catch(() => undefined);
+  }
 }

@@ -29,6 +29,7 @@ import { authMethods, KeyError, toSsh2AuthHandler, type PassphrasePrompt } from 
 import { HostKeyChecker, type HostKeyChecking } from './host-key-checker.ts';
 import { acquireJump, type JumpLease } from './jump.ts';
 import { SshAuthError, SshConnectError, SshHandshakeDropped } from './ssh-errors.ts';
+import { staleTempScript } from './stale-temps.ts';
 
 export interface SshOptions {
   /** Inventory name, for messages. */
@@ -874,10 +875,13 @@ export class SshTransport implements Transport, TcpCapable {
 
   private async putSftp(sftp: SFTPWrapper, path: string, src: PutSource, opts: PutOptions): Promise<void> {
     this.sftpUsers++;
+    // temp files of killed runs beside this destination go, while the content travels (stale-temps.ts)
+    const cleanup = this.execRaw(staleTempScript(path), {}).catch(() => undefined);
     try {
       await this.putSftpNow(sftp, path, src, opts);
     } finally {
       this.sftpDone(sftp);
+      await cleanup;
     }
   }
 
@@ -983,6 +987,8 @@ function installScript(path: string, opts: PutOptions): string {
   const t = quote(tmp);
   const p = quote(path);
   return [
+    // temp files of killed runs beside this destination (stale-temps.ts)
+    staleTempScript(path),
     'umask 077',
     `cat > ${t} || { rm -f ${t}; exit 1; }`,
     opts.mode

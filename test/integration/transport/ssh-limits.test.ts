@@ -86,7 +86,7 @@ describe('sshd limits: MaxSessions and MaxStartups (throwaway sshd)', function (
   function expectAllOk(r: Awaited<ReturnType<typeof kplay>>, n: number): void {
     const stats = recap(r);
     const bad = Object.entries(stats).filter(([, s]) => s.unreachable || s.failed);
-    expect(bad, r.stdout.split('\n').filter((l) => /unreachable|failed"/.test(l)).slice(0, 3).join('\n')).to.deep.equal([]);
+    expect(bad, r.stdout.split('\n').filter((l) => /"status":"(unreachable|failed)"/.test(l)).slice(0, 3).join('\n')).to.deep.equal([]);
     expect(Object.keys(stats)).to.have.length(n);
     expect(r.code).to.equal(0);
   }
