@@ -5,10 +5,15 @@
  * accepted wherever another type is wanted (see schema-errors.ts).
  */
 import { Type, type TSchema } from '@sinclair/typebox';
+import { BOOLEAN_EXPECTED } from './keyword-values.ts';
 
 const Str = Type.String();
-const Bool = Type.Boolean();
-const BoolOrTemplate = Type.Union([Bool, Str]);
+/** YAML 1.1 forms only (a quoted "yes" was made true by keyword-values.ts before validation). */
+const Bool = Type.Boolean({ 'x-expected': BOOLEAN_EXPECTED });
+const Int = (min: number, max?: number) =>
+  Type.Integer({ minimum: min, ...(max !== undefined ? { maximum: max } : {}), 'x-expected': `an integer${max !== undefined ? ` from ${min} to ${max}` : ` >= ${min}`}` });
+const Num = (min: number, max?: number) =>
+  Type.Number({ minimum: min, ...(max !== undefined ? { maximum: max } : {}), 'x-expected': `a number${max !== undefined ? ` from ${min} to ${max}` : ` >= ${min}`}` });
 const StrList = Type.Union([Str, Type.Array(Str)]);
 const ConditionValue = Type.Union([Str, Bool, Type.Array(Type.Union([Str, Bool]))]);
 const Tags = Type.Union([Str, Type.Number(), Type.Array(Type.Union([Str, Type.Number()]))]);
@@ -22,19 +27,19 @@ export const commonKeywords = {
   when: ConditionValue,
   tags: Tags,
   vars: VarsValue,
-  become: BoolOrTemplate,
+  become: Bool,
   become_user: Str,
   become_method: Type.Union([Type.Literal('sudo'), Type.Literal('su')]),
   become_flags: Str,
   check_mode: Bool,
   diff: Bool,
-  ignore_errors: BoolOrTemplate,
+  ignore_errors: Bool,
   ignore_unreachable: Bool,
-  no_log: BoolOrTemplate,
+  no_log: Bool,
   delegate_to: Str,
   delegate_facts: Bool,
   run_once: Bool,
-  throttle: Type.Integer({ minimum: 1 }),
+  throttle: Int(1),
   any_errors_fatal: Bool,
   environment: Type.Union([Mapping, Str]),
   /** Accepted for compatibility and ignored with a warning. */
@@ -51,7 +56,7 @@ export const LoopControl = Type.Object(
     loop_var: Str,
     index_var: Str,
     label: Type.Unknown(),
-    pause: Type.Union([Type.Number({ minimum: 0 }), Str]),
+    pause: Num(0),
     extended: Bool,
   },
   { additionalProperties: false },
@@ -71,8 +76,8 @@ export const taskOnlyKeywords = {
   changed_when: ConditionValue,
   failed_when: ConditionValue,
   until: ConditionValue,
-  retries: Type.Integer({ minimum: 0 }),
-  delay: Type.Number({ minimum: 0 }),
+  retries: Int(0),
+  delay: Num(0),
   args: Type.Union([Mapping, Str]),
 };
 
@@ -141,17 +146,17 @@ export const PlayKeywords = Type.Partial(
       handlers: ItemList,
       serial: Type.Union([
         Type.Integer({ minimum: 1 }),
-        Type.String({ pattern: '^(\\d+%?|\\{\\{.*\\}\\})$', 'x-expected': SERIAL_EXPECTED }),
+        Type.String({ pattern: '^\\d+%?$', 'x-expected': SERIAL_EXPECTED }),
         Type.Array(Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^\\d+%?$', 'x-expected': SERIAL_EXPECTED })]), { minItems: 1 }),
       ]),
       order: Type.Union(['inventory', 'reverse_inventory', 'sorted', 'reverse_sorted', 'shuffle'].map((o) => Type.Literal(o))),
       strategy: Type.Union([Type.Literal('linear'), Type.Literal('free')]),
-      max_fail_percentage: Type.Union([Type.Number({ minimum: 0, maximum: 100 }), Str]),
+      max_fail_percentage: Num(0, 100),
       force_handlers: Bool,
       /** Become play vars (ansible_connection, ansible_user, ansible_port). */
       connection: Type.Union([Type.Literal('ssh'), Type.Literal('local'), Str]),
       remote_user: Str,
-      port: Type.Union([Type.Integer({ minimum: 1, maximum: 65535 }), Str]),
+      port: Int(1, 65535),
     },
     { additionalProperties: false },
   ),

@@ -7,6 +7,8 @@ import { combine, commonFields, readOwnKeywords, type Inherited } from './inheri
 import { PlayKeywords } from './keywords.ts';
 import { findIn, staticPath } from './paths.ts';
 import { applyRole, parseRoleEntry } from './roles.ts';
+import { checkKeywordValues } from './keyword-values.ts';
+import { checkNotifies } from './notify-check.ts';
 import { validateWith } from './schema-errors.ts';
 import { loadHandlers, loadItemList } from './tasks.ts';
 import { checkTemplates } from './template-check.ts';
@@ -61,6 +63,7 @@ function connectionVars(map: Map_): Vars {
 }
 
 export function loadPlay(map: Map_, loc: SourceLoc, file: string, outer: Inherited, ctx: LoadContext): Play | undefined {
+  checkKeywordValues(map, ctx.diag);
   ctx.diag.add(
     validateWith(PlayKeywords, map, { locate: (p, w) => locAtPath(map, p, w), noun: 'keyword', context: 'for a play', lenientTemplates: true, topCandidates: ['import_playbook'] }),
   );
@@ -123,5 +126,6 @@ export function loadPlay(map: Map_, loc: SourceLoc, file: string, outer: Inherit
   if (serial) play.serial = serial;
   if (typeof map['max_fail_percentage'] === 'number') play.max_fail_percentage = map['max_fail_percentage'];
   if (typeof map['force_handlers'] === 'boolean') play.force_handlers = map['force_handlers'];
+  checkNotifies(play, ctx);
   return play;
 }

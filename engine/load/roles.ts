@@ -12,6 +12,7 @@ import { roleParamsSchema, type OptionSpec } from './argument-specs.ts';
 import { commonFields, combine, readOwnKeywords, type Inherited } from './inherit.ts';
 import { ROLE_ENTRY_KEYS, RoleEntryKeywords, RoleMeta, ArgumentSpecs } from './keywords.ts';
 import { isDir, staticPath, yamlFileIn } from './paths.ts';
+import { checkKeywordValues } from './keyword-values.ts';
 import { validateWith, type Segment } from './schema-errors.ts';
 import { loadHandlerFile, loadTaskFile } from './tasks.ts';
 import { checkTemplates } from './template-check.ts';
@@ -118,6 +119,7 @@ function readRoleMetaFiles(dir: string, ctx: LoadContext): RoleMetaData {
     if (v !== undefined && v !== null) {
       if (!isMapping(v)) ctx.diag.error(new KplayError('KPLAY_SCHEMA', 'role meta must be a mapping', { loc: nodeLoc(v) ?? { file: metaFile, line: 1, col: 1 } }));
       else {
+        checkKeywordValues(v, ctx.diag, ['allow_duplicates'].filter((k) => k in v));
         ctx.diag.add(validateWith(RoleMeta, v, { locate: (p, w) => locAtPath(v, p, w), noun: 'key', context: 'in role meta', lenientTemplates: true }));
         if (Array.isArray(v['dependencies'])) {
           meta.dependencies = v['dependencies'];
@@ -163,6 +165,7 @@ export function parseRoleEntry(entry: unknown, loc: SourceLoc, parent: Inherited
     ctx.diag.error(new KplayError('KPLAY_SCHEMA', "role entry has no 'role' (the role's name)", { loc }));
     return undefined;
   }
+  checkKeywordValues(entry, ctx.diag, Object.keys(entry).filter((k) => ROLE_ENTRY_KEYS.has(k)));
   const keywordPart: Map_ = {};
   const params: Vars = {};
   const inline: string[] = [];

@@ -151,6 +151,12 @@ export function mapAjvErrors(errors: ErrorObject[], data: unknown, map: ErrorMap
       else if (e.keyword === 'enum') allowed.push(...(e.params as { allowedValues: unknown[] }).allowedValues);
     }
     const name = where || map.noun;
+    // A single-typed value that says what it wants in words (a boolean's accepted forms).
+    const expected = typeish.length === 1 ? (typeish[0]!.parentSchema as Record<string, unknown> | undefined)?.['x-expected'] : undefined;
+    if (typeof expected === 'string') {
+      err(`'${name}' must be ${expected}, got ${typeName(value)}${typeof value === 'string' || typeof value === 'number' ? ` ${show(value)}` : ''}`, path, 'value');
+      continue;
+    }
     if (allowed.length > 0 && (types.size === 0 || allowed.every((a) => types.has(typeName(a)) === false))) {
       const extra = types.size > 0 ? ` or a ${[...types].join(' or ')}` : '';
       err(`'${name}' must be one of: ${allowed.map((a) => String(a)).join(', ')}${extra}; got ${show(value)}`, path, 'value');

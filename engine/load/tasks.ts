@@ -15,6 +15,8 @@ import { checkTemplates } from './template-check.ts';
 import { copyPositions, itemLoc, keyLoc, locAtPath, nodeLoc, readYamlFile, valueLoc } from './yaml.ts';
 import { findIn, isFile, staticPath } from './paths.ts';
 import { checkLocalFiles } from './local-files.ts';
+import { checkKeywordValues } from './keyword-values.ts';
+import { recordNotifyLocs } from './notify-check.ts';
 import { applyRole } from './roles.ts';
 
 type Map_ = Record<string, unknown>;
@@ -194,6 +196,7 @@ function withoutKeys(map: Map_, keys: string[]): Map_ {
 
 /** Validate an item's own keywords against a schema; errors located in the original mapping. */
 function checkKeywords(map: Map_, schema: Parameters<typeof validateWith>[0], omit: string[], what: string, ctx: LoadContext): void {
+  checkKeywordValues(map, ctx.diag, Object.keys(map).filter((k) => !omit.includes(k)));
   ctx.diag.add(
     validateWith(schema, withoutKeys(map, omit), {
       locate: (path, want) => locAtPath(map, path, want),
@@ -302,6 +305,7 @@ function loadTask(map: Map_, loc: SourceLoc, action: string, actions: string[], 
     retries: typeof map['retries'] === 'number' ? map['retries'] : map['until'] !== undefined ? 3 : 0,
     delay: typeof map['delay'] === 'number' ? map['delay'] : 5,
   };
+  if (map['notify'] !== undefined) recordNotifyLocs(task, map);
   const loop = loopOf(map, ctx);
   if (loop !== undefined) task.loop = loop;
   if (typeof map['register'] === 'string') task.register = map['register'];
@@ -338,6 +342,7 @@ function includeTarget(map: Map_, action: string, canonical: string, ctx: LoadCo
     return { target: m['file'] as string, apply: isMapping(m['apply']) ? m['apply'] : undefined, opts: m };
   }
   const m: Map_ = typeof v === 'string' ? { name: v } : isMapping(v) ? v : {};
+  checkKeywordValues(m, ctx.diag, ['allow_duplicates', 'public', 'rolespec_validate'].filter((k) => k in m));
   const errs = validateWith(ImportRoleArgs, m, { locate, noun: 'argument', context: `for ${canonical}`, lenientTemplates: true });
   ctx.diag.add(errs);
   if (errs.length > 0 || typeof m['name'] !== 'string') return { opts: m };

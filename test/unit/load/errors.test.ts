@@ -71,6 +71,13 @@ describe('loader: bad input is located and explained', () => {
     ['bad-kv.yml', { code: 'KPLAY_SCHEMA', line: 4, col: 13, message: 'module file takes a mapping of arguments or key=value pairs, not free-form text' }],
     ['bad-strategy.yml', { code: 'KPLAY_SCHEMA', line: 2, col: 13, message: "'strategy' must be one of: linear, free; got 'fre'" }],
     ['import-playbook-typo.yml', { code: 'KPLAY_SCHEMA', line: 2, col: 3, message: "unknown keyword 'import_playbok' for a play (did you mean 'import_playbook'?)" }],
+    ['bad-bool-keyword.yml', { code: 'KPLAY_SCHEMA', line: 5, col: 15, message: "'become' must be a boolean (true/false, yes/no, on/off), got string 'maybe'" }],
+    ['bad-int-keyword.yml', { code: 'KPLAY_SCHEMA', line: 2, col: 9, message: "'port' must be an integer from 1 to 65535, got string 'eighty'" }],
+    [
+      'templated-bool-keyword.yml',
+      { code: 'KPLAY_SCHEMA', line: 5, col: 15, message: "'no_log' must be a boolean (true/false, yes/no, on/off), not a template: kplay reads this keyword without rendering it" },
+    ],
+    ['notify-missing.yml', { code: 'KPLAY_SCHEMA', line: 10, col: 11, message: "notify 'restart wbe' names no handler or listen topic of this play (did you mean 'restart web'?)" }],
     ['bad-register.yml', { code: 'KPLAY_SCHEMA', line: 5, col: 17, message: "'register' must be a variable name (letters, digits, _), got 'my-var'" }],
   ];
   for (const [name, want] of cases) {
