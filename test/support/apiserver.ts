@@ -231,6 +231,8 @@ export async function startApiserver(opts: { timeoutMs?: number } = {}): Promise
           '--service-account-issuer=https://kubernetes.default.svc',
           '--service-cluster-ip-range=10.96.0.0/12',
           '--authorization-mode=Node,RBAC',
+          // as the control-plane role's apiservers: privileged pods (calico-node) are allowed
+          '--allow-privileged=true',
           '--enable-priority-and-fairness=false',
           '--endpoint-reconciler-type=none',
         ],
