@@ -179,6 +179,20 @@ describe('network_plugin/calico against a real kube-apiserver (stand-in CRDs, no
     });
   }
 
+  it("the defaults (vxlan backend, VXLAN Always) plan a pool and a calico-node without BGP (--check, a cluster not reachable yet)", async () => {
+    setVars({ calico_network_backend: undefined, calico_ipip_mode: undefined, calico_vxlan_mode: undefined, calico_admin_kubeconfig: join(dir, 'absent.conf') });
+    const r = await run('--check', '--diff');
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    const after = (id: string) =>
+      (r.events.filter((e) => e.type === 'host_result').flatMap((e) => (e.changes as { summary: string; diff?: { after?: string } }[] | undefined) ?? []).find((c) => c.summary.startsWith(`create ${id} `))?.diff?.after) ?? '';
+    expect(after('IPPool default-pool')).to.include('vxlanMode: Always').and.include('ipipMode: Never').and.include('cidr: 10.244.0.0/16');
+    expect(after('ConfigMap kube-system/calico-config')).to.include('calico_backend: vxlan');
+    const ds = after('DaemonSet kube-system/calico-node');
+    expect(ds).to.include('-felix-ready').and.not.include('-bird');
+    expect(ds).to.match(/name: CLUSTER_TYPE\s+value: k8s\n/);
+    setVars({ calico_ipip_mode: 'CrossSubnet' });
+  });
+
   it('a version without a pinned CRD checksum is refused', async () => {
     setVars({ calico_version: '3.99.0', calico_crds_checksum: undefined, calico_ipip_mode: 'CrossSubnet' });
     const r = await run();
