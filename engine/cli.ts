@@ -7,7 +7,7 @@ import { maskByKind } from './report/redact.ts';
 import { readFileSync } from 'node:fs';
 import { KplayError, KplayErrors, formatError, isValidationCode } from './errors.ts';
 import { runCommand, type RunIo } from './commands/run.ts';
-import { promptSecret } from './commands/prompt.ts';
+import { promptSecret, readSecretLine } from './commands/prompt.ts';
 import { forgetRunState } from './commands/between-runs.ts';
 import { inventoryCommand } from './commands/inventory.ts';
 import { docCommand } from './commands/doc.ts';
@@ -43,7 +43,7 @@ function processIo(): Io {
   return {
     out: process.stdout,
     err: process.stderr,
-    ...(process.stdin.isTTY ? { askSecret: promptSecret } : {}),
+    ...(process.stdin.isTTY ? { askSecret: promptSecret } : { readPipedSecret: (q: string) => readSecretLine(q) }),
     onInterrupt: (fn) => {
       process.once('SIGINT', fn);
       return () => process.removeListener('SIGINT', fn);

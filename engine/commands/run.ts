@@ -130,6 +130,8 @@ export interface RunIo {
   err: NodeJS.WritableStream;
   /** Asks on the user's terminal without echo; absent when stdin is no terminal. */
   askSecret?: (question: string) => Promise<string>;
+  /** -K without a terminal: the become password is the first line of a piped stdin. */
+  readPipedSecret?: (question: string) => Promise<string>;
   /** Registers what Ctrl-C does; returns its removal. None: the run cannot be interrupted but by a kill. */
   onInterrupt?: (fn: () => void) => () => void;
   /** Kept connections from the keeper this run executes in (keeper/run-host.ts); else through its socket. */
@@ -210,7 +212,7 @@ export async function runCommand(argv: string[], io: RunIo): Promise<number> {
   // 2. secrets asked for up front, never echoed
   const ask = io.askSecret ?? noTerminal;
   const password = flags['ask-pass'] ? await ask('SSH password: ') : undefined;
-  const becomePassword = flags['ask-become-pass'] ? await ask('BECOME password: ') : undefined;
+  const becomePassword = flags['ask-become-pass'] ? await (io.askSecret ?? io.readPipedSecret ?? noTerminal)('BECOME password: ') : undefined;
 
   const inventoryDir = inventory.inventoryDirs()[0] ?? playbookDir;
   const reporter: Reporter = json

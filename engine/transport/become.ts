@@ -27,6 +27,14 @@ export interface WrappedCommand {
 /** The variable that carries the sudo password from `read` to askpass; never exported further. */
 export const BECOME_PASS_VAR = 'KPLAY_BECOME_PASS';
 
+/** What sudo and su say when they refuse the password (sudo via askpass: 3 tries; su on the pty). */
+export const BECOME_PASSWORD_REFUSED = /sudo: \d+ incorrect password attempts?|^Sorry, try again\.|^su: Authentication failure/m;
+
+/** The first line a command refused for its become password gets, and the task's message. */
+export function becomePasswordRefused(host: string, become: BecomeSpec): string {
+  return `${host}: ${become.method} refused the become password (to become ${become.user || 'root'}): the become password is wrong (-K, ansible_become_password)`;
+}
+
 /** sudo's message when the sudoers policy has `requiretty` and we ran without a pty. */
 export const SUDO_REQUIRETTY = /sudo: sorry, you must have a tty to run sudo|sudo: a terminal is required/;
 

@@ -86,7 +86,7 @@ export class HostKeyChecker {
           `${host}: unknown host key for ${this.name}: ${presented.keyType} ${fp} (not in ${this.init.files.join(', ')})`,
           {
             hint:
-              `check the fingerprint, then set host_key_checking = accept-new (kplay.cfg, KPLAY_HOST_KEY_CHECKING or ansible_host_key_checking) to record it, ` +
+              `check the fingerprint, then set host_key_checking: accept-new (in kplay.yml; or KPLAY_HOST_KEY_CHECKING=accept-new, or ansible_host_key_checking per host) to record it, ` +
               `or add it with: ssh-keyscan -p ${this.init.port} ${this.init.address} >> ${this.init.files[0] ?? '~/.ssh/known_hosts'}`,
           },
         );

@@ -19,7 +19,7 @@ import { ssh2 } from './ssh2-lib.ts';
 type Client = Ssh2Client;
 import { TransportError, type BecomeSpec, type ExecOptions, type ExecResult, type PutOptions, type TcpCapable, type Transport } from './transport.ts';
 import { quote, quoteArgv } from './quote.ts';
-import { becomeWrap, effectiveBecome, SUDO_REQUIRETTY } from './become.ts';
+import { BECOME_PASSWORD_REFUSED, becomePasswordRefused, becomeWrap, effectiveBecome, SUDO_REQUIRETTY } from './become.ts';
 import { ChannelPool } from './channel-pool.ts';
 import { ResidentShell, type ShellPipes } from './resident-shell.ts';
 import { envPrefix } from './env.ts';
@@ -214,14 +214,23 @@ export class SshTransport implements Transport, TcpCapable {
 
   exec(cmd: string | string[], opts: ExecOptions = {}): Promise<ExecResult> {
     const script = Array.isArray(cmd) ? quoteArgv(cmd) : cmd;
-    return this.execRaw(script, opts).then((r) => ({
-      rc: r.rc,
-      ...(r.signal ? { signal: r.signal } : {}),
-      stdout: r.stdout.toString('utf8'),
-      stderr: r.stderr.toString('utf8'),
-      ...(r.truncated ? { truncated: true } : {}),
-      ...(r.timedOut ? { timedOut: true } : {}),
-    }));
+    return this.execRaw(script, opts).then((r) => {
+      const out: ExecResult = {
+        rc: r.rc,
+        ...(r.signal ? { signal: r.signal } : {}),
+        stdout: r.stdout.toString('utf8'),
+        stderr: r.stderr.toString('utf8'),
+        ...(r.truncated ? { truncated: true } : {}),
+        ...(r.timedOut ? { timedOut: true } : {}),
+      };
+      // a wrong become password: say so, not only "non-zero return code"
+      const become = effectiveBecome(opts.become, this.user);
+      if (become?.password !== undefined && r.rc === 1 && BECOME_PASSWORD_REFUSED.test(`${out.stderr}\n${out.stdout}`)) {
+        out.becomeRefused = becomePasswordRefused(this.host, become);
+        out.stderr = `${out.becomeRefused}\n${out.stderr}`;
+      }
+      return out;
+    });
   }
 
   async put(path: string, content: string | Buffer, opts: PutOptions = {}): Promise<void> {

@@ -37,6 +37,8 @@ export interface ExecResult {
   stderr: string;
   truncated?: boolean;
   timedOut?: boolean;
+  /** sudo or su refused the become password: the command never ran (the message says so). */
+  becomeRefused?: string;
 }
 
 export interface PutOptions {

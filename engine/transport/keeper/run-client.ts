@@ -32,10 +32,12 @@ const HERE_FLAGS = new Set(['--help', '-h', '--syntax-check', '--list-hosts', '-
  * environment or may be by a kplay.yml (which only the CLI reads), and not for what connects to
  * no host.
  */
-export function runsInKeeper(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): boolean {
+export function runsInKeeper(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(), stdinIsTty = process.stdin.isTTY === true): boolean {
   const persist = env['KPLAY_SSH_PERSIST'];
   if (persist !== undefined && persist !== '' && !(Number(persist) > 0)) return false;
   if (argv.some((a) => HERE_FLAGS.has(a))) return false;
+  // -K from a pipe: the CLI reads the password from its own stdin, which the keeper cannot
+  if (!stdinIsTty && argv.some((a) => a === '--ask-become-pass' || /^-[A-Za-z]*K[A-Za-z]*$/.test(a))) return false;
   // beside any YAML file named (the playbooks, and inventories too: in doubt, the CLI decides)
   const yamls = argv.filter((a) => !a.startsWith('-') && /\.ya?ml$/.test(a));
   const configs = [...yamls.map((y) => join(dirname(resolve(cwd, y)), 'kplay.yml')), join(cwd, 'kplay.yml')];

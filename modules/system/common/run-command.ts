@@ -80,7 +80,7 @@ export function commandResult(applied: OpResult[], s: CommandState, display: str
   };
   if (r.rc !== 0) {
     res.failed = true;
-    res.msg = r.timedOut ? 'command timed out' : r.rc === null ? `killed by ${r.signal ?? 'signal'}` : 'non-zero return code';
+    res.msg = r.timedOut ? 'command timed out' : r.rc === null ? `killed by ${r.signal ?? 'signal'}` : (r.becomeRefused ?? 'non-zero return code');
   }
   return res;
 }

@@ -170,6 +170,8 @@ describe('HostKeyChecker decisions', () => {
     expect(c.failure!.code).to.equal('KPLAY_HOST_KEY');
     expect(c.failure!.message).to.contain(fingerprint(K1)).and.contain('[127.0.0.1]:2222');
     expect(c.failure!.hint).to.contain('accept-new').and.contain('ssh-keyscan -p 2222 127.0.0.1');
+    // the settings file is kplay.yml, and its syntax is YAML (issue 18)
+    expect(c.failure!.hint).to.contain('host_key_checking: accept-new (in kplay.yml').and.not.contain('kplay.cfg');
     expect(c.failure!.message).to.contain('hint:').and.contain('accept-new');
     expect(existsSync(f)).to.equal(false);
   });
