@@ -73,6 +73,13 @@ function throttleOf(pc: PlayContext, task: Task, host: string, scope: Scope): nu
   }
 }
 
+/** retries / delay: a number, or a template rendered with the host's vars ("{{etcd_health_retries}}"). */
+function countOf(raw: number | string, keyword: string, vars: Vars, renderCtx: { loc: Task['loc']; task: string }): number {
+  const n = Number(typeof raw === 'string' ? renderValue(raw, vars, renderCtx) : raw);
+  if (!Number.isFinite(n) || n < 0) throw new KplayError('KPLAY_TEMPLATE', `${keyword} must be a number of ${keyword === 'delay' ? 'seconds' : 'attempts'}, not ${JSON.stringify(raw)}`, { loc: renderCtx.loc });
+  return n;
+}
+
 function taskKey(task: Task): string {
   return `${task.loc.file}:${task.loc.line}:${task.loc.col}`;
 }
@@ -328,7 +335,8 @@ function becomeFor(task: Task, vars: Vars, pc: PlayContext): BecomeSpec | undefi
   const password = (vars.ansible_become_password ?? vars.ansible_become_pass ?? pc.options.connection.becomePassword) as string | undefined;
   return {
     method,
-    user: String(task.become_user ?? vars.ansible_become_user ?? pc.options.connection.becomeUser ?? 'root'),
+    // become_user may be a template ("{{etcd_owner}}"), rendered with the host's vars
+    user: String(task.become_user !== undefined ? renderValue(task.become_user, vars, { loc: task.loc, task: taskName(task) }) : (vars.ansible_become_user ?? pc.options.connection.becomeUser ?? 'root')),
     ...(password !== undefined ? { password: String(password) } : {}),
   };
 }
@@ -381,7 +389,8 @@ async function runIteration(pc: PlayContext, task: Task, host: string, vars: Var
     ...(pc.options.signal ? { signal: pc.options.signal } : {}),
   });
 
-  const attempts = task.until ? task.retries + 1 : 1;
+  const attempts = task.until ? countOf(task.retries, 'retries', vars, renderCtx) + 1 : 1;
+  const delay = task.until ? countOf(task.delay, 'delay', vars, renderCtx) : 0;
   let last: IterationOutcome | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const outcome = await runModule({ module, args, ctx, transport, ledger: ledgerHost.ledger, controllerLedger: pc.controllerLedger, taskName: name, check, ...(env ? { env } : {}) });
@@ -393,7 +402,7 @@ async function runIteration(pc: PlayContext, task: Task, host: string, vars: Var
     if (attempt < attempts) {
       // a warning, not progress: retries must stay visible in logs (Ansible's "FAILED - RETRYING")
       pc.emit({ type: 'warning', message: `FAILED - RETRYING: [${host}]: ${name} (${attempts - attempt} retries left)` });
-      await sleep(task.delay * 1000);
+      await sleep(delay * 1000);
     } else {
       last = { ...last, failed: true, msg: `until condition not met after ${attempts} attempts${last.msg ? `: ${last.msg}` : ''}` };
       last.result = { ...last.result, failed: true, attempts, msg: last.msg };

@@ -302,8 +302,9 @@ function loadTask(map: Map_, loc: SourceLoc, action: string, actions: string[], 
     argLocs,
     loop_control: loopControlOf(map),
     notify: stringList(map['notify']),
-    retries: typeof map['retries'] === 'number' ? map['retries'] : map['until'] !== undefined ? 3 : 0,
-    delay: typeof map['delay'] === 'number' ? map['delay'] : 5,
+    // a template ("{{etcd_health_retries}}") is rendered per host when the task runs
+    retries: typeof map['retries'] === 'number' || typeof map['retries'] === 'string' ? map['retries'] : map['until'] !== undefined ? 3 : 0,
+    delay: typeof map['delay'] === 'number' || typeof map['delay'] === 'string' ? map['delay'] : 5,
   };
   if (map['notify'] !== undefined) recordNotifyLocs(task, map);
   const loop = loopOf(map, ctx);

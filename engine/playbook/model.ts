@@ -63,8 +63,8 @@ export interface Task extends CommonKeywords {
   changed_when?: Condition[];
   failed_when?: Condition[];
   until?: Condition[];
-  retries: number; // default 3 when until is set (Ansible), else 0
-  delay: number; // seconds, default 5
+  retries: number | string; // default 3 when until is set (Ansible), else 0; a string is a template
+  delay: number | string; // seconds, default 5; a string is a template
 }
 
 export interface Block extends CommonKeywords {

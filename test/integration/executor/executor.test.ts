@@ -74,6 +74,15 @@ describe('executor (local hosts)', () => {
     expect(readFileSync(join(out, 'order'), 'utf8')).to.equal('before\nrestart\nafter\nfollow-up\n');
   });
 
+  it('templated retries and delay are rendered per host (they were the loader\'s defaults: 3 tries, 5 s)', async () => {
+    const r = await kplay('run', fx('templated-retries.yml'), '-i', inv, '--json');
+    expect(r.code).to.equal(2);
+    const retrying = r.events.filter((e) => e.type === 'warning' && String(e.message).startsWith('FAILED - RETRYING'));
+    expect(retrying).to.have.length(2);
+    const failed = r.events.find((e) => e.type === 'host_result' && e.status === 'failed');
+    expect(String(failed?.msg)).to.match(/after 3 attempts/);
+  });
+
   it('tags select exactly the expected tasks', async () => {
     const names = async (...args: string[]) => {
       const r = await kplay('run', fx('tags.yml'), '-i', inv, '--json', ...args);
