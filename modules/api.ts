@@ -49,6 +49,21 @@ export interface OpResult {
   exec?: ExecResult;
 }
 
+/**
+ * An op that failed: fails the task with this message. Thrown by the executor's apply and by a
+ * module's controller op (a download that cannot be fetched); the executor turns it into a failed
+ * result. Lives here, in the contract, so modules need not import the executor.
+ */
+export class OpError extends Error {
+  constructor(
+    message: string,
+    readonly result?: OpResult,
+  ) {
+    super(message);
+    this.name = 'OpError';
+  }
+}
+
 /** A before/after pair the reporter renders as a unified diff (text) or `before → after` (one line). */
 export interface Diff {
   path?: string;

@@ -1,18 +1,10 @@
 /** Applies a module's planned ops on a host. Never called in check mode. */
-import type { Op, OpResult } from '../../modules/api.ts';
+import { OpError, type Op, type OpResult } from '../../modules/api.ts';
 import type { BecomeSpec, Transport } from '../transport/transport.ts';
 import { quote } from '../transport/quote.ts';
 import { applySteps, batchFailure, batchScript, type ExecOp } from './exec-batch.ts';
 
-export class OpError extends Error {
-  constructor(
-    message: string,
-    readonly result?: OpResult,
-  ) {
-    super(message);
-    this.name = 'OpError';
-  }
-}
+export { OpError };
 
 export interface ApplyOptions {
   become?: BecomeSpec;

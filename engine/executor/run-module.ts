@@ -2,18 +2,11 @@
  * One module on one host: read → plan → (unless check mode) apply → result.
  * Check mode is structural: applyOps is simply not reached.
  */
-import type { AnyModule, Change, Diff, ModuleContext, OpResult, Vars } from '../../modules/api.ts';
+import type { AnyModule, Change, ModuleContext, OpResult, Vars } from '../../modules/api.ts';
 import type { Transport } from '../transport/transport.ts';
 import { applyOps, OpError } from './apply.ts';
 import { HostLedger } from './ledger.ts';
-
-/** A change as reported: what the console, --json and the recap show. */
-export interface ReportedChange {
-  summary: string;
-  diff?: Diff;
-  sensitive?: boolean;
-  after?: string;
-}
+import type { ReportedChange } from '../report/events.ts';
 
 export interface ModuleOutcome {
   changed: boolean;

@@ -4,8 +4,7 @@
  * PLAY RECAP. Colour and the live progress line are the only TTY-dependent parts, so plain
  * output is stable enough to snapshot in tests.
  */
-import type { ReportedChange } from '../executor/run-module.ts';
-import type { Reporter, RunEvent } from './events.ts';
+import type { ReportedChange, Reporter, RunEvent } from './events.ts';
 import { renderDiff } from './diff.ts';
 import { formatDuration, recapLines } from './recap.ts';
 import { createStyler, type StyleRole, type Styler } from './style.ts';

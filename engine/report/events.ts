@@ -3,9 +3,17 @@
  * reaches any reporter, so no_log results and secret values never reach console, --json or logs.
  */
 import type { SourceLoc } from '../errors.ts';
-import type { ReportedChange } from '../executor/run-module.ts';
+import type { Diff } from '../../modules/api.ts';
 
 export type Vars = Record<string, unknown>;
+
+/** A change as reported: what the console, --json and the recap show. */
+export interface ReportedChange {
+  summary: string;
+  diff?: Diff;
+  sensitive?: boolean;
+  after?: string;
+}
 
 export type HostStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';
 

@@ -3,8 +3,7 @@
  * are the event's own (see docs/output.md); changes carry their diff as {path, before, after}
  * plus a ready `unified` string. Durations are milliseconds, times are epoch milliseconds.
  */
-import type { ReportedChange } from '../executor/run-module.ts';
-import type { Reporter, RunEvent } from './events.ts';
+import type { ReportedChange, Reporter, RunEvent } from './events.ts';
 import { unifiedDiff } from './diff.ts';
 import { toJsonSafe } from './json-safe.ts';
 

@@ -425,7 +425,7 @@ export class SshTransport implements Transport, TcpCapable {
 
   private async openSocket(timeoutMs: number): Promise<Duplex> {
     if (this.opts.jump) {
-      if (!this.jumpLease) this.jumpLease = acquireJump(this.opts.jump);
+      if (!this.jumpLease) this.jumpLease = acquireJump(this.opts.jump, (o) => new SshTransport(o));
       try {
         return await this.jumpLease.transport.connectTcp(this.opts.address, this.port);
       } catch (e) {

@@ -4,11 +4,10 @@
  * no internet); with on_host the host fetches it with curl or wget. Optionally extracts it.
  */
 import { join } from 'node:path/posix';
-import { defineModule, type ModuleContext } from '../../api.ts';
+import { defineModule, OpError, type ModuleContext } from '../../api.ts';
 import { runProbes, type Probe } from '../../facts/batch.ts';
 import { stat } from '../../facts/stat.ts';
 import { sh } from '../../../engine/transport/quote.ts';
-import { OpError } from '../../../engine/executor/apply.ts';
 import { cachePath, exists, fetchToCache } from './cache.ts';
 import { hashFromChecksumFile, parseChecksumArg, urlFileName, type Algo } from './checksum.ts';
 import { archiveFormat, extractedPath, type ArchiveFormat } from './host-scripts.ts';

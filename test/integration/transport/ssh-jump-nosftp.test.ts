@@ -59,7 +59,7 @@ describe('SshTransport ProxyJump and SFTP-less servers (throwaway sshd)', functi
     expect(rb.rc).to.equal(0);
     expect(clientProcessOf(ra.stdout)).to.contain('sshd');
     expect(clientProcessOf(rb.stdout)).to.contain('sshd');
-    const lease = acquireJump(jumpOpts);
+    const lease = acquireJump(jumpOpts, (o) => new SshTransport(o));
     expect(lease.transport.stats.connects).to.equal(1);
     lease.release();
     // files work through the jump as well
