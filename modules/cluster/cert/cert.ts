@@ -72,7 +72,16 @@ export const cert = defineModule({
           })
         : undefined,
     ]);
-    const caAfter = files.caCert ? ctx.ledger.path(files.caCert)?.by : undefined;
+    // The CA's files are controller files: an earlier task that writes them is in the controller's
+    // ledger (shared by all hosts), not in this host's. Every missing part must be planned.
+    const plannedBy = (p: string | undefined) => {
+      const e = p ? ctx.controllerLedger.path(p) : undefined;
+      return e?.state === 'file' ? e.by : undefined;
+    };
+    const ca = controller.ca;
+    const missing = ca ? [...(ca.cert.present ? [] : [files.caCert]), ...(ca.keyPresent ? [] : [files.caKey])] : [];
+    const by = missing.map(plannedBy);
+    const caAfter = missing.length > 0 && by.every((b) => b !== undefined) ? by[0] : undefined;
     return {
       now: new Date().toISOString(),
       files,

@@ -19,7 +19,10 @@ export interface CertState {
   key: KeySpec;
   renewBeforeMs: number;
   controller: ControllerFacts;
-  /** An earlier task of this run creates the signing CA (check mode on a fresh controller). */
+  /**
+   * The earlier task of this run that creates the signing CA (its certificate and key), from the
+   * controller's ledger: check mode on a fresh controller plans the leaf after it.
+   */
   caAfter?: string;
   host?: { dir: StatInfo; cert: HostFileFacts; key?: HostFileFacts };
 }
@@ -97,9 +100,10 @@ export function planCert(s: CertState, a: CertArgs, issue: IssueRunner, check: b
   } else if (a.kind === 'cert') {
     const ca = c.ca!;
     const caReady = ca.cert.present && ca.keyPresent;
+    // check mode predicts the real run: the CA must exist, or an earlier task of this run create it
     if (!caReady && !(check && s.caAfter)) {
       const missing = !ca.cert.present ? s.files.caCert : s.files.caKey;
-      if (!check) return { changes: [], failed: `CA ${a.ca ?? 'ca'} not found: ${missing} is missing (create it first with kind: ca)` };
+      return { changes: [], failed: `CA ${a.ca ?? 'ca'} not found: ${missing} is missing (create it first with kind: ca)` };
     }
     if (ca.cert.present && !ca.cert.info) return { changes: [], failed: `CA ${s.files.caCert} is unreadable (${ca.cert.error})` };
     const reasons = caReady ? reissueReasons({ ...c, now: s.now }, s.spec, s.key, s.renewBeforeMs) : c.cert.present ? ['CA not created yet'] : ['missing'];

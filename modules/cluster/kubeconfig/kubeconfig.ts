@@ -66,7 +66,13 @@ export const kubeconfig = defineModule({
       runProbes(ctx, { file: stat(a.path), content: fileContent(a.path, 1024 * 1024), dir: stat(dirname(a.path)) }),
     ]);
     const missing = [ca, cert, key].filter((m) => m && m.pem === undefined).map((m) => m!.path);
-    const missingAfter = missing.map((p) => ctx.ledger.path(p)?.by).find(Boolean);
+    // pki_dir files are controller files: an earlier task that writes them (cert) is in the
+    // controller's ledger, not this host's; check mode plans after it only if it writes them all
+    const plannedBy = missing.map((p) => {
+      const e = ctx.controllerLedger.path(p);
+      return e?.state === 'file' ? e.by : undefined;
+    });
+    const missingAfter = missing.length > 0 && plannedBy.every((b) => b !== undefined) ? plannedBy[plannedBy.length - 1] : undefined;
     const content = host.content.exists && 'content' in host.content ? host.content.content.toString('utf8') : undefined;
     const dirPlanned = !host.dir.exists && ctx.ledger.path(dirname(a.path))?.state === 'directory';
     return {

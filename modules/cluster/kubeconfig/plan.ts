@@ -11,7 +11,7 @@ export interface KubeconfigState {
   data?: KubeconfigData;
   /** Controller files that do not exist (yet). */
   missing: string[];
-  /** An earlier task of this run creates the missing files. */
+  /** The earlier task of this run after which every missing file exists (from the controller's ledger). */
   missingAfter?: string;
   /** dirExists: the parent directory exists, or an earlier task of this run creates it. */
   host: { file: StatInfo; content?: string; dirExists: boolean };
@@ -28,13 +28,14 @@ export function planKubeconfig(s: KubeconfigState, a: KubeconfigArgs, check: boo
     changes.push({ summary: `create directory ${dir}`, ops: [{ kind: 'exec', cmd: ['mkdir', '-p', dir] }], effects: [{ path: dir, state: 'directory' }] });
   }
   if (!s.data) {
-    if (!check) return { changes: [], failed: `kubeconfig ${a.path}: missing on the controller: ${s.missing.join(', ')}` };
+    // check mode predicts the real run: it fails too unless earlier tasks create every missing file
+    if (!check || !s.missingAfter) return { changes: [], failed: `kubeconfig ${a.path}: missing on the controller: ${s.missing.join(', ')}` };
     // check mode on a fresh controller: the cert tasks before this one would create the files
     changes.push({
       summary: `write ${a.path} (${s.missing.join(', ')} not created yet)`,
       ops: [],
       effects: [{ path: a.path, state: 'file', mode }],
-      after: s.missingAfter ?? 'the certificates are created first',
+      after: s.missingAfter,
     });
     return { changes };
   }

@@ -89,9 +89,11 @@ describe('cert plan', () => {
     expect(k.diff).to.equal(undefined);
   });
 
-  it('fails when the CA is missing, but predicts in check mode', () => {
+  it('fails when the CA is missing, in check mode too unless an earlier task creates it', () => {
     const s = state(leafArgs, { ca: { cert: { present: false }, keyPresent: false }, cert: { present: false } });
     expect(planCert(s, leafArgs, noIssue, false).failed).to.match(/CA ca not found/);
+    // check mode fails as the real run would when no earlier task creates the CA
+    expect(planCert(s, leafArgs, noIssue, true).failed).to.match(/CA ca not found/);
     const p = planCert({ ...s, caAfter: 'make CA' }, leafArgs, noIssue, true);
     expect(p.changes[0]!.after).to.equal('make CA');
   });

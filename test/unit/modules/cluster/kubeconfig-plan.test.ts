@@ -46,9 +46,11 @@ describe('kubeconfig', () => {
     expect(planKubeconfig({ ...s, host: { file, content, dirExists } }, args, false).changes).to.deep.equal([]);
   });
 
-  it('fails on missing controller files, predicts in check mode', () => {
+  it('fails on missing controller files, in check mode too unless earlier tasks create them', () => {
     const s: KubeconfigState = { missing: ['/pki/admin.pem'], missingAfter: 'issue admin', host: { file: { exists: false }, dirExists } };
     expect(planKubeconfig(s, args, false).failed).to.match(/admin\.pem/);
     expect(planKubeconfig(s, args, true).changes[0]!.after).to.equal('issue admin');
+    // no earlier task creates them: check mode fails as the real run will
+    expect(planKubeconfig({ ...s, missingAfter: undefined }, args, true).failed).to.match(/admin\.pem/);
   });
 });
