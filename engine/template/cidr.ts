@@ -15,7 +15,7 @@ interface Net {
 
 const BITS = { 4: 32, 6: 128 } as const;
 
-function parseAddress(s: string, helper: string): { v: 4 | 6; n: bigint } {
+export function parseAddress(s: string, helper: string): { v: 4 | 6; n: bigint } {
   if (isIPv4(s)) return { v: 4, n: s.split('.').reduce((acc, o) => (acc << 8n) | BigInt(Number(o)), 0n) };
   if (isIPv6(s)) {
     let text = s;
@@ -34,7 +34,7 @@ function parseAddress(s: string, helper: string): { v: 4 | 6; n: bigint } {
   throw new KplayError('KPLAY_TEMPLATE', `${helper}: '${s}' is not an IP address`);
 }
 
-function formatAddress(v: 4 | 6, n: bigint): string {
+export function formatAddress(v: 4 | 6, n: bigint): string {
   if (v === 4) return [24n, 16n, 8n, 0n].map((s) => String((n >> s) & 0xffn)).join('.');
   const groups = Array.from({ length: 8 }, (_, i) => ((n >> BigInt(112 - 16 * i)) & 0xffffn).toString(16));
   // RFC 5952: the longest run of two or more zero groups becomes ::
@@ -109,4 +109,118 @@ export function ipAddr(value: unknown): unknown {
   } catch {
     return false;
   }
+}
+
+/** An address with its prefix, host bits kept (netaddr's IPNetwork: `.ip` and `.network`). */
+interface Iface {
+  v: 4 | 6;
+  ip: bigint;
+  prefix: number;
+  network: bigint;
+  size: bigint;
+}
+
+function parseIface(value: string): Iface | undefined {
+  const [addr, len] = value.trim().split('/') as [string, string | undefined];
+  let parsed: { v: 4 | 6; n: bigint };
+  try {
+    parsed = parseAddress(addr, 'ipaddr');
+  } catch {
+    return undefined;
+  }
+  const bits = BITS[parsed.v];
+  const prefix = len === undefined ? bits : /^\d+$/.test(len) ? Number(len) : NaN;
+  if (!(prefix >= 0 && prefix <= bits)) return undefined;
+  const hostBits = BigInt(bits - prefix);
+  return { v: parsed.v, ip: parsed.n, prefix, network: (parsed.n >> hostBits) << hostBits, size: 1n << hostBits };
+}
+
+/**
+ * ansible.utils.ipaddr(query) for one value, as netaddr-based Ansible computes it: false when the
+ * value is not an address or network, none when the query does not apply to it (`'10.0.0.0/24' | ipaddr('address')`).
+ */
+export function ipaddrQuery(value: unknown, query: unknown = ''): unknown {
+  if (Array.isArray(value)) return value.map((v) => ipaddrQuery(v, query)).filter((v) => v !== false);
+  if (typeof value === 'number') value = formatAddress(4, BigInt(value));
+  if (typeof value !== 'string') return false;
+  const n = parseIface(value);
+  if (!n) return false;
+  const fmt = (x: bigint) => formatAddress(n.v, x);
+  const isNetwork = value.includes('/');
+  if (typeof query === 'number' || (typeof query === 'string' && /^-?\d+$/.test(query))) {
+    const i = BigInt(Number(query));
+    if (n.size === 1n) return isNetwork ? `${fmt(n.ip)}/${n.prefix}` : fmt(n.ip);
+    const at = i < 0n ? n.size + i : i;
+    return at >= 0n && at < n.size ? `${fmt(n.network + at)}/${n.prefix}` : false;
+  }
+  const bits = BigInt(BITS[n.v]);
+  const mask = ((1n << bits) - 1n) ^ (n.size - 1n);
+  switch (String(query ?? '')) {
+    case '':
+      return value;
+    case 'address':
+      return n.size === 1n || n.ip !== n.network ? fmt(n.ip) : null;
+    case 'net':
+      return n.size > 1n && n.ip === n.network ? `${fmt(n.network)}/${n.prefix}` : null;
+    case 'network':
+      return fmt(n.network);
+    case 'network/prefix':
+    case 'subnet':
+    case 'cidr':
+      return `${fmt(n.network)}/${n.prefix}`;
+    case 'prefix':
+      return n.prefix;
+    case 'netmask':
+      return fmt(mask);
+    case 'hostmask':
+      return fmt((n.size - 1n) & ((1n << bits) - 1n));
+    case 'broadcast':
+      return n.size > 2n ? fmt(n.network + n.size - 1n) : null;
+    case 'size':
+      return Number(n.size);
+    case 'host':
+    case 'host/prefix':
+      if (n.size === 1n) return `${fmt(n.ip)}/${n.prefix}`;
+      return n.ip !== n.network ? `${fmt(n.ip)}/${n.prefix}` : null;
+    case 'ipv4':
+      return n.v === 4 ? value : false;
+    case 'ipv6':
+      return n.v === 6 ? value : false;
+    case 'version':
+      return n.v;
+    case 'first_usable':
+      return n.size > 2n ? fmt(n.network + 1n) : false;
+    case 'last_usable':
+      return n.size > 2n ? fmt(n.network + n.size - 2n) : false;
+    case 'wrap':
+    case 'ipwrap':
+      return n.v === 6 ? (isNetwork ? value : `[${value}]`) : value;
+    case 'bool':
+      return true;
+    case 'private': {
+      const s = `${fmt(n.ip)}`;
+      return n.v === 4 && ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].some((c) => cidrContains(c, s)) ? value : false;
+    }
+    case 'public': {
+      const s = `${fmt(n.ip)}`;
+      return n.v === 4 && !['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '127.0.0.0/8', '169.254.0.0/16'].some((c) => cidrContains(c, s)) ? value : false;
+    }
+    default:
+      throw new KplayError('KPLAY_TEMPLATE', `ipaddr: unknown query '${String(query)}'`);
+  }
+}
+
+/** ansible.utils.ipmath: the address `amount` further on. */
+export function ipMath(value: unknown, amount: unknown): string {
+  const n = parseIface(String(value));
+  if (!n) throw new KplayError('KPLAY_TEMPLATE', `ipmath: '${String(value)}' is not an IP address`);
+  const at = n.ip + BigInt(Math.trunc(Number(amount)));
+  if (at < 0n || at >= 1n << BigInt(BITS[n.v])) throw new KplayError('KPLAY_TEMPLATE', `ipmath: the result is outside the IPv${n.v} space`);
+  return formatAddress(n.v, at);
+}
+
+/** ansible.utils.nthhost: the n-th address of a network, without prefix. */
+export function nthHost(value: unknown, n: unknown): unknown {
+  const r = ipaddrQuery(value, Number(n));
+  return typeof r === 'string' ? r.split('/')[0] : r;
 }

@@ -3,7 +3,8 @@
  * a template reads rendered); attribute access reaches own data properties only, so no expression
  * can get at `constructor`, `__proto__` or any JavaScript function.
  */
-import { HELPERS, type HelperOptions } from './helpers.ts';
+import { HELPERS } from './helpers.ts';
+import { ANSIBLE_FILTERS, FUNCTIONS as ANSIBLE_FUNCTIONS, attrPath, asList, type EvalEnv, type Kw } from './ansible-filters.ts';
 import type { Expr } from './expression-parser.ts';
 import {
   compare,
@@ -42,7 +43,7 @@ export class EvaluationError extends Error {
 }
 
 type Vars = Record<string, unknown>;
-type Fn = (input: unknown, args: unknown[]) => unknown;
+type Fn = (input: unknown, args: unknown[], kw: Kw, env: EvalEnv) => unknown;
 
 function regexOf(pattern: unknown, test: string, flags = ''): RegExp {
   try {
@@ -93,14 +94,34 @@ export const TESTS: Record<string, Fn> = {
   regex: (v, [re]) => regexOf(re, 'regex', 'm').test(String(v ?? '')),
   version: (v, [other, op]) => versionTest(v, other, op ?? '=='),
   version_compare: (v, [other, op]) => versionTest(v, other, op ?? '=='),
+  truthy: (v) => truthy(v),
+  falsy: (v) => !truthy(v),
+  equalto: (v, [x]) => deepEqual(v, x),
+  '==': (v, [x]) => deepEqual(v, x),
+  '!=': (v, [x]) => !deepEqual(v, x),
+  gt: (v, [x]) => compare(v, x) > 0,
+  ge: (v, [x]) => compare(v, x) >= 0,
+  lt: (v, [x]) => compare(v, x) < 0,
+  le: (v, [x]) => compare(v, x) <= 0,
+  greaterthan: (v, [x]) => compare(v, x) > 0,
+  lessthan: (v, [x]) => compare(v, x) < 0,
+  sameas: (v, [x]) => v === x,
+  contains: (v, [x]) => contains(v, x),
+  subset: (v, [x]) => asList(v, 'subset').every((e) => contains(x, e)),
+  superset: (v, [x]) => asList(x, 'superset').every((e) => contains(v, e)),
+  callable: () => false,
+  abs: (v) => typeof v === 'string' && v.startsWith('/'),
+  any: (v) => asList(v, 'any').some(truthy),
+  all: (v) => asList(v, 'all').every(truthy),
+  finished: (v) => registered(v, 'finished').finished !== 0,
+  started: (v) => registered(v, 'started').started === 1,
 };
 
-const NO_OPTIONS: HelperOptions = { hash: {} };
 
 /** A template helper used as a filter: `x | b64encode` is `{{b64encode x}}`. */
 function viaHelper(name: string): Fn {
   const helper = HELPERS[name]!;
-  return (input, args) => helper(input, ...args, NO_OPTIONS);
+  return (input, args, kw) => helper(input, ...args, { hash: kw });
 }
 
 /** `x | <filter>(args)`; every pure template helper is a filter too, so both languages agree. */
@@ -123,9 +144,21 @@ export const FILTERS: Record<string, Fn> = {
   min: (v) => minMax(v, -1),
   max: (v) => minMax(v, 1),
   sum: (v) => (Array.isArray(v) ? v.reduce((a: number, b) => a + toFloat(b), 0) : 0),
-  select: (v, [test, ...args]) => selectReject(v, test, args, true),
-  reject: (v, [test, ...args]) => selectReject(v, test, args, false),
-  ternary: (v, [yes, no]) => (truthy(v) ? yes : no),
+  select: (v, [test, ...args], _kw, env) => selectReject(v, test, args, true, undefined, env),
+  reject: (v, [test, ...args], _kw, env) => selectReject(v, test, args, false, undefined, env),
+  selectattr: (v, [attr, test, ...args], _kw, env) => selectReject(v, test, args, true, String(attr), env),
+  rejectattr: (v, [attr, test, ...args], _kw, env) => selectReject(v, test, args, false, String(attr), env),
+  map: (v, [name, ...args], kw, env) => mapFilter(v, name, args, kw, env),
+  extract: (v, [container, morekeys]) => {
+    let cur = lookupMember(container, v);
+    if (!cur.ok) throw new TypeError(`extract: ${JSON.stringify(v)} is not in the container`);
+    for (const k of morekeys === undefined ? [] : Array.isArray(morekeys) ? morekeys : [morekeys]) {
+      cur = cur.ok ? lookupMember(cur.value, k) : cur;
+      if (!cur.ok) return undefined;
+    }
+    return cur.value;
+  },
+  ...ANSIBLE_FILTERS,
   mandatory: (v) => {
     if (v === undefined) throw new TypeError('a mandatory variable is not defined');
     return v;
@@ -137,13 +170,40 @@ function minMax(v: unknown, sign: number): unknown {
   return v.reduce((best, x) => (compare(x, best) * sign > 0 ? x : best));
 }
 
-function selectReject(v: unknown, test: unknown, args: unknown[], keep: boolean): unknown[] {
-  if (!Array.isArray(v)) throw new TypeError(`select/reject need a list, got a ${typeName(v)}`);
-  if (test === undefined) return v.filter((x) => truthy(x) === keep);
-  const fn = TESTS[String(test)];
-  if (!fn || !Object.hasOwn(TESTS, String(test))) throw new TypeError(`unknown test '${String(test)}'`);
-  return v.filter((x) => Boolean(fn(x, args)) === keep);
+function selectReject(v: unknown, test: unknown, args: unknown[], keep: boolean, attr: string | undefined, env: EvalEnv): unknown[] {
+  const items = asList(v, attr === undefined ? 'select/reject' : 'selectattr/rejectattr');
+  const value = (x: unknown) => (attr === undefined ? x : attrPath(x, attr));
+  if (test === undefined) return items.filter((x) => truthy(value(x)) === keep);
+  const name = shortTestName(String(test));
+  const fn = Object.hasOwn(TESTS, name) ? TESTS[name] : undefined;
+  if (!fn) throw new TypeError(`unknown test '${String(test)}'`);
+  return items.filter((x) => Boolean(fn(value(x), args, {}, env)) === keep);
 }
+
+function shortTestName(name: string): string {
+  return name.replace(/^(ansible\.builtin|ansible\.utils|community\.general|ansible\.netcommon)\./, '');
+}
+
+/** Jinja's map: `map('filter', args…)` applies a filter, `map(attribute='a.b', default=x)` plucks. */
+function mapFilter(v: unknown, name: unknown, args: unknown[], kw: Kw, env: EvalEnv): unknown[] {
+  const items = asList(v, 'map');
+  if (name === undefined) {
+    if (kw['attribute'] === undefined) throw new TypeError("map needs a filter name or attribute='…'");
+    const attr = String(kw['attribute']);
+    return items.map((x) => {
+      const found = attrPath(x, attr);
+      if (found !== undefined) return found;
+      if (Object.hasOwn(kw, 'default')) return kw['default'];
+      throw new TypeError(`map: an item has no attribute '${attr}'`);
+    });
+  }
+  const filter = shortTestName(String(name));
+  if (Object.hasOwn(FILTERS, filter)) return items.map((x) => FILTERS[filter]!(x, args, kw, env));
+  throw new TypeError(`map: unknown filter '${String(name)}' (to pluck an attribute write map(attribute='${String(name)}'))`);
+}
+
+/** `lookup(…)`, `query(…)`, `range(…)`, `dict(…)`. */
+export const FUNCTIONS = ANSIBLE_FUNCTIONS;
 
 /** `x.startswith('a')` and friends: Python string/dict methods that Ansible conditions often use. */
 export const METHODS: Record<string, Fn> = {
@@ -152,19 +212,52 @@ export const METHODS: Record<string, Fn> = {
   lower: (v) => String(v).toLowerCase(),
   upper: (v) => String(v).toUpperCase(),
   strip: (v) => String(v).trim(),
-  split: (v, [sep]) => (sep === undefined ? String(v).trim().split(/\s+/).filter(Boolean) : String(v).split(String(sep))),
+  split: (v, [sep, maxsplit], kw, env) => ANSIBLE_FILTERS['split']!(v, [sep, kw['maxsplit'] ?? maxsplit], {}, env),
   keys: (v) => (isPlainObject(v) ? Object.keys(v) : []),
   values: (v) => (isPlainObject(v) ? Object.values(v) : []),
   items: (v) => (isPlainObject(v) ? Object.entries(v) : []),
-  get: (v, [k, fallback]) => (isPlainObject(v) && Object.hasOwn(v, String(k)) ? v[String(k)] : fallback),
+  get: (v, [k, fallback]) => (isPlainObject(v) && Object.hasOwn(v, String(k)) ? v[String(k)] : (fallback ?? null)),
+  rstrip: (v, [chars]) => (chars === undefined ? String(v).trimEnd() : String(v).replace(new RegExp(`[${escapeClass(String(chars))}]+$`), '')),
+  lstrip: (v, [chars]) => (chars === undefined ? String(v).trimStart() : String(v).replace(new RegExp(`^[${escapeClass(String(chars))}]+`), '')),
+  replace: (v, [a, b]) => String(v).split(String(a)).join(String(b)),
+  join: (v, [items]) => asList(items, 'join').map(String).join(String(v)),
+  find: (v, [sub]) => String(v).indexOf(String(sub)),
+  count: (v, [sub]) => (Array.isArray(v) ? v.filter((x) => deepEqual(x, sub)).length : String(v).split(String(sub)).length - 1),
+  index: (v, [sub]) => {
+    const i = Array.isArray(v) ? v.findIndex((x) => deepEqual(x, sub)) : String(v).indexOf(String(sub));
+    if (i < 0) throw new TypeError(`index: ${JSON.stringify(sub)} is not in the value`);
+    return i;
+  },
+  isdigit: (v) => /^\d+$/.test(String(v)),
+  isalpha: (v) => /^[A-Za-z]+$/.test(String(v)),
+  splitlines: (v) => String(v).split(/\r?\n/).filter((l, i, all) => i < all.length - 1 || l !== ''),
+  title: (v) => String(v).replace(/[A-Za-z]+/g, (w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase()),
+  capitalize: (v) => String(v).charAt(0).toUpperCase() + String(v).slice(1).toLowerCase(),
+  format: (v, args, kw) => {
+    let auto = 0;
+    return String(v).replace(/\{(\w*)\}/g, (_m, i: string) => stringOf(i === '' ? args[auto++] : /^\d+$/.test(i) ? args[Number(i)] : kw[i]));
+  },
 };
 
-export function evaluate(e: Expr, vars: Vars): unknown {
-  return new Evaluator(vars).eval(e, false);
+function escapeClass(s: string): string {
+  return s.replace(/[\]\\^-]/g, '\\$&');
+}
+
+export function evaluate(e: Expr, vars: Vars, env: EvalEnv = {}): unknown {
+  return new Evaluator(vars, env).eval(e, false);
+}
+
+function kwOf(kw: [string, unknown][]): Kw {
+  const out: Kw = {};
+  for (const [k, v] of kw) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  return out;
 }
 
 class Evaluator {
-  constructor(private readonly vars: Vars) {}
+  constructor(
+    private readonly vars: Vars,
+    private readonly env: EvalEnv,
+  ) {}
 
   /** soft: an undefined variable reads as undefined instead of throwing (under `is defined`, `default`). */
   eval(e: Expr, soft: boolean): unknown {
@@ -179,9 +272,22 @@ class Evaluator {
       case 'attr':
       case 'index':
         return this.member(e, soft);
+      case 'slice': {
+        const obj = this.eval(e.obj, soft);
+        const num = (x?: Expr) => (x === undefined ? undefined : this.eval(x, false));
+        const [start, end, step] = [num(e.start), num(e.end), num(e.step)];
+        return this.guard(e.pos, () => pySlice(obj, start, end, step));
+      }
       case 'call': {
         const obj = this.eval(e.obj, soft);
-        return this.guard(e.pos, () => METHODS[e.name]!(obj, e.args.map((a) => this.eval(a, false))));
+        const args = e.args.map((a) => this.eval(a, false));
+        const kw = kwOf(e.kw.map(([k, v]) => [k, this.eval(v, false)]));
+        return this.guard(e.pos, () => METHODS[e.name]!(obj, args, kw, this.env));
+      }
+      case 'fn': {
+        const args = e.args.map((a) => this.eval(a, false));
+        const kw = kwOf(e.kw.map(([k, v]) => [k, this.eval(v, false)]));
+        return this.guard(e.pos, () => FUNCTIONS[e.name]!(args, kw, this.env));
       }
       case 'list':
         return e.items.map((x) => this.eval(x, false));
@@ -212,14 +318,15 @@ class Evaluator {
         const softOperand = e.name === 'defined' || e.name === 'undefined';
         const v = this.eval(e.e, softOperand);
         const args = e.args.map((a) => this.eval(a, false));
-        const result = this.guard(e.pos, () => Boolean(TESTS[e.name]!(v, args)));
+        const result = this.guard(e.pos, () => Boolean(TESTS[e.name]!(v, args, {}, this.env)));
         return e.negated ? !result : result;
       }
       case 'filter': {
         const softInput = e.name === 'default' || e.name === 'd';
         const v = this.eval(e.e, softInput);
         const args = e.args.map((a) => this.eval(a, false));
-        return this.guard(e.pos, () => FILTERS[e.name]!(v, args));
+        const kw = kwOf(e.kw.map(([k, v]) => [k, this.eval(v, false)]));
+        return this.guard(e.pos, () => FILTERS[e.name]!(v, args, kw, this.env));
       }
     }
   }
@@ -270,7 +377,10 @@ class Evaluator {
         case '//':
           return Math.floor(divide(number(l, '//'), number(r, '//')));
         case '%':
-          return number(l, '%') % number(r, '%');
+          if (typeof l === 'string') return ANSIBLE_FILTERS['format']!(l, Array.isArray(r) ? r : [r], {}, this.env);
+          return pyMod(number(l, '%'), number(r, '%'));
+        case '**':
+          return number(l, '**') ** number(r, '**');
         default:
           throw new TypeError(`unsupported operator '${e.op}'`);
       }
@@ -337,6 +447,34 @@ function number(v: unknown, op: string): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'boolean') return v ? 1 : 0;
   throw new TypeError(`'${op}' needs numbers, got a ${typeName(v)} (use | int or | float)`);
+}
+
+/** Python's `x[start:end:step]` of a list or string. */
+function pySlice(obj: unknown, start: unknown, end: unknown, step: unknown): unknown {
+  if (!Array.isArray(obj) && typeof obj !== 'string') throw new TypeError(`a ${typeName(obj)} cannot be sliced`);
+  const items = typeof obj === 'string' ? [...obj] : obj;
+  const n = items.length;
+  const st = step === undefined || step === null ? 1 : toInt(step);
+  if (st === 0) throw new TypeError('slice step cannot be zero');
+  const norm = (v: unknown, dflt: number, lo: number, hi: number) => {
+    if (v === undefined || v === null) return dflt;
+    let i = toInt(v);
+    if (i < 0) i += n;
+    return Math.min(Math.max(i, lo), hi);
+  };
+  const out: unknown[] = [];
+  if (st > 0) {
+    for (let i = norm(start, 0, 0, n), e = norm(end, n, 0, n); i < e; i += st) out.push(items[i]);
+  } else {
+    for (let i = norm(start, n - 1, -1, n - 1), e = norm(end, -1, -1, n - 1); i > e; i += st) out.push(items[i]);
+  }
+  return typeof obj === 'string' ? out.join('') : out;
+}
+
+/** Python's modulo takes the sign of the divisor. */
+function pyMod(a: number, b: number): number {
+  if (b === 0) throw new RangeError('division by zero');
+  return ((a % b) + b) % b;
 }
 
 function divide(a: number, b: number): number {

@@ -23,7 +23,7 @@ export class ExpressionSyntaxError extends Error {
 }
 
 // Longest first, so `//` wins over `/` and `<=` over `<`.
-const OPERATORS = ['==', '!=', '<=', '>=', '//', '**', '<', '>', '+', '-', '*', '/', '%', '~', '|', '.', ',', ':', '(', ')', '[', ']', '{', '}'];
+const OPERATORS = ['==', '!=', '<=', '>=', '//', '**', '<', '>', '+', '-', '*', '/', '%', '~', '|', '.', ',', ':', '(', ')', '[', ']', '{', '}', '='];
 
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '0': '\0', '\\': '\\', "'": "'", '"': '"' };
 
@@ -76,7 +76,6 @@ export function tokenize(src: string): Token[] {
       i += op.length;
       continue;
     }
-    if (c === '=') throw new ExpressionSyntaxError("unexpected '='", start, "compare with '=='");
     if (c === '&' || c === '!') throw new ExpressionSyntaxError(`unexpected '${c}'`, start, "use 'and', 'or', 'not'");
     throw new ExpressionSyntaxError(`unexpected character '${c}'`, start);
   }

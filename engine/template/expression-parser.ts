@@ -7,7 +7,7 @@
  */
 import { didYouMean } from '../errors.ts';
 import { ExpressionSyntaxError, tokenize, type Token } from './expression-lexer.ts';
-import { FILTERS, METHODS, TESTS } from './expression-eval.ts';
+import { FILTERS, FUNCTIONS, METHODS, TESTS } from './expression-eval.ts';
 
 export type CompareOp = '==' | '!=' | '<' | '>' | '<=' | '>=' | 'in' | 'not in';
 export type ArithOp = '+' | '-' | '*' | '/' | '//' | '%' | '~' | '**';
@@ -17,7 +17,9 @@ export type Expr =
   | { k: 'var'; name: string; pos: number }
   | { k: 'attr'; obj: Expr; name: string; pos: number }
   | { k: 'index'; obj: Expr; index: Expr; pos: number }
-  | { k: 'call'; obj: Expr; name: string; args: Expr[]; pos: number }
+  | { k: 'slice'; obj: Expr; start?: Expr; end?: Expr; step?: Expr; pos: number }
+  | { k: 'call'; obj: Expr; name: string; args: Expr[]; kw: KwArgs; pos: number }
+  | { k: 'fn'; name: string; args: Expr[]; kw: KwArgs; pos: number }
   | { k: 'list'; items: Expr[] }
   | { k: 'dict'; entries: [Expr, Expr][] }
   | { k: 'not'; e: Expr }
@@ -27,7 +29,19 @@ export type Expr =
   | { k: 'cmp'; first: Expr; rest: { op: CompareOp; e: Expr; pos: number }[] }
   | { k: 'arith'; op: ArithOp; l: Expr; r: Expr; pos: number }
   | { k: 'test'; e: Expr; name: string; args: Expr[]; negated: boolean; pos: number }
-  | { k: 'filter'; e: Expr; name: string; args: Expr[]; pos: number };
+  | { k: 'filter'; e: Expr; name: string; args: Expr[]; kw: KwArgs; pos: number };
+
+/** Keyword arguments `name=value` of a filter, function or method call, in source order. */
+export type KwArgs = [string, Expr][];
+
+/** Collections whose filters and tests kplay implements under their short names (FQCN spellings). */
+const FQCN_PREFIXES = ['ansible.builtin.', 'ansible.utils.', 'ansible.netcommon.', 'community.general.', 'ansible.legacy.'];
+
+/** `ansible.builtin.default` → `default`; other names unchanged. */
+export function shortName(name: string): string {
+  for (const p of FQCN_PREFIXES) if (name.startsWith(p)) return name.slice(p.length);
+  return name;
+}
 
 const LITERAL_NAMES: Record<string, unknown> = {
   true: true,
@@ -55,7 +69,8 @@ class Parser {
     const e = this.conditional();
     const t = this.peek();
     if (t.kind !== 'eof') {
-      const hint = t.kind === 'op' && t.value === '{' ? "don't put {{ }} inside a condition: write the variable name" : undefined;
+      const hint =
+        t.kind === 'op' && t.value === '{' ? "don't put {{ }} inside a condition: write the variable name" : t.kind === 'op' && t.value === '=' ? "compare with '=='" : undefined;
       throw new ExpressionSyntaxError(`unexpected ${describe(t)}`, t.pos, hint);
     }
     return e;
@@ -77,7 +92,9 @@ class Parser {
   }
   private expectOp(value: string): Token {
     const t = this.peek();
-    if (t.kind !== 'op' || t.value !== value) throw new ExpressionSyntaxError(`expected '${value}' but found ${describe(t)}`, t.pos);
+    if (t.kind !== 'op' || t.value !== value) {
+      throw new ExpressionSyntaxError(`expected '${value}' but found ${describe(t)}`, t.pos, t.kind === 'op' && t.value === '=' ? "compare with '=='" : undefined);
+    }
     return this.next();
   }
   private expectName(what: string): Token {
@@ -164,15 +181,26 @@ class Parser {
     // `is none`, `is true` … are names in our lexer; `is in` a keyword.
     if (t.kind !== 'name') throw new ExpressionSyntaxError(`expected a test name after 'is' but found ${describe(t)}`, t.pos);
     this.next();
-    const name = t.value as string;
+    const name = shortName(this.dotted(t.value as string));
     if (!Object.hasOwn(TESTS, name)) {
       const guess = didYouMean(name, Object.keys(TESTS));
       throw new ExpressionSyntaxError(`unknown test '${name}'`, t.pos, guess ? `did you mean '${guess}'?` : `tests: ${Object.keys(TESTS).join(', ')}`);
     }
     let args: Expr[] = [];
-    if (this.isOp('(')) args = this.args();
+    if (this.isOp('(')) args = this.args().args;
     else if (startsOperand(this.peek())) args = [this.arith()];
     return { k: 'test', e, name, args, negated, pos: t.pos };
+  }
+
+  /** `ansible.builtin.name`: the dotted rest of a collection-qualified name. */
+  private dotted(first: string): string {
+    if (first !== 'ansible' && first !== 'community') return first;
+    let name = first;
+    while (this.isOp('.') && this.peek(1).kind === 'name') {
+      this.next();
+      name += `.${this.next().value as string}`;
+    }
+    return name;
   }
 
   private arith(): Expr {
@@ -187,37 +215,51 @@ class Parser {
   }
 
   private term(): Expr {
-    let l = this.unary();
+    let l = this.pow();
     for (;;) {
       const t = this.peek();
       if (t.kind === 'op' && (t.value === '*' || t.value === '/' || t.value === '//' || t.value === '%')) {
         this.next();
-        l = { k: 'arith', op: t.value, l, r: this.unary(), pos: t.pos };
+        l = { k: 'arith', op: t.value, l, r: this.pow(), pos: t.pos };
       } else return l;
     }
   }
 
-  private unary(): Expr {
-    const t = this.peek();
-    if (t.kind === 'op' && (t.value === '-' || t.value === '+')) {
-      this.next();
-      const e = this.unary();
-      return t.value === '-' ? { k: 'neg', e, pos: t.pos } : e;
+  private pow(): Expr {
+    let l = this.unary(true);
+    while (this.isOp('**')) {
+      const t = this.next();
+      l = { k: 'arith', op: '**', l, r: this.unary(true), pos: t.pos };
     }
-    return this.filtered();
+    return l;
   }
 
-  private filtered(): Expr {
-    let e = this.postfix();
+  /** As Jinja: `-x | abs` filters the negated value. */
+  private unary(withFilter: boolean): Expr {
+    const t = this.peek();
+    let e: Expr;
+    if (t.kind === 'op' && (t.value === '-' || t.value === '+')) {
+      this.next();
+      const operand = this.unary(false);
+      e = t.value === '-' ? { k: 'neg', e: operand, pos: t.pos } : operand;
+    } else {
+      e = this.postfix();
+    }
+    return withFilter ? this.filtered(e) : e;
+  }
+
+  private filtered(input: Expr): Expr {
+    let e = input;
     while (this.isOp('|')) {
       this.next();
       const t = this.expectName('a filter name');
-      const name = t.value as string;
+      const name = shortName(this.dotted(t.value as string));
       if (!Object.hasOwn(FILTERS, name)) {
         const guess = didYouMean(name, Object.keys(FILTERS));
         throw new ExpressionSyntaxError(`unknown filter '${name}'`, t.pos, guess ? `did you mean '${guess}'?` : 'see docs/templates.md for the filters');
       }
-      e = { k: 'filter', e, name, args: this.isOp('(') ? this.args() : [], pos: t.pos };
+      const { args, kw } = this.isOp('(') ? this.args() : { args: [], kw: [] };
+      e = { k: 'filter', e, name, args, kw, pos: t.pos };
     }
     return e;
   }
@@ -237,17 +279,37 @@ class Parser {
           if (!Object.hasOwn(METHODS, name)) {
             throw new ExpressionSyntaxError(`method '${name}()' is not supported`, t.pos, `methods: ${Object.keys(METHODS).join(', ')}; or use a filter: x | ${name}`);
           }
-          e = { k: 'call', obj: e, name, args: this.args(), pos: t.pos };
+          e = { k: 'call', obj: e, name, ...this.args(), pos: t.pos };
         } else {
           e = { k: 'attr', obj: e, name, pos: t.pos };
         }
       } else if (this.isOp('[')) {
         const t = this.next();
-        const index = this.conditional();
+        const bound = (): Expr | undefined => (this.isOp(':') || this.isOp(']') ? undefined : this.conditional());
+        const index = bound();
+        if (this.isOp(':')) {
+          // Python slices: x[a:b], x[:b], x[a:], x[::step]
+          this.next();
+          const end = bound();
+          let step: Expr | undefined;
+          if (this.isOp(':')) {
+            this.next();
+            step = bound();
+          }
+          this.expectOp(']');
+          e = { k: 'slice', obj: e, start: index, end, step, pos: t.pos };
+          continue;
+        }
+        if (!index) throw new ExpressionSyntaxError(`expected an index but found ${describe(this.peek())}`, this.peek().pos);
         this.expectOp(']');
         e = { k: 'index', obj: e, index, pos: t.pos };
       } else if (this.isOp('(')) {
-        throw new ExpressionSyntaxError('function calls are not supported', this.peek().pos, 'use a filter (x | length) or a test (x is match(...))');
+        const pos = this.peek().pos;
+        if (e.k === 'var') {
+          const guess = didYouMean(e.name, Object.keys(FUNCTIONS));
+          throw new ExpressionSyntaxError(`unknown function '${e.name}()'`, e.pos, guess ? `did you mean '${guess}'?` : `functions: ${Object.keys(FUNCTIONS).join(', ')}; or use a filter (x | length)`);
+        }
+        throw new ExpressionSyntaxError('function calls are not supported', pos, 'use a filter (x | length) or a test (x is match(...))');
       } else {
         return e;
       }
@@ -265,6 +327,7 @@ class Parser {
       const name = t.value as string;
       if (Object.hasOwn(LITERAL_NAMES, name)) return { k: 'lit', v: LITERAL_NAMES[name] };
       if (KEYWORDS.has(name)) throw new ExpressionSyntaxError(`unexpected '${name}'`, t.pos);
+      if (this.isOp('(') && Object.hasOwn(FUNCTIONS, name)) return { k: 'fn', name, ...this.args(), pos: t.pos };
       return { k: 'var', name, pos: t.pos };
     }
     if (t.kind === 'op') {
@@ -326,9 +389,25 @@ class Parser {
     return items;
   }
 
-  private args(): Expr[] {
+  /** `(a, b, key=value)`: positional arguments first, then keyword arguments. */
+  private args(): { args: Expr[]; kw: KwArgs } {
     this.expectOp('(');
-    return this.sequence(')');
+    const args: Expr[] = [];
+    const kw: KwArgs = [];
+    while (!this.isOp(')')) {
+      if (this.peek().kind === 'name' && this.isOp('=', 1)) {
+        const name = this.next().value as string;
+        this.next();
+        kw.push([name, this.conditional()]);
+      } else {
+        if (kw.length) throw new ExpressionSyntaxError('a positional argument after a keyword argument', this.peek().pos);
+        args.push(this.conditional());
+      }
+      if (!this.isOp(',')) break;
+      this.next();
+    }
+    this.expectOp(')');
+    return { args, kw };
   }
 }
 

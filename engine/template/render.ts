@@ -9,6 +9,11 @@ import { isLazyView, lazyVars, materialize, VarCycleError, VarRenderError } from
 import { UndefinedVariableError } from './undefined-error.ts';
 import { locAt } from './source-loc.ts';
 import { isPlainObject, setOwn, stringify } from './values.ts';
+import { planValue, maskExpressions, type ValuePlan } from './value-template.ts';
+import { evaluate, EvaluationError, UndefinedVariableError as UndefinedInExpression } from './expression-eval.ts';
+import type { EvalEnv } from './ansible-filters.ts';
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve as resolvePath } from 'node:path';
 
 export type Vars = Record<string, unknown>;
 
@@ -77,8 +82,30 @@ export function renderString(source: string, vars: Vars, ctx: RenderContext = {}
   }
 }
 
-/** Load-time syntax check: a Handlebars parse error, or a Jinja filter `{{ x | default('y') }}` with the Handlebars form as hint. */
+/**
+ * Load-time check of a YAML value: each expression `{{ … }}` must parse (unknown filters and tests
+ * with "did you mean"), the Handlebars parts must parse and name known helpers. Errors point at
+ * the construct's own line and column.
+ */
 export function checkTemplate(source: string, loc?: SourceLoc): KplayError | undefined {
+  if (!needsRender(source)) return undefined;
+  const plan = planValue(source);
+  if (plan.mode === 'mixed') {
+    for (const seg of plan.segments) {
+      if (seg.kind === 'expr' && seg.error) {
+        return new KplayError('KPLAY_TEMPLATE', `bad expression '{{ ${seg.body} }}': ${seg.error.message}`, {
+          loc: locAt(loc, source, seg.bodyAt + seg.error.pos),
+          hint: seg.error.hint,
+        });
+      }
+    }
+    return checkTemplateFile(maskExpressions(source, plan), loc);
+  }
+  return checkTemplateFile(source, loc);
+}
+
+/** Load-time check of a Handlebars template (a .hbs file): syntax, Jinja constructs (with the Handlebars form), unknown helpers. */
+export function checkTemplateFile(source: string, loc?: SourceLoc): KplayError | undefined {
   if (!needsRender(source)) return undefined;
   const jinja = findJinja(source);
   if (jinja) return jinjaError(jinja, source, loc);
@@ -119,8 +146,7 @@ function hasTemplate(value: unknown): boolean {
 function renderDeep(value: unknown, view: Vars, ctx: RenderContext): unknown {
   if (typeof value === 'string') {
     if (!needsRender(value)) return value;
-    const compiled = compileOrExplain(value);
-    return compiled.native ? runNative(compiled, view, ctx) : compiled.run(view, { ctx });
+    return renderValueString(value, view, ctx);
   }
   if (Array.isArray(value)) return value.map((v) => renderDeep(v, view, ctx));
   if (isPlainObject(value)) {
@@ -139,8 +165,57 @@ function runNative(compiled: ReturnType<typeof compile>, view: Vars, ctx: Render
 
 /** How a lazy var's own template is rendered: as a value, without task and place (the caller adds them). */
 function renderVarSource(source: string, scope: Vars, ctx: RenderContext): unknown {
-  const compiled = compileOrExplain(source);
-  return compiled.native ? runNative(compiled, scope, ctx) : compiled.run(scope, { ctx });
+  return renderValueString(source, scope, ctx);
+}
+
+/** One YAML string value: Handlebars as before, or with expression `{{ … }}` parts (value-template.ts). */
+function renderValueString(source: string, view: Vars, ctx: RenderContext): unknown {
+  const plan = planValue(source);
+  if (plan.mode === 'hbs') {
+    const compiled = compileOrExplain(source);
+    return compiled.native ? runNative(compiled, view, ctx) : compiled.run(view, { ctx });
+  }
+  return renderMixed(plan, source, view, ctx);
+}
+
+function renderMixed(plan: ValuePlan, source: string, view: Vars, ctx: RenderContext): unknown {
+  const env: EvalEnv = {
+    baseDir: ctx.baseDir,
+    renderTemplate: (path) => {
+      const file = isAbsolute(path) ? path : resolvePath(ctx.baseDir ?? process.cwd(), path);
+      return renderString(readFileSync(file, 'utf8'), view, ctx);
+    },
+  };
+  const values: unknown[] = [];
+  for (const seg of plan.segments) {
+    if (seg.kind === 'text') values.push(seg.text);
+    else if (seg.kind === 'hbs') {
+      const compiled = compileOrExplain(seg.source);
+      values.push(compiled.native ? runNative(compiled, view, ctx) : compiled.run(view, { ctx }));
+    } else {
+      if (seg.error) throw new KplayError('KPLAY_TEMPLATE', `bad expression '{{ ${seg.body} }}': ${seg.error.message}`, { hint: seg.error.hint });
+      try {
+        values.push(evaluate(seg.ast!, view, env));
+      } catch (err) {
+        throw expressionError(err, seg.body, source);
+      }
+    }
+  }
+  if (plan.lone) return values.find((_v, i) => plan.segments[i]!.kind !== 'text');
+  return values.map((v, i) => (plan.segments[i]!.kind === 'text' ? (v as string) : stringify(materialize(v)))).join('');
+}
+
+function expressionError(err: unknown, body: string, source: string): unknown {
+  if (err instanceof UndefinedInExpression) {
+    return new UndefinedVariableError(err.variable, `undefined variable '${err.variable}' in '{{ ${body} }}'`, {
+      hint: `define it, or give a default: {{ ${err.variable} | default('value') }}`,
+    });
+  }
+  if (err instanceof EvaluationError) return new KplayError('KPLAY_TEMPLATE', `expression '{{ ${body} }}': ${err.message}`);
+  if (err instanceof VarRenderError || err instanceof VarCycleError) return err;
+  if (err instanceof KplayError) return err;
+  void source;
+  return new KplayError('KPLAY_TEMPLATE', `expression '{{ ${body} }}': ${err instanceof Error ? err.message : String(err)}`, { cause: err });
 }
 
 /** Thrown for Jinja syntax at run time; carries the finding for the message and hint. */
@@ -202,7 +277,12 @@ export function toKplayError(err: unknown, ctx: RenderContext, source: string | 
     return new KplayError('KPLAY_TEMPLATE', `${inner.message}${where(ctx)}`, { loc: ctx.loc, hint: 'a variable must not refer to itself, directly or through other variables' });
   }
   if (inner instanceof JinjaSyntax) {
-    return jinjaError(inner.finding, inner.source, undefined, `${chain}${where(ctx)}`, ctx.loc);
+    const before = inner.source.slice(0, inner.finding.offset).split('\n');
+    const at = ` at line ${before.length}, column ${before.at(-1)!.length + 1} of the template`;
+    return jinjaError(inner.finding, inner.source, undefined, `${at}${chain}${where(ctx)}`, ctx.loc);
+  }
+  if (inner instanceof UndefinedVariableError) {
+    return new UndefinedVariableError(inner.variable, `${inner.message}${chain}${where(ctx)}`, { loc: inner.loc ?? ctx.loc, hint: inner.hint, cause: inner });
   }
   if (inner instanceof KplayError) {
     return new KplayError(inner.code, `${inner.message}${chain}${where(ctx)}`, { loc: inner.loc ?? ctx.loc, hint: inner.hint, cause: inner });

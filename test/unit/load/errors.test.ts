@@ -107,11 +107,11 @@ describe('loader: bad input is located and explained', () => {
 });
 
 describe('loader: template syntax is checked at load time', () => {
-  it('a Jinja filter is rejected with the Handlebars form as a hint', () => {
+  it('an unknown filter in a {{ }} expression is located at the filter, with did you mean', () => {
     const errs = errorsOf('jinja-filter.yml');
     expect(errs).to.have.length(1);
-    expectError(errs[0]!, 'jinja-filter.yml', { code: 'KPLAY_TEMPLATE', line: 5, col: 15, message: /Jinja filter/ });
-    expect(errs[0]!.hint).to.include('{{default x 1}}');
+    expectError(errs[0]!, 'jinja-filter.yml', { code: 'KPLAY_TEMPLATE', line: 5, col: 22, message: /unknown filter 'defualt'/ });
+    expect(errs[0]!.hint).to.include("did you mean 'default'?");
   });
   it('a Handlebars syntax error is located in the value', () => {
     const errs = errorsOf('bad-template.yml');

@@ -3,13 +3,13 @@ import { thrownKplayError } from '../../support/errors.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkTemplate, renderString, renderValue } from '../../../engine/template/render.ts';
+import { checkTemplateFile as checkTemplate, renderString, renderValue } from '../../../engine/template/render.ts';
 
 const loc = { file: 'roles/x/tasks/main.yml', line: 4, col: 10 };
 
 const runtimeError = thrownKplayError;
 
-describe('template/Jinja hints', () => {
+describe('template/Jinja hints in template files (.hbs stay Handlebars)', () => {
   const cases: [string, string][] = [
     ["{{ x | default('y') }}", "{{default x 'y'}}"],
     ["{{ x | d('y') }}", "{{default x 'y'}}"],
@@ -64,7 +64,7 @@ describe('template/Jinja hints', () => {
   });
 
   it('run time: the same hint from renderValue and renderString, with the task', () => {
-    const err = runtimeError(() => renderValue("{{ x | default('y') }}", {}, { task: 'T', loc }));
+    const err = runtimeError(() => renderString("{{ x | default('y') }}", {}, { task: 'T', loc }));
     expect(err.code).to.equal('KPLAY_TEMPLATE');
     expect(err.hint).to.contain("{{default x 'y'}}");
     expect(err.message).to.contain("task 'T'");
@@ -72,9 +72,10 @@ describe('template/Jinja hints', () => {
     expect(runtimeError(() => renderString('{% if a %}x{% endif %}', { a: 1 })).hint).to.contain('{{#if a}}');
   });
 
-  it('run time: a Jinja lazy var names the var', () => {
-    const err = runtimeError(() => renderValue('{{outer}}', { outer: "{{ x | default('y') }}" }, { task: 'T' }));
-    expect(err.hint).to.contain("{{default x 'y'}}");
+  it('a value (not a template file) takes the expression: a lazy var with a filter renders', () => {
+    expect(renderValue('{{outer}}', { outer: "{{ x | default('y') }}" }, { task: 'T' })).to.equal('y');
+    const err = runtimeError(() => renderValue('{{outer}}', { outer: '{{ x | upper }}' }, { task: 'T' }));
+    expect(err.message).to.contain("undefined variable 'x'");
     expect(err.message).to.contain('while rendering outer');
   });
 });
