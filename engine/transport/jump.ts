@@ -3,7 +3,7 @@
  * jump connection closes when the last host using it closes.
  */
 import type { Duplex } from 'node:stream';
-import type { SshOptions } from './ssh.ts';
+import type { SshOptions } from './ssh-options.ts';
 
 /** What a host behind a jump host needs of the jump connection. */
 export interface JumpConnection {
