@@ -232,6 +232,11 @@ describe('kplay lab --kubernetes: hosts that can run containers', function () {
       containerd_source: 'package',
       runc_source: 'package',
       cni_source: 'package',
+      crictl_source: 'none',
+      ntp_enabled: false,
+      kube_network_plugin: 'bridge',
+      dns_mode: 'none',
+      kubelet_protect_kernel_defaults: false,
       pod_infra_image_repo: 'localhost/kplay/pause',
       pod_infra_image_tag: 'lab',
       containerd_preload_images: [
