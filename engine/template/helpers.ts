@@ -25,6 +25,7 @@ import {
   typeName,
 } from './values.ts';
 import type { RenderContext } from './render.ts';
+import { ANSIBLE_FILTERS } from './ansible-filters.ts';
 
 /** What Handlebars passes as the last argument of every helper. */
 export interface HelperOptions {
@@ -250,6 +251,19 @@ export const HELPERS: Record<string, Helper> = {
   div: pure((a, b) => toFloat(a) / toFloat(b)),
   mod: pure((a, b) => toFloat(a) % toFloat(b)),
 };
+
+/**
+ * Ansible's filters that have no helper of their own are helpers too, with the same arguments:
+ * `{{items2dict pairs key_name='k'}}` is `{{ pairs | items2dict(key_name='k') }}`. Existing helpers
+ * keep their meaning (docs/templates.md lists where a helper and the filter of one name differ).
+ */
+for (const [name, filter] of Object.entries(ANSIBLE_FILTERS)) {
+  if (Object.hasOwn(HELPERS, name) && name !== 'ipaddr') continue;
+  HELPERS[name] = (...args: unknown[]) => {
+    const { params, options } = split(args);
+    return filter(params[0], params.slice(1), { ...(options.hash ?? {}) }, { baseDir: options.data?.kplay?.ctx.baseDir });
+  };
+}
 
 /** Names that Handlebars itself provides as block helpers; documented alongside ours. */
 export const BUILTIN_BLOCK_HELPERS = ['if', 'unless', 'each', 'with', 'log'] as const;
