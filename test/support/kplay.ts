@@ -34,3 +34,17 @@ export function recap(run: KplayRun): Record<string, Record<string, number>> {
   if (!e) throw new Error(`no recap in output:\n${run.stdout}\n${run.stderr}`);
   return e.hosts as Record<string, Record<string, number>>;
 }
+
+/** Host results of a --json run that failed or were unreachable (empty when the run went through). */
+export function failures(run: KplayRun): Record<string, unknown>[] {
+  return run.events.filter((e) => e.type === 'host_result' && (e.status === 'failed' || e.status === 'unreachable'));
+}
+
+/** `HOST TASK ITEM` of every changed host result, sorted: compare a check run with the real run. */
+export function changedTasks(run: KplayRun): string[] {
+  const item = (v: unknown) => (v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
+  return run.events
+    .filter((e) => e.type === 'host_result' && e.status === 'changed')
+    .map((e) => `${String(e.host)} ${String(e.task)} ${item(e.item)}`.trim())
+    .sort();
+}

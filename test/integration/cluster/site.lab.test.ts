@@ -13,7 +13,8 @@ import { load as loadYaml } from 'js-yaml';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab, startLab, type Lab } from '../../support/lab.ts';
-import { kplay, recap, type KplayRun } from '../../support/kplay.ts';
+import { failures, changedTasks, kplay, recap, type KplayRun } from '../../support/kplay.ts';
+import { waitFor } from '../../support/until.ts';
 import { k8sBinaries, type K8sBinaries } from '../../support/k8s-binaries.ts';
 import { startArtifactServer, type ArtifactServer } from '../../support/artifact-server.ts';
 import type { Transport } from '../../../engine/transport/transport.ts';
@@ -75,9 +76,6 @@ describe('site.yml: an HA Kubernetes cluster on 4 lab hosts', function () {
     outputs.push(r.stdout, r.stderr);
     return r;
   };
-  const failures = (r: KplayRun) => r.events.filter((e) => e.type === 'host_result' && (e.status === 'failed' || e.status === 'unreachable'));
-  const changed = (r: KplayRun) =>
-    r.events.filter((e) => e.type === 'host_result' && e.status === 'changed').map((e) => `${String(e.host)}: ${String(e.task)} ${String(e.item ?? '')}`);
   const listings = () => Promise.all(hosts.map(async (t) => (await t.exec(LISTING)).stdout));
   const kubectl = (...args: string[]) => {
     const r = spawnSync(k8s.kubectl, ['--kubeconfig', kubeconfig, '--request-timeout=20s', ...args], { encoding: 'utf8' });
@@ -87,13 +85,6 @@ describe('site.yml: an HA Kubernetes cluster on 4 lab hosts', function () {
     const r = await hosts[i]!.exec(cmd);
     expect(r.rc, `${cmd}: ${r.stderr}`).to.equal(0);
     return r.stdout;
-  };
-  const waitFor = async (what: string, probe: () => boolean | Promise<boolean>, ms = 180_000) => {
-    const end = Date.now() + ms;
-    while (!(await probe())) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 2000));
-    }
   };
 
   it('--check --diff on fresh hosts plans the whole cluster without a failure and writes nothing', async function () {
@@ -182,10 +173,10 @@ describe('site.yml: an HA Kubernetes cluster on 4 lab hosts', function () {
     const second = await run();
     expect(second.code, JSON.stringify(failures(second), null, 1).slice(0, 6000) + second.stderr).to.equal(0);
     expect(Object.keys(recap(second))).to.have.length(5); // the 4 hosts and localhost (pki)
-    expect(changed(second)).to.deep.equal([]);
+    expect(changedTasks(second)).to.deep.equal([]);
     const check = await run('--check', '--diff');
     expect(check.code, JSON.stringify(failures(check), null, 1).slice(0, 6000) + check.stderr).to.equal(0);
-    expect(changed(check)).to.deep.equal([]);
+    expect(changedTasks(check)).to.deep.equal([]);
   });
 
   it('changing an apiserver flag restarts the apiservers one at a time, /readyz passing through the VIP all along', async function () {

@@ -12,7 +12,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab, startLab, type Lab } from '../../support/lab.ts';
-import { kplay, recap, type KplayRun } from '../../support/kplay.ts';
+import { failures, changedTasks, kplay, recap, type KplayRun } from '../../support/kplay.ts';
 import { startArtifactServer, type ArtifactServer } from '../../support/artifact-server.ts';
 import { K8S_SHARED, K8S_VERSION, k8sBinary } from '../../support/apiserver.ts';
 import type { Transport } from '../../../engine/transport/transport.ts';
@@ -87,12 +87,6 @@ describe('roles control-plane + client + cluster_roles on 3 lab hosts (real v1.3
   });
 
   const state = () => Promise.all(hosts.map(async (t) => (await t.exec(STATE)).stdout));
-  const changedTasks = (r: KplayRun) =>
-    r.events
-      .filter((e) => e.type === 'host_result' && e.status === 'changed')
-      .map((e) => `${String(e.host)} ${String(e.task)} ${String(e.item ?? '')}`)
-      .sort();
-  const failures = (r: KplayRun) => r.events.filter((e) => e.type === 'host_result' && e.status === 'failed');
   const seconds = (r: KplayRun) => ((r.events.find((e) => e.type === 'recap')?.durationMs as number) / 1000).toFixed(1);
   const on = async (i: number, cmd: string) => {
     const r = await hosts[i]!.exec(cmd);

@@ -17,7 +17,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { dump as dumpYaml, load as loadYaml } from 'js-yaml';
 import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab, startLab, type Lab } from '../../support/lab.ts';
-import { kplay, type KplayRun } from '../../support/kplay.ts';
+import { failures, changedTasks, kplay, type KplayRun } from '../../support/kplay.ts';
+import { waitFor } from '../../support/until.ts';
 import { k8sBinaries, type K8sBinaries } from '../../support/k8s-binaries.ts';
 import { startArtifactServer, type ArtifactServer } from '../../support/artifact-server.ts';
 import { COREDNS_IMAGE, COREDNS_IMAGE_REPO, COREDNS_IMAGE_TAG, corednsImage } from '../../support/coredns-image.ts';
@@ -122,20 +123,10 @@ describe('role apps/coredns after site.yml on 3 lab hosts (real v1.36 binaries, 
     outputs.push(r.stdout, r.stderr);
     return r;
   };
-  const failures = (r: KplayRun) => r.events.filter((e) => e.type === 'host_result' && (e.status === 'failed' || e.status === 'unreachable'));
-  const changed = (r: KplayRun) =>
-    r.events.filter((e) => e.type === 'host_result' && e.status === 'changed').map((e) => `${String(e.host)}: ${String(e.task)} ${String(e.item ?? '')}`.trim());
   const listings = () => Promise.all(hosts.map(async (t) => (await t.exec(LISTING)).stdout));
   const kubectl = (...args: string[]) => {
     const r = spawnSync(k8s.kubectl, ['--kubeconfig', kubeconfig, '--request-timeout=20s', ...args], { encoding: 'utf8' });
     return { rc: r.status ?? -1, out: r.stdout, err: r.stderr };
-  };
-  const waitFor = async (what: string, probe: () => boolean | Promise<boolean>, ms = 120_000) => {
-    const end = Date.now() + ms;
-    while (!(await probe())) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 2000));
-    }
   };
   const ok = (r: KplayRun) => {
     expect(failures(r), r.stdout.slice(-6000) + r.stderr).to.deep.equal([]);
@@ -227,7 +218,7 @@ describe('role apps/coredns after site.yml on 3 lab hosts (real v1.36 binaries, 
     this.timeout(600_000);
     const r = await run('site.yml');
     ok(r);
-    expect(changed(r)).to.deep.equal([]);
+    expect(changedTasks(r)).to.deep.equal([]);
   });
 
   it('--check --diff with another cache TTL shows exactly the ConfigMap diff and writes nothing', async function () {
@@ -236,7 +227,7 @@ describe('role apps/coredns after site.yml on 3 lab hosts (real v1.36 binaries, 
     const cmBefore = kubectl('-n', 'kube-system', 'get', 'cm', 'coredns', '-o', 'jsonpath={.metadata.resourceVersion}').out;
     const r = await run('coredns.yml', '--check', '--diff', '-e', 'coredns_cache_ttl=15');
     ok(r);
-    expect(changed(r)).to.deep.equal([`${lab!.hosts[0]!.name}: coredns : CoreDNS objects (server-side apply; the Deployment's rollout waited for)`]);
+    expect(changedTasks(r)).to.deep.equal([`${lab!.hosts[0]!.name}: coredns : CoreDNS objects (server-side apply; the Deployment's rollout waited for)`]);
     const ev = r.events.find((e) => e.type === 'host_result' && e.status === 'changed') as { changes: { summary: string; diff?: { before?: string; after?: string } }[] };
     const summaries = ev.changes.map((c) => c.summary);
     expect(summaries, JSON.stringify(ev.changes)).to.have.length(1);
@@ -265,7 +256,7 @@ describe('role apps/coredns after site.yml on 3 lab hosts (real v1.36 binaries, 
     timings.push(`lookups (host): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const again = await run('coredns.yml', '-e', 'coredns_deployment=host');
     ok(again);
-    expect(changed(again)).to.deep.equal([]);
+    expect(changedTasks(again)).to.deep.equal([]);
   });
 
   it('no private key appears in any output', function () {

@@ -16,7 +16,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab, startLab, type Lab } from '../../support/lab.ts';
-import { kplay, recap, type KplayRun } from '../../support/kplay.ts';
+import { failures, changedTasks, kplay, recap, type KplayRun } from '../../support/kplay.ts';
 import { startArtifactServer, type ArtifactServer } from '../../support/artifact-server.ts';
 import { imagePaths } from '../../../engine/lab/image.ts';
 import type { Transport } from '../../../engine/transport/transport.ts';
@@ -145,13 +145,7 @@ describe('role download on 2 lab hosts (files_repo mirror, controller cache)', f
   });
 
   const state = () => Promise.all(hosts.map(async (t) => (await t.exec(STATE)).stdout));
-  const failures = (r: KplayRun) => r.events.filter((e) => e.type === 'host_result' && e.status === 'failed');
   const seconds = (r: KplayRun) => ((r.events.find((e) => e.type === 'recap')?.durationMs as number) / 1000).toFixed(1);
-  const changedTasks = (r: KplayRun) =>
-    r.events
-      .filter((e) => e.type === 'host_result' && e.status === 'changed')
-      .map((e) => `${String(e.host)} ${String(e.task)} ${JSON.stringify(e.item ?? '')}`)
-      .sort();
   const on = async (i: number, cmd: string) => {
     const r = await hosts[i]!.exec(cmd);
     expect(r.rc, `${cmd}: ${r.stderr}`).to.equal(0);

@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab, startLab, type Lab } from '../../support/lab.ts';
-import { kplay, recap, type KplayRun } from '../../support/kplay.ts';
+import { failures, changedTasks, kplay, recap, type KplayRun } from '../../support/kplay.ts';
 import type { Transport } from '../../../engine/transport/transport.ts';
 
 const playbook = join(import.meta.dirname, '../../../playbooks/etcd.yml');
@@ -47,12 +47,6 @@ describe('roles pki + etcd (playbooks/etcd.yml) on 3 lab hosts', function () {
   });
 
   const state = () => Promise.all(hosts.map(async (t) => (await t.exec(STATE)).stdout));
-  const changedTasks = (r: KplayRun) =>
-    r.events
-      .filter((e) => e.type === 'host_result' && e.status === 'changed')
-      .map((e) => `${String(e.host)} ${String(e.task)} ${String(e.item ?? '')}`)
-      .sort();
-  const failures = (r: KplayRun) => r.events.filter((e) => e.type === 'host_result' && e.status === 'failed');
   const seconds = (r: KplayRun) => ((r.events.find((e) => e.type === 'recap')?.durationMs as number) / 1000).toFixed(1);
   const on = async (i: number, cmd: string) => {
     const r = await hosts[i]!.exec(cmd);

@@ -18,7 +18,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab, startLab, type Lab } from '../../support/lab.ts';
-import { kplay, recap, type KplayRun } from '../../support/kplay.ts';
+import { failures, changedTasks, kplay, recap, type KplayRun } from '../../support/kplay.ts';
+import { waitFor } from '../../support/until.ts';
 import { k8sBinaries, type K8sBinaries } from '../../support/k8s-binaries.ts';
 import { startArtifactServer, type ArtifactServer } from '../../support/artifact-server.ts';
 import { ensureFlannelImage, type FlannelImage } from '../../support/flannel-image.ts';
@@ -38,16 +39,6 @@ interface Cluster {
   outputs: string[];
 }
 
-const failures = (r: KplayRun) => r.events.filter((e) => e.type === 'host_result' && (e.status === 'failed' || e.status === 'unreachable'));
-const changed = (r: KplayRun) =>
-  r.events.filter((e) => e.type === 'host_result' && e.status === 'changed').map((e) => `${String(e.host)}: ${String(e.task)} ${String(e.item ?? '')}`);
-const waitFor = async (what: string, probe: () => boolean | Promise<boolean>, ms = 180_000) => {
-  const end = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2000));
-  }
-};
 
 describe('network_plugin/flannel: site.yml with kube_network_plugin flannel (real v1.36, flanneld v0.20.2)', function () {
   let k8s: K8sBinaries;
@@ -226,10 +217,10 @@ describe('network_plugin/flannel: site.yml with kube_network_plugin flannel (rea
       const t0 = Date.now();
       const second = await run(c, 'site.yml');
       expect(second.code, second.stdout.slice(-4000) + second.stderr).to.equal(0);
-      expect(changed(second)).to.deep.equal([]);
+      expect(changedTasks(second)).to.deep.equal([]);
       const check = await run(c, 'site.yml', '--check', '--diff');
       expect(check.code, check.stdout.slice(-4000) + check.stderr).to.equal(0);
-      expect(changed(check)).to.deep.equal([]);
+      expect(changedTasks(check)).to.deep.equal([]);
       timings.daemonsetSecondRunAndCheck = Date.now() - t0;
     });
 
@@ -243,13 +234,13 @@ describe('network_plugin/flannel: site.yml with kube_network_plugin flannel (rea
       expect(r.code).not.to.equal(0);
       expect(r.stdout + r.stderr).to.include('kube_pods_subnet is 10.200.0.0/16 but the live flannel network');
       expect(r.stdout + r.stderr).to.include('Set kube_pods_subnet back to 10.244.0.0/16');
-      expect(changed(r)).to.deep.equal([]);
+      expect(changedTasks(r)).to.deep.equal([]);
       expect(await Promise.all(c.hosts.map(async (t) => (await t.exec(LISTING)).stdout))).to.deep.equal(before);
       expect(kubectl(c, '-n', 'kube-flannel', 'get', 'cm', 'kube-flannel-cfg', '-o', 'jsonpath={.metadata.resourceVersion}').out).to.equal(cm);
       // the unchanged inventory passes the same guard
       const ok = await run(c, GUARDED_SITE, '--check');
       expect(ok.code, ok.stdout.slice(-3000) + ok.stderr).to.equal(0);
-      expect(changed(ok)).to.deep.equal([]);
+      expect(changedTasks(ok)).to.deep.equal([]);
     });
 
     it('no private key appears in any output', function () {
@@ -304,7 +295,7 @@ describe('network_plugin/flannel: site.yml with kube_network_plugin flannel (rea
       const second = await run(c, 'site.yml');
       timings.hostSecondRun = Date.now() - t1;
       expect(second.code, second.stdout.slice(-4000) + second.stderr).to.equal(0);
-      expect(changed(second)).to.deep.equal([]);
+      expect(changedTasks(second)).to.deep.equal([]);
       expect(Object.keys(recap(second)).length).to.be.greaterThan(1);
     });
 

@@ -17,7 +17,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab, startLab, type Lab } from '../../support/lab.ts';
-import { kplay, recap, type KplayRun } from '../../support/kplay.ts';
+import { failures, changedTasks, kplay, recap, type KplayRun } from '../../support/kplay.ts';
 import type { Transport } from '../../../engine/transport/transport.ts';
 
 const fixtures = join(import.meta.dirname, '../../fixtures/roles');
@@ -47,12 +47,6 @@ describe('roles preinstall + loadbalancer on 3 lab hosts', function () {
   };
   const inv = () => ['-i', join(dir, 'hosts.ini')];
   const state = () => Promise.all(hosts.map(async (t) => (await t.exec(STATE)).stdout));
-  const failures = (r: KplayRun) => r.events.filter((e) => e.type === 'host_result' && e.status === 'failed');
-  const changedTasks = (r: KplayRun) =>
-    r.events
-      .filter((e) => e.type === 'host_result' && e.status === 'changed')
-      .map((e) => `${String(e.host)} ${String(e.task)} ${String(e.item ?? '')}`)
-      .sort();
   const seconds = (r: KplayRun) => ((r.events.find((e) => e.type === 'recap')?.durationMs as number) / 1000).toFixed(1);
   const noChange = (r: KplayRun) => {
     expect(r.code, r.stdout + r.stderr).to.equal(0);
