@@ -227,7 +227,7 @@ describe('role apps/coredns after site.yml on 3 lab hosts (real v1.36 binaries, 
     const cmBefore = kubectl('-n', 'kube-system', 'get', 'cm', 'coredns', '-o', 'jsonpath={.metadata.resourceVersion}').out;
     const r = await run('coredns.yml', '--check', '--diff', '-e', 'coredns_cache_ttl=15');
     ok(r);
-    expect(changedTasks(r)).to.deep.equal([`${lab!.hosts[0]!.name}: coredns : CoreDNS objects (server-side apply; the Deployment's rollout waited for)`]);
+    expect(changedTasks(r)).to.deep.equal([`${lab!.hosts[0]!.name} coredns : CoreDNS objects (server-side apply; the Deployment's rollout waited for)`]);
     const ev = r.events.find((e) => e.type === 'host_result' && e.status === 'changed') as { changes: { summary: string; diff?: { before?: string; after?: string } }[] };
     const summaries = ev.changes.map((c) => c.summary);
     expect(summaries, JSON.stringify(ev.changes)).to.have.length(1);
