@@ -1,5 +1,5 @@
 /**
- * A real etcd + kube-apiserver on loopback for tests, from the binaries in /work/shared/k8s
+ * A real etcd + kube-apiserver on loopback for tests, from the binaries in ../shared/k8s
  * (zstd-compressed; decompressed once into a cache under the OS temp dir, checked against
  * SHA256SUMS). No controller-manager, no scheduler, no kubelet: objects are stored and served,
  * nothing reconciles them (a Deployment never becomes available, a Namespace never finishes
@@ -17,8 +17,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, w
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { K8S_DIR } from './k8s-binaries.ts';
 
-export const K8S_SHARED = process.env.KPLAY_K8S_DIR ?? '/work/shared/k8s';
+// ../shared/k8s beside the project (KPLAY_K8S_DIR overrides): the same directory k8s-binaries.ts reads
+export const K8S_SHARED = K8S_DIR;
 export const K8S_VERSION = 'v1.36.3';
 
 export interface Apiserver {
