@@ -23,6 +23,7 @@ import { k8sBinaries, type K8sBinaries } from '../../support/k8s-binaries.ts';
 import { startArtifactServer, type ArtifactServer } from '../../support/artifact-server.ts';
 import { COREDNS_IMAGE, COREDNS_IMAGE_REPO, COREDNS_IMAGE_TAG, corednsImage } from '../../support/coredns-image.ts';
 import type { Transport } from '../../../engine/transport/transport.ts';
+import { ensureFlannelImage } from '../../support/flannel-image.ts';
 
 const FIXTURE = join(import.meta.dirname, '../../fixtures/roles/coredns');
 const COREDNS_VERSION = '1.11.3';
@@ -37,7 +38,9 @@ const sha256File = (p: string) =>
     createReadStream(p).on('data', (d) => h.update(d)).on('end', () => resolve(h.digest('hex'))).on('error', reject);
   });
 
-describe('role apps/coredns after site.yml on 3 lab hosts (real v1.36 binaries, CoreDNS 1.11.3 image)', function () {
+const HOST_FLANNEL_IMAGE = '/var/lib/kplay-lab/images/flannel-test.tar';
+
+describe('role apps/coredns after site.yml with flannel on 3 lab hosts (real v1.36 binaries, CoreDNS 1.11.3 and flanneld images)', function () {
   let lab: Lab | undefined;
   let server: ArtifactServer | undefined;
   let k8s: K8sBinaries;
@@ -66,9 +69,13 @@ describe('role apps/coredns after site.yml on 3 lab hosts (real v1.36 binaries, 
     // the binary inside is the one ../shared/k8s/SHA256SUMS names
     expect(await sha256File(k8s.file('coredns/coredns'))).to.equal(k8s.sums.get('coredns/coredns'));
 
+    // the pod network is flannel's vxlan (a local image of flanneld built from source): DNS is
+    // proven over the default network, not only over the lab's bridge network
+    const flannel = await ensureFlannelImage(k8s.file('flannel/flanneld'), k8s.file('flannel/flannel'));
     lab = await startLab(3, { name: 'coredns', kubernetes: true });
     hosts = await Promise.all(lab.hosts.map((_h, i) => lab!.transport(i)));
     await Promise.all(hosts.map((t) => t.putFile(image, HOST_IMAGE, { mode: '0644' })));
+    await Promise.all(hosts.map((t) => t.putFile(flannel.tarball, HOST_FLANNEL_IMAGE, { mode: '0644' })));
     server = await startArtifactServer({ root: repo, host: lab.controllerAddress });
 
     inv = join(work, 'inventory');
@@ -79,12 +86,19 @@ describe('role apps/coredns after site.yml on 3 lab hosts (real v1.36 binaries, 
     // the lab's list of images to import, plus CoreDNS's
     const labVarsPath = join(inv, 'group_vars', 'all', 'lab-kubernetes.yml');
     const labVars = loadYaml(readFileSync(labVarsPath, 'utf8')) as { containerd_preload_images: { archive: string; image: string }[] };
-    labVars.containerd_preload_images.push({ archive: HOST_IMAGE, image: COREDNS_IMAGE });
+    labVars.containerd_preload_images.push({ archive: HOST_IMAGE, image: COREDNS_IMAGE }, { archive: HOST_FLANNEL_IMAGE, image: flannel.image });
     writeFileSync(labVarsPath, dumpYaml(labVars));
     writeFileSync(
-      join(inv, 'group_vars', 'all', 'artifacts.yml'),
+      // sorts after lab-kubernetes.yml: its kube_network_plugin wins over the lab's bridge
+      join(inv, 'group_vars', 'all', 'zz-test.yml'),
       JSON.stringify(
         {
+          kube_network_plugin: 'flannel',
+          flannel_image_repo: flannel.repo,
+          flannel_image_tag: flannel.tag,
+          flannel_cni_image_repo: flannel.repo,
+          flannel_cni_image_tag: flannel.tag,
+          flannel_image_pull_policy: 'Never',
           files_repo: server.url,
           ...k8s.checksumVars,
           coredns_version: COREDNS_VERSION,
@@ -172,10 +186,11 @@ describe('role apps/coredns after site.yml on 3 lab hosts (real v1.36 binaries, 
     return [wide, logs, slices, ...direct].join('\n');
   };
 
-  it('site.yml then the role: CoreDNS runs as a Deployment of 2 on different nodes behind kube-dns 10.96.0.10', async function () {
+  it('site.yml (flannel) then the role: CoreDNS runs as a Deployment of 2 on different nodes behind kube-dns 10.96.0.10', async function () {
     this.timeout(900_000);
     const r = await run('site.yml');
     ok(r);
+    for (const t of hosts) expect((await t.exec('ip -d link show flannel.1')).stdout).to.include('vxlan id 1');
     const svc = JSON.parse(kubectl('-n', 'kube-system', 'get', 'svc', 'kube-dns', '-o', 'json').out) as { spec: { clusterIP: string; selector?: Record<string, string> } };
     expect(svc.spec.clusterIP).to.equal('10.96.0.10');
     expect(svc.spec.selector).to.deep.equal({ 'k8s-app': 'kube-dns' });
