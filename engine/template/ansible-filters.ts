@@ -10,7 +10,7 @@ import { isAbsolute, posix, resolve } from 'node:path';
 import * as yaml from 'js-yaml';
 import { KplayError } from '../errors.ts';
 import { ipaddrQuery, ipMath, ipWrap, nthHost } from './cidr.ts';
-import { compare, deepEqual, isPlainObject, setOwn, toBool, toFloat, toInt, truthy, typeName } from './values.ts';
+import { compare, deepEqual, isPlainObject, range, setOwn, toBool, toFloat, toInt, truthy, typeName } from './values.ts';
 
 /** What an expression can reach outside its variables: the controller's files, for lookups. */
 export interface EvalEnv {
@@ -239,17 +239,7 @@ export const FUNCTIONS: Record<string, (args: unknown[], kw: Kw, env: EvalEnv) =
   },
   query: ([name, ...terms], kw, env) => lookupPlugin(text(name), terms, kw, env),
   q: ([name, ...terms], kw, env) => lookupPlugin(text(name), terms, kw, env),
-  range: (args) => {
-    const [a, b, c] = args.map(toInt);
-    const [start, stop, step] = b === undefined ? [0, a!, 1] : [a!, b, c ?? 1];
-    if (step === 0) throw new TypeError('range step must not be 0');
-    const out: number[] = [];
-    for (let i = start; step > 0 ? i < stop : i > stop; i += step) {
-      out.push(i);
-      if (out.length > 100_000) throw new TypeError('range is too long (more than 100000 items)');
-    }
-    return out;
-  },
+  range: (args) => range(...(args as [unknown, unknown?, unknown?])),
   dict: (args, kw) => {
     const out: Record<string, unknown> = {};
     for (const pair of args.flatMap((a) => (isPlainObject(a) ? Object.entries(a) : Array.isArray(a) ? a : []))) {

@@ -18,6 +18,7 @@ import {
   deepEqual,
   isPlainObject,
   lengthOf,
+  range,
   toBool,
   toFloat,
   toInt,
@@ -92,17 +93,6 @@ function lookupPlugin(kind: string, args: unknown[], options: HelperOptions): un
 
 const LOOKUP_PLUGINS = new Set(['file', 'env']);
 
-/** `[start, stop)` by step, as Python's range. */
-function range(a: unknown, b?: unknown, c?: unknown): number[] {
-  const [start, stop, step] = b === undefined ? [0, toInt(a), 1] : [toInt(a), toInt(b), c === undefined ? 1 : toInt(c)];
-  if (step === 0) throw new TypeError('range step must not be 0');
-  const out: number[] = [];
-  for (let i = start; step > 0 ? i < stop : i > stop; i += step) {
-    out.push(i);
-    if (out.length > 100_000) throw new TypeError('range is too long (more than 100000 items)');
-  }
-  return out;
-}
 
 function indent(text: unknown, width: unknown, options: HelperOptions): string {
   const pad = typeof width === 'string' ? width : ' '.repeat(width === undefined ? 4 : toInt(width));

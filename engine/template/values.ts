@@ -167,3 +167,15 @@ export function versionTest(a: unknown, b: unknown, op: unknown = '=='): boolean
   if (!check) throw new TypeError(`unknown version operator '${String(op)}' (use one of < <= > >= == !=)`);
   return check(compareVersions(String(a), String(b)));
 }
+
+/** `[start, stop)` by step, as Python's range. */
+export function range(a: unknown, b?: unknown, c?: unknown): number[] {
+  const [start, stop, step] = b === undefined ? [0, toInt(a), 1] : [toInt(a), toInt(b), c === undefined ? 1 : toInt(c)];
+  if (step === 0) throw new TypeError('range step must not be 0');
+  const out: number[] = [];
+  for (let i = start; step > 0 ? i < stop : i > stop; i += step) {
+    out.push(i);
+    if (out.length > 100_000) throw new TypeError('range is too long (more than 100000 items)');
+  }
+  return out;
+}

@@ -10,18 +10,16 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isStaticElf, ociArch } from '../../engine/lab/oci.ts';
-import { run } from '../../engine/lab/run.ts';
+import { isStaticElf, ociArch, writeLayer, writeOciArchive } from '../../engine/lab/oci.ts';
 
 export const COREDNS_IMAGE_REPO = 'localhost/kplay/coredns';
 export const COREDNS_IMAGE_TAG = 'test';
 export const COREDNS_IMAGE = `${COREDNS_IMAGE_REPO}:${COREDNS_IMAGE_TAG}`;
 const CACHE = '/var/cache/kplay/test-images';
 /** Bump when the layout below changes. */
-const VERSION = 1;
+const VERSION = 2;
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
-const TAR = ['tar', '--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', '--format=gnu'];
 
 /** Returns the path of the image tarball (built unless cached). */
 export async function corednsImage(binary: string): Promise<string> {
@@ -41,55 +39,18 @@ export async function corednsImage(binary: string): Promise<string> {
   writeFileSync(join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n');
   writeFileSync(join(rootfs, 'etc', 'group'), 'root:x:0:\nnonroot:x:65532:\n');
   const layerPath = join(tmp, 'layer.tar');
-  await run([...TAR, '-cf', layerPath, '-C', rootfs, '.']);
-  const layer = readFileSync(layerPath);
-  const layerDigest = sha256(layer);
-  const layout = join(tmp, 'layout');
-  const blobs = join(layout, 'blobs', 'sha256');
-  mkdirSync(blobs, { recursive: true });
-  const blob = (b: Buffer | string) => {
-    const buf = Buffer.from(b);
-    const d = sha256(buf);
-    writeFileSync(join(blobs, d), buf);
-    return { digest: `sha256:${d}`, size: buf.length };
-  };
-  copyFileSync(layerPath, join(blobs, layerDigest));
-  const arch = ociArch();
-  const config = blob(
-    JSON.stringify({
-      architecture: arch,
-      os: 'linux',
-      config: { Entrypoint: ['/coredns'], ExposedPorts: { '53/tcp': {}, '53/udp': {} }, WorkingDir: '/' },
-      rootfs: { type: 'layers', diff_ids: [`sha256:${layerDigest}`] },
-      history: [{ created_by: 'kplay test: CoreDNS from ../shared/k8s/coredns' }],
-    }),
-  );
-  const manifest = blob(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${layerDigest}`, size: layer.length }],
-    }),
-  );
-  writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  writeFileSync(
-    join(layout, 'index.json'),
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.index.v1+json',
-      manifests: [
-        {
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          ...manifest,
-          platform: { architecture: arch, os: 'linux' },
-          annotations: { 'io.containerd.image.name': COREDNS_IMAGE, 'org.opencontainers.image.ref.name': COREDNS_IMAGE_TAG },
-        },
-      ],
-    }),
-  );
+  const layerDigest = await writeLayer(rootfs, layerPath);
   mkdirSync(join(tmp, 'out'));
-  await run([...TAR, '-cf', join(tmp, 'out', 'coredns.tar'), '-C', layout, 'oci-layout', 'index.json', 'blobs']);
+  mkdirSync(join(tmp, 'layout'));
+  await writeOciArchive({
+    layerPath,
+    layerDigest,
+    image: COREDNS_IMAGE,
+    config: { Entrypoint: ['/coredns'], ExposedPorts: { '53/tcp': {}, '53/udp': {} }, WorkingDir: '/' },
+    history: 'kplay test: CoreDNS from ../shared/k8s/coredns',
+    out: join(tmp, 'out', 'coredns.tar'),
+    workDir: join(tmp, 'layout'),
+  });
   mkdirSync(CACHE, { recursive: true });
   try {
     renameSync(join(tmp, 'out'), dir);
