@@ -65,3 +65,21 @@ describe('private keys are masked in every output, whichever module shows them (
     });
   }
 });
+
+describe("the run's own connection key is a secret by value (issue 18 item 4)", function () {
+  this.timeout(60_000);
+  it('the content of --private-key is masked wherever it shows, even when it looks like no key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kplay-connkey-'));
+    // not PEM: only its registration as the run's key can mask it
+    const secret = 'conn-key-material-7f3a9c21e4b8d05f';
+    writeFileSync(join(dir, 'key'), `${secret}\n`, { mode: 0o600 });
+    writeFileSync(join(dir, 'hosts.ini'), 'h1 ansible_connection=local\n');
+    writeFileSync(join(dir, 'site.yml'), `- hosts: h1\n  gather_facts: false\n  tasks:\n    - debug: { msg: "key: {{lookup 'file' '${dir}/key'}}" }\n    - command: cat ${dir}/key\n      changed_when: false\n      register: k\n    - debug: { var: k.stdout }\n`);
+    for (const flags of [[], ['--json'], ['-v', '--diff']]) {
+      const r = await kplay('run', join(dir, 'site.yml'), '-i', join(dir, 'hosts.ini'), '--private-key', join(dir, 'key'), ...flags);
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+      expect(r.stdout + r.stderr, flags.join(' ')).not.to.include(secret);
+      expect(r.stdout).to.match(/key: \*+/);
+    }
+  });
+});
