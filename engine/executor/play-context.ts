@@ -9,6 +9,8 @@ import type { InventoryView } from './inventory-view.ts';
 import type { RunOptions } from './options.ts';
 import { resolveVars } from '../vars/precedence.ts';
 import { DATA_KEYS, dataKeysOf, type KeySet } from '../template/lazy-vars.ts';
+import { keyLoc } from '../load/yaml.ts';
+import type { SourceLoc } from '../errors.ts';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type EventInput = DistributiveOmit<RunEvent, 'time'>;
@@ -91,11 +93,21 @@ function hostvarsProxy(pc: PlayContext): Vars {
 
 /** One host's variables as hostvars shows them, highest first: magic, set_fact/register, facts, inventory. */
 function hostView(pc: PlayContext, host: string): Vars {
-  const magic: Vars = { inventory_hostname: host, inventory_hostname_short: host.split('.')[0], group_names: pc.inventory.groupNames(host) };
   const inventory = (): Vars => pc.inventory.hostVars(host);
+  const magic: Vars = { inventory_hostname: host, inventory_hostname_short: host.split('.')[0], group_names: pc.inventory.groupNames(host) };
+  // readable but not listed, so that hostvars[h] serialises as the host's own variables
+  const hidden: Vars = {
+    kplay_var_origin: originView((name) => {
+      const h = pc.hosts.get(host);
+      if (h && Object.hasOwn(h.facts, name)) return 'set_fact or register';
+      if (h && Object.hasOwn(h.factsLayer, name)) return 'the gathered facts';
+      return Object.hasOwn(inventory(), name) ? inventoryOrigin(pc, host, name) : undefined;
+    }),
+  };
   // pc.hosts is read per access: a host's state may be created later (delegate_facts) and its facts change
   const find = (key: string): Vars | undefined => {
     if (Object.hasOwn(magic, key)) return magic;
+    if (Object.hasOwn(hidden, key)) return hidden;
     const h = pc.hosts.get(host);
     if (h && Object.hasOwn(h.facts, key)) return h.facts;
     if (h && Object.hasOwn(h.factsLayer, key)) return h.factsLayer;
@@ -110,7 +122,7 @@ function hostView(pc: PlayContext, host: string): Vars {
     has: (key) => {
       const layer = find(key);
       const h = pc.hosts.get(host);
-      return layer === magic || (h !== undefined && layer === h.factsLayer) || (h !== undefined && layer === h.facts && dataKeysOf(h.facts)?.has(key) === true);
+      return layer === magic || layer === hidden || (h !== undefined && layer === h.factsLayer) || (h !== undefined && layer === h.facts && dataKeysOf(h.facts)?.has(key) === true);
     },
   };
   return new Proxy({} as Vars, {
@@ -139,11 +151,29 @@ export function varsFor(pc: PlayContext, host: string, scope: Scope, role: RoleR
   const current = role ? pc.roles[role.app] : undefined;
   if (current) roleDefaults.push(current.defaults);
   const groups = pc.inventory.groups();
+  const play: Vars = { ...pc.play.varsFromFiles, ...pc.play.vars };
+  // kplay_var_origin.<name>: the layer that gives this host's value, highest first (as resolveVars)
+  const origin = (name: string): string | undefined => {
+    const has = (layer: Vars): boolean => Object.hasOwn(layer, name);
+    const at = (label: string, layer: Vars): string => withLoc(label, keyLoc(layer, name));
+    if (has(pc.options.extraVars)) return 'extra vars (-e)';
+    if (has(h.facts)) return 'set_fact or register';
+    for (const layer of [taskVars, ...scope.vars].reverse()) if (has(layer)) return at('task or block vars', layer);
+    if (current && has(current.params)) return `the parameters of role ${current.ref.name}`;
+    if (current && has(current.vars)) return at(`the vars of role ${current.ref.name}`, current.vars);
+    if (has(pc.play.vars)) return at('play vars', pc.play.vars);
+    if (has(pc.play.varsFromFiles)) return at('vars_files', pc.play.varsFromFiles);
+    if (has(h.factsLayer)) return 'the gathered facts';
+    if (has(pc.inventory.hostVars(host))) return inventoryOrigin(pc, host, name);
+    const apps = [...(current ? [current] : []), ...pc.roles.filter((r) => r.ref.app !== role?.app).reverse()];
+    for (const app of apps) if (has(app.defaults)) return at(`the default of role ${app.ref.name}`, app.defaults);
+    return undefined;
+  };
   return resolveVars({
     roleDefaults,
     inventory: pc.inventory.hostVars(host),
     facts: h.factsLayer,
-    play: { ...pc.play.varsFromFiles, ...pc.play.vars },
+    play,
     roleVars: current ? [current.vars, current.params] : [],
     scope: [...scope.vars, taskVars],
     hostFacts: h.facts,
@@ -167,10 +197,47 @@ export function varsFor(pc: PlayContext, host: string, scope: Scope, role: RoleR
       inventory_dir: pc.options.inventoryDir,
       // the controller PKI directory of this run (kplay.yml pki_dir, default <inventory>/pki), for roles
       kplay_pki_dir: pc.options.pkiDir,
+      kplay_var_origin: originView(origin),
       ...(role ? { role_path: role.path, role_name: role.name } : {}),
       omit: OMIT,
     },
   });
+}
+
+/**
+ * kplay_var_origin: `kplay_var_origin.kube_pods_subnet` says where the host's value of a variable
+ * comes from, for messages that send the user to the right file: "FILE:LINE" for an inventory
+ * layer (the key that wins, Inventory.varOrigin), "the default of role R (FILE:LINE)", "extra vars
+ * (-e)", … Only defined variables are keys; nothing is listed (ownKeys is empty), so dumping the
+ * variables shows it as {}. Controller data, never a template.
+ */
+function originView(find: (name: string) => string | undefined): Vars {
+  const cache = new Map<string, string | undefined>();
+  const get = (name: string): string | undefined => {
+    if (!cache.has(name)) cache.set(name, find(name));
+    return cache.get(name);
+  };
+  return new Proxy({} as Vars, {
+    get: (target, key, receiver) => (typeof key === 'string' && key !== 'toJSON' ? (get(key) ?? Reflect.get(target, key, receiver)) : Reflect.get(target, key, receiver)),
+    has: (_t, key) => typeof key === 'string' && get(key) !== undefined,
+    ownKeys: () => [],
+    getOwnPropertyDescriptor: (_t, key) => {
+      const v = typeof key === 'string' ? get(key) : undefined;
+      return v === undefined ? undefined : { value: v, writable: false, enumerable: false, configurable: true };
+    },
+    set: () => false,
+    defineProperty: () => false,
+    deleteProperty: () => false,
+  });
+}
+
+function inventoryOrigin(pc: PlayContext, host: string, name: string): string {
+  const loc = pc.inventory.varOrigin?.(host, name);
+  return loc ? `${loc.file}:${loc.line}` : 'the inventory';
+}
+
+function withLoc(label: string, loc: SourceLoc | undefined): string {
+  return loc ? `${label} (${loc.file}:${loc.line})` : label;
 }
 
 /** Ansible's `omit` placeholder: an argument rendered to it is dropped. */

@@ -12,6 +12,8 @@ export interface GroupData {
   children: string[];
   parents: string[];
   vars: Vars;
+  /** Where each inline var is written (the last definition), for Inventory.varOrigin. */
+  varLocs?: Map<string, SourceLoc>;
   loc?: SourceLoc;
 }
 
@@ -19,6 +21,8 @@ export interface HostData {
   name: string;
   /** Inline vars from the inventory files, later definitions winning. */
   vars: Vars;
+  /** Where each inline var is written (the last definition), for Inventory.varOrigin. */
+  varLocs?: Map<string, SourceLoc>;
   /** Position in declaration order; pattern results and group lists follow it. */
   order: number;
   /** The first inventory file that named the host (Ansible's inventory_file). */
@@ -65,14 +69,17 @@ export class InventoryData {
     return h;
   }
 
-  setHostVar(host: string, key: string, value: unknown): void {
+  setHostVar(host: string, key: string, value: unknown, loc?: SourceLoc): void {
     const h = this.hosts.get(host);
     if (!h) throw new KplayError('KPLAY_INTERNAL', `setHostVar on unknown host ${host}`);
     h.vars[key] = value;
+    recordLoc(h, key, loc);
   }
 
-  setGroupVar(group: string, key: string, value: unknown): void {
-    this.addGroup(group).vars[key] = value;
+  setGroupVar(group: string, key: string, value: unknown, loc?: SourceLoc): void {
+    const g = this.addGroup(group);
+    g.vars[key] = value;
+    recordLoc(g, key, loc);
   }
 
   /** Make `child` a child of `parent`; refuses loops (a group inside itself) with the location. */
@@ -139,4 +146,9 @@ export class InventoryData {
     for (const h of this.hosts.keys()) if (!grouped.has(h) && !ungrouped.hosts.includes(h)) ungrouped.hosts.push(h);
     all.hosts = [];
   }
+}
+
+function recordLoc(target: { varLocs?: Map<string, SourceLoc> }, key: string, loc: SourceLoc | undefined): void {
+  if (loc) (target.varLocs ??= new Map()).set(key, loc);
+  else target.varLocs?.delete(key);
 }

@@ -6,11 +6,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { didYouMean, KplayError, KplayErrors } from '../errors.ts';
+import { didYouMean, KplayError, KplayErrors, type SourceLoc } from '../errors.ts';
 import type { Vars } from '../playbook/model.ts';
 import { InventoryData, type GroupRules } from './data.ts';
 import { LOCALHOST_NAMES, matchPattern, splitPattern, type PatternTarget } from './patterns.ts';
-import { groupDepths, mergeGroupVars, mergeHostVars, sortGroups, type VarDirs } from './precedence.ts';
+import { groupDepths, mergeGroupVars, mergeHostVars, sortGroups, varOrigin, type VarDirs } from './precedence.ts';
 import { readSource } from './sources.ts';
 import { VarFileCache } from './var-files.ts';
 import { inventoryGraph, inventoryList } from './views.ts';
@@ -190,6 +190,22 @@ export class Inventory implements PatternTarget {
     Object.freeze(vars);
     this.varsCache.set(host, vars);
     return vars;
+  }
+
+  /**
+   * Where the host's inventory value of `name` is written: the key in the group_vars/host_vars
+   * file (or the inline var's line in an inventory file) that wins for this host, by the order of
+   * precedence.ts; undefined when no inventory layer sets it (or for an unknown host).
+   */
+  varOrigin(host: string, name: string): SourceLoc | undefined {
+    const h = this.data.hosts.get(host);
+    if (!h && !LOCALHOST_NAMES.includes(host)) return undefined;
+    const groups = sortGroups(
+      this.groupNames(host).map((g) => this.data.groups.get(g)!),
+      this.depths,
+    );
+    const hostVars: Vars = h ? (h.source ? { inventory_file: h.source, inventory_dir: dirname(h.source), ...h.vars } : h.vars) : {};
+    return varOrigin(name, { host, groups, all: this.data.groups.get('all')!, hostVars, hostLoc: h?.loc, hostVarLocs: h?.varLocs }, this.dirs, this.files);
   }
 
   /** `kplay inventory --host h`: the host's merged inventory vars. */

@@ -106,7 +106,7 @@ function parseHostLine(raw: string, loc: SourceLoc, group: string, file: string,
   const [first, ...rest] = words;
   const spec = parseHostSpec(first!.text, loc);
   const names = expandHostRanges(spec.pattern, loc);
-  const vars: [string, unknown][] = [];
+  const vars: [string, unknown, SourceLoc][] = [];
   for (const w of rest) {
     const eq = w.text.indexOf('=');
     if (eq <= 0) {
@@ -115,12 +115,12 @@ function parseHostLine(raw: string, loc: SourceLoc, group: string, file: string,
         hint: 'one host per line; host vars are written key=value',
       });
     }
-    vars.push([w.text.slice(0, eq), parseIniValue(w.text.slice(eq + 1))]);
+    vars.push([w.text.slice(0, eq), parseIniValue(w.text.slice(eq + 1)), { ...loc, col: w.start + 1 }]);
   }
   for (const name of names) {
     data.addHost(name, group, file, loc);
-    if (spec.port !== undefined) data.setHostVar(name, 'ansible_port', spec.port);
-    for (const [k, v] of vars) data.setHostVar(name, k, v);
+    if (spec.port !== undefined) data.setHostVar(name, 'ansible_port', spec.port, loc);
+    for (const [k, v, at] of vars) data.setHostVar(name, k, v, at);
   }
 }
 
@@ -131,5 +131,5 @@ function parseVarLine(line: string, loc: SourceLoc, group: string, data: Invento
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
     throw new KplayError('KPLAY_INVENTORY', `"${key}" is not a valid variable name`, { loc });
   }
-  data.setGroupVar(group, key, parseIniValue(line.slice(eq + 1).trim()));
+  data.setGroupVar(group, key, parseIniValue(line.slice(eq + 1).trim()), loc);
 }

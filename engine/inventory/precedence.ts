@@ -17,6 +17,8 @@
  * Group order is Ansible's sort_groups: by depth (distance below `all`; a child is deeper than
  * its parents), then `ansible_group_priority` (inline, default 1), then name.
  */
+import type { SourceLoc } from '../errors.ts';
+import { keyLoc } from '../load/yaml.ts';
 import type { Vars } from '../playbook/model.ts';
 import type { GroupData, InventoryData } from './data.ts';
 import type { VarFileCache } from './var-files.ts';
@@ -82,6 +84,41 @@ export function mergeHostVars(groupVars: Vars, layers: Pick<HostLayers, 'host' |
   for (const dir of dirs.inventory) copyInto(out, files.varsFor(dir, 'host_vars', layers.host));
   for (const dir of dirs.playbook) copyInto(out, files.varsFor(dir, 'host_vars', layers.host));
   return out;
+}
+
+/**
+ * Where the value of `name` that mergeHostVars gives the host comes from: the same layers walked
+ * from the highest down, file by file (a group_vars/all/ directory holds several), stopping at the
+ * first that sets the key. An inline var without a recorded position points at its host or group.
+ */
+export function varOrigin(name: string, layers: HostLayers & { hostLoc?: SourceLoc; hostVarLocs?: Map<string, SourceLoc> }, dirs: VarDirs, files: VarFileCache): SourceLoc | undefined {
+  const inFiles = (dirList: string[], kind: 'group_vars' | 'host_vars', entity: string): SourceLoc | undefined => {
+    for (const dir of [...dirList].reverse()) {
+      for (const file of files.filesFor(dir, kind, entity).reverse()) {
+        const vars = files.load(file);
+        if (Object.hasOwn(vars, name)) return keyLoc(vars, name) ?? { file, line: 1, col: 1 };
+      }
+    }
+    return undefined;
+  };
+  const hostFile = inFiles(dirs.playbook, 'host_vars', layers.host) ?? inFiles(dirs.inventory, 'host_vars', layers.host);
+  if (hostFile) return hostFile;
+  if (Object.hasOwn(layers.hostVars, name)) return layers.hostVarLocs?.get(name) ?? layers.hostLoc;
+  const groups = [...layers.groups].reverse();
+  for (const dirList of [dirs.playbook, dirs.inventory]) {
+    for (const dir of [...dirList].reverse()) {
+      for (const g of groups) {
+        const loc = inFiles([dir], 'group_vars', g.name);
+        if (loc) return loc;
+      }
+    }
+  }
+  for (const dirList of [dirs.playbook, dirs.inventory]) {
+    const loc = inFiles(dirList, 'group_vars', 'all');
+    if (loc) return loc;
+  }
+  for (const g of [...groups, layers.all]) if (Object.hasOwn(g.vars, name)) return g.varLocs?.get(name) ?? g.loc;
+  return undefined;
 }
 
 /**

@@ -90,14 +90,19 @@ export class VarFileCache {
     return names;
   }
 
+  /** The files for `name` under `dir/<kind>/`, in load order (each readable with load()). */
+  filesFor(dir: string, kind: 'group_vars' | 'host_vars', name: string): string[] {
+    const varsDir = join(dir, kind);
+    return findVarFiles(varsDir, name, this.listing(varsDir));
+  }
+
   /** All vars for `name` under `dir/<kind>/`, merged in file order (later files win, per top-level key). */
   varsFor(dir: string, kind: 'group_vars' | 'host_vars', name: string): Vars {
     const key = join(dir, kind, name);
     let out = this.merged.get(key);
     if (!out) {
       out = {};
-      const varsDir = join(dir, kind);
-      for (const file of findVarFiles(varsDir, name, this.listing(varsDir))) Object.assign(out, this.load(file));
+      for (const file of this.filesFor(dir, kind, name)) Object.assign(out, this.load(file));
       this.merged.set(key, out);
     }
     return out;

@@ -59,7 +59,7 @@ function readGroup(name: string, body: unknown, loc: SourceLoc, ctx: Ctx): void 
       );
       continue;
     }
-    if (key === 'vars') for (const [k, v] of Object.entries(section)) ctx.data.setGroupVar(name, k, v);
+    if (key === 'vars') for (const [k, v] of Object.entries(section)) ctx.data.setGroupVar(name, k, v, keyLoc(section, k) ?? at);
     else if (key === 'hosts') readHosts(name, section, ctx);
     else {
       for (const [child, childBody] of Object.entries(section)) {
@@ -87,8 +87,8 @@ function readHosts(group: string, hosts: Record<string, unknown>, ctx: Ctx): voi
       const { pattern, port } = parseHostSpec(spec, loc);
       for (const name of expandHostRanges(pattern, loc)) {
         ctx.data.addHost(name, group, ctx.file, loc);
-        if (port !== undefined) ctx.data.setHostVar(name, 'ansible_port', port);
-        for (const [k, v] of Object.entries(vars ?? {})) ctx.data.setHostVar(name, k, v);
+        if (port !== undefined) ctx.data.setHostVar(name, 'ansible_port', port, loc);
+        for (const [k, v] of Object.entries(vars ?? {})) ctx.data.setHostVar(name, k, v, keyLoc(vars, k) ?? loc);
       }
     } catch (err) {
       if (err instanceof KplayError) ctx.errors.push(err);
