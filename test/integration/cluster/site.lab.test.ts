@@ -124,7 +124,8 @@ describe('site.yml: an HA Kubernetes cluster on 4 lab hosts', function () {
       const taints = kubectl('get', 'node', lab!.hosts[i]!.name, '-o', 'jsonpath={.spec.taints[*].key}');
       expect(taints.out).to.include('node-role.kubernetes.io/control-plane');
     }
-    expect(kubectl('get', 'node', lab!.hosts[3]!.name, '-o', 'jsonpath={.spec.taints}').out).to.equal('');
+    // the node lifecycle controller removes node.kubernetes.io/not-ready a moment after Ready
+    await waitFor('no taint on the worker', () => kubectl('get', 'node', lab!.hosts[3]!.name, '-o', 'jsonpath={.spec.taints}').out === '', 60_000);
   });
 
   it('a Deployment of 2 busybox pods runs on different nodes; a pod reaches the other and a ClusterIP Service; exec and logs work', async function () {

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab, startLab, type Lab } from '../../support/lab.ts';
 import { failures, changedTasks, kplay, recap, type KplayRun } from '../../support/kplay.ts';
+import { waitFor } from '../../support/until.ts';
 import { startArtifactServer, type ArtifactServer } from '../../support/artifact-server.ts';
 import { K8S_SHARED, K8S_VERSION, k8sBinary } from '../../support/apiserver.ts';
 import type { Transport } from '../../../engine/transport/transport.ts';
@@ -119,9 +120,12 @@ describe('roles node + network_plugin/bridge on 3 lab hosts (real v1.36 binaries
     // every node Ready; the control plane tainted and labelled, the workers not
     const ready = await kubectl(`get nodes -o jsonpath='{range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}'`);
     expect(ready.trim().split('\n').sort()).to.deep.equal(names.map((n) => `${n} True`).sort());
-    expect(await kubectl(`get node ${names[0]} -o jsonpath='{.spec.taints[*].key}:{.spec.taints[*].effect}'`)).to.equal('node-role.kubernetes.io/control-plane:NoSchedule');
+    // the node lifecycle controller removes node.kubernetes.io/not-ready a moment after Ready
+    const taints = (n: string) => kubectl(`get node ${n} -o jsonpath='{.spec.taints[*].key}:{.spec.taints[*].effect}'`);
+    await waitFor('the not-ready taint to go', async () => !(await taints(names[0]!)).includes('not-ready'), 60_000);
+    expect(await taints(names[0]!)).to.equal('node-role.kubernetes.io/control-plane:NoSchedule');
     expect(await kubectl(`get node ${names[0]} -o jsonpath='{.metadata.labels}'`)).to.contain('"node-role.kubernetes.io/control-plane":""');
-    expect(await kubectl(`get node ${names[1]} -o jsonpath='{.spec.taints}'`)).to.equal('');
+    await waitFor('no taint on the workers', async () => (await kubectl(`get node ${names[1]} -o jsonpath='{.spec.taints}'`)) === '', 60_000);
     // each node's podCIDR in its CNI config, routes to the others' through their addresses
     const cidrs = await Promise.all(names.map((n) => kubectl(`get node ${n} -o jsonpath={.spec.podCIDR}`)));
     for (const [i, h] of lab!.hosts.entries()) {

@@ -89,7 +89,10 @@ describe('an aborted upload leaves nothing behind after the next run (issue 18)'
     // a second stale one of big.bin, from an older killed run
     writeFileSync(join(out, '.big.bin.kplay-0000000000ff.tmp'), 'stale');
     utimesSync(join(out, '.big.bin.kplay-0000000000ff.tmp'), old, old);
-    // mtimes are whole seconds: the rerun starts in a later second than the killed run's last write
+    // the host side (sshd's sftp-server) may still drain what the killed client sent: wait until the
+    // temp file stops growing; mtimes are whole seconds, so the rerun starts a later second after
+    const sizeOf = () => statSync(join(out, left[0]!)).size;
+    for (let last = -1, size = sizeOf(); size !== last; last = size, size = sizeOf()) await new Promise((r) => setTimeout(r, 1000));
     await new Promise((r) => setTimeout(r, 2100));
 
     const r = await kplay('run', play, '-i', join(dir, 'hosts.yml'), '--json');
