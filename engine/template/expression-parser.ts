@@ -7,7 +7,7 @@
  */
 import { didYouMean } from '../errors.ts';
 import { ExpressionSyntaxError, tokenize, type Token } from './expression-lexer.ts';
-import { FILTERS, FUNCTIONS, METHODS, TESTS } from './expression-eval.ts';
+import { FILTERS, FUNCTIONS, METHODS, TESTS } from './expression-library.ts';
 
 export type CompareOp = '==' | '!=' | '<' | '>' | '<=' | '>=' | 'in' | 'not in';
 export type ArithOp = '+' | '-' | '*' | '/' | '//' | '%' | '~' | '**';
