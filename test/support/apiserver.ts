@@ -12,12 +12,13 @@
  *   await api.stop();
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { K8S_DIR } from './k8s-binaries.ts';
+import { K8S_DIR, k8sBinary } from './k8s-binaries.ts';
+
+export { k8sBinary };
 
 // ../shared/k8s beside the project (KPLAY_K8S_DIR overrides): the same directory k8s-binaries.ts reads
 export const K8S_SHARED = K8S_DIR;
@@ -50,34 +51,7 @@ export function apiserverUnavailable(): string | undefined {
   return undefined;
 }
 
-function sums(): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const l of readFileSync(join(K8S_SHARED, 'SHA256SUMS'), 'utf8').split('\n')) {
-    const [h, name] = l.trim().split(/\s+/);
-    if (h && name) m.set(name, h);
-  }
-  return m;
-}
 
-/** The decompressed binary (e.g. `v1.36.3/kubectl`, `etcd/etcd`), cached by its sha256. */
-export function k8sBinary(name: string): string {
-  const sha = sums().get(name);
-  if (!sha) throw new Error(`${name} is not in ${K8S_SHARED}/SHA256SUMS`);
-  const cache = join(tmpdir(), 'kplay-k8s-bin');
-  mkdirSync(cache, { recursive: true });
-  const out = join(cache, `${sha.slice(0, 16)}-${name.split('/').pop()!}`);
-  if (existsSync(out)) return out;
-  const tmp = `${out}.${process.pid}.tmp`;
-  execFileSync('zstd', ['-q', '-d', '-f', '-o', tmp, join(K8S_SHARED, `${name}.zst`)]);
-  const got = createHash('sha256').update(readFileSync(tmp)).digest('hex');
-  if (got !== sha) {
-    rmSync(tmp, { force: true });
-    throw new Error(`${name}: sha256 ${got} does not match SHA256SUMS ${sha}`);
-  }
-  execFileSync('chmod', ['0755', tmp]);
-  renameSync(tmp, out);
-  return out;
-}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -11,6 +11,7 @@
  * role's pinned checksums with `checksumVars` (from ../shared/k8s/SHA256SUMS).
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -57,6 +58,13 @@ export function k8sBinaries(ctx: Mocha.Context): K8sBinaries {
   return prepare();
 }
 
+/** One decompressed binary by its path in ../shared/k8s (`v1.36.3/kubectl`, `etcd/etcd`). */
+export function k8sBinary(name: string): string {
+  const b = prepare();
+  if (!b.sums.has(name)) throw new Error(`${name} is not in ${K8S_DIR}/SHA256SUMS`);
+  return name.startsWith(`v${KUBE_VERSION}/`) ? join(b.filesRepo, 'dl.k8s.io', 'release', `v${KUBE_VERSION}`, 'bin', 'linux', 'amd64', name.split('/')[1]!) : b.file(name);
+}
+
 function prepare(): K8sBinaries {
   const sums = new Map<string, string>();
   for (const line of readFileSync(join(K8S_DIR, 'SHA256SUMS'), 'utf8').split('\n')) {
@@ -75,6 +83,8 @@ function prepare(): K8sBinaries {
       const dest = name.startsWith(`v${KUBE_VERSION}/`) ? join(tmp, 'files', 'dl.k8s.io', 'release', `v${KUBE_VERSION}`, 'bin', 'linux', 'amd64', name.split('/')[1]!) : join(tmp, 'other', name);
       mkdirSync(join(dest, '..'), { recursive: true });
       execFileSync('zstd', ['-q', '-d', '-f', join(K8S_DIR, `${name}.zst`), '-o', dest]);
+      const got = createHash('sha256').update(readFileSync(dest)).digest('hex');
+      if (got !== sums.get(name)) throw new Error(`${name}: sha256 ${got} does not match SHA256SUMS ${sums.get(name)}`);
       execFileSync('chmod', ['0755', dest]);
     }
     execFileSync('touch', [join(tmp, 'complete')]);
