@@ -10,33 +10,26 @@
  * answers too, and the Deployment is gone.
  */
 import { expect } from 'chai';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { dump as dumpYaml, load as loadYaml } from 'js-yaml';
 import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab, startLab, type Lab } from '../../support/lab.ts';
 import { failures, changedTasks, kplay, type KplayRun } from '../../support/kplay.ts';
 import { waitFor } from '../../support/until.ts';
+import { corednsRelease, dnsFromEveryNode } from '../../support/cluster-dns.ts';
 import { k8sBinaries, type K8sBinaries } from '../../support/k8s-binaries.ts';
 import { startArtifactServer, type ArtifactServer } from '../../support/artifact-server.ts';
-import { COREDNS_IMAGE, COREDNS_IMAGE_REPO, COREDNS_IMAGE_TAG, corednsImage } from '../../support/coredns-image.ts';
+import { COREDNS_IMAGE, corednsImage } from '../../support/coredns-image.ts';
 import type { Transport } from '../../../engine/transport/transport.ts';
 import { ensureFlannelImage } from '../../support/flannel-image.ts';
 
 const FIXTURE = join(import.meta.dirname, '../../fixtures/roles/coredns');
-const COREDNS_VERSION = '1.11.3';
 const HOST_IMAGE = '/var/lib/kplay-lab/images/coredns.tar';
 /** What check mode must leave untouched on every host: what the role writes (the cluster's own
  * state under /var/lib changes by itself while pods run). */
 const LISTING = 'find /etc/coredns /etc/kubernetes /etc/systemd/system /usr/local/bin /var/cache/kplay -xdev -printf "%p %m %u %s %T@\\n" 2>/dev/null | sort';
-
-const sha256File = (p: string) =>
-  new Promise<string>((resolve, reject) => {
-    const h = createHash('sha256');
-    createReadStream(p).on('data', (d) => h.update(d)).on('end', () => resolve(h.digest('hex'))).on('error', reject);
-  });
 
 const HOST_FLANNEL_IMAGE = '/var/lib/kplay-lab/images/flannel-test.tar';
 
@@ -60,14 +53,9 @@ describe('role apps/coredns after site.yml with flannel on 3 lab hosts (real v1.
     // files_repo: the Kubernetes binaries, and CoreDNS's release archive as upstream names it
     work = mkdtempSync(join(tmpdir(), 'kplay-coredns-'));
     const repo = join(work, 'repo');
-    const release = join(repo, 'github.com/coredns/coredns/releases/download', `v${COREDNS_VERSION}`);
-    mkdirSync(release, { recursive: true });
+    mkdirSync(repo);
     symlinkSync(join(k8s.filesRepo, 'dl.k8s.io'), join(repo, 'dl.k8s.io'));
-    const tgz = join(release, `coredns_${COREDNS_VERSION}_linux_amd64.tgz`);
-    execFileSync('tar', ['--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', '-czf', tgz, '-C', dirname(k8s.file('coredns/coredns')), 'coredns']);
-    const tgzSum = await sha256File(tgz);
-    // the binary inside is the one ../shared/k8s/SHA256SUMS names
-    expect(await sha256File(k8s.file('coredns/coredns'))).to.equal(k8s.sums.get('coredns/coredns'));
+    const corednsVars = corednsRelease(k8s, repo);
 
     // the pod network is flannel's vxlan (a local image of flanneld built from source): DNS is
     // proven over the default network, not only over the lab's bridge network
@@ -101,10 +89,7 @@ describe('role apps/coredns after site.yml with flannel on 3 lab hosts (real v1.
           flannel_image_pull_policy: 'Never',
           files_repo: server.url,
           ...k8s.checksumVars,
-          coredns_version: COREDNS_VERSION,
-          coredns_archive_checksum: `sha256:${tgzSum}`,
-          coredns_image_repo: COREDNS_IMAGE_REPO,
-          coredns_image_tag: COREDNS_IMAGE_TAG,
+          ...corednsVars,
         },
         null,
         2,
@@ -147,44 +132,7 @@ describe('role apps/coredns after site.yml with flannel on 3 lab hosts (real v1.
     expect(r.code, r.stdout.slice(-3000) + r.stderr).to.equal(0);
   };
 
-  /** One busybox pod per node (control plane included), each resolving through its resolv.conf. */
-  const probePods = () => lab!.hosts.map((h, i) => ({ name: `dnsprobe-${i}`, node: h.name }));
-  const lookups = async (label: string) => {
-    for (const p of probePods()) {
-      const resolvConf = kubectl('exec', p.name, '--', '/bin/busybox', 'cat', '/etc/resolv.conf');
-      expect(resolvConf.out, resolvConf.err).to.include('nameserver 10.96.0.10').and.to.include('search default.svc.cluster.local');
-      // busybox's nslookup asks for the name as given (no search list): it proves the fully
-      // qualified names against the nameserver of resolv.conf; the short names go through the C
-      // library's resolver (busybox ping resolves with getaddrinfo: search list, ndots:5), whose
-      // first output line names the address it resolved (the ping itself may go unanswered).
-      for (const [name, want, how] of [
-        ['kubernetes.default.svc.cluster.local', '10.96.0.1', 'nslookup'],
-        ['dnstest.default.svc.cluster.local', dnstestIp, 'nslookup'],
-        ['kubernetes.default', '10.96.0.1', 'ping'],
-        ['dnstest', dnstestIp, 'ping'],
-      ] as const) {
-        let last = { rc: -1, out: '', err: '' };
-        const argv = how === 'nslookup' ? ['nslookup', name] : ['ping', '-c', '1', '-W', '1', name];
-        const wantRe = new RegExp(how === 'nslookup' ? `Address:\\s+${want.replace(/\./g, '\\.')}\\b` : `^PING ${name} \\(${want.replace(/\./g, '\\.')}\\)`, 'm');
-        await waitFor(`${label}: ${name} from ${p.name} on ${p.node}`, () => {
-          last = kubectl('exec', p.name, '--', '/bin/busybox', ...argv);
-          return wantRe.test(last.out);
-        }, 60_000).catch((e: Error) => {
-          throw new Error(`${e.message}\n${last.out}${last.err}\n${diagnose(p.name, name)}`);
-        });
-      }
-    }
-  };
-  let dnstestIp = '';
-  /** What a failed lookup message shows: where CoreDNS runs, what it logged, whether its pods answer directly. */
-  const diagnose = (pod: string, name: string) => {
-    const wide = kubectl('get', 'pods', '-A', '-o', 'wide').out;
-    const logs = kubectl('-n', 'kube-system', 'logs', '-l', 'k8s-app=kube-dns', '--tail=30').out;
-    const ips = kubectl('-n', 'kube-system', 'get', 'pods', '-l', 'k8s-app=kube-dns', '-o', 'jsonpath={.items[*].status.podIP}').out.split(' ').filter(Boolean);
-    const slices = kubectl('-n', 'kube-system', 'get', 'endpointslices', '-o', 'wide').out;
-    const direct = ips.map((ip) => `nslookup ${name} ${ip}: ${kubectl('exec', pod, '--', '/bin/busybox', 'nslookup', name, ip).out}`);
-    return [wide, logs, slices, ...direct].join('\n');
-  };
+  const nodes = () => lab!.hosts.map((h) => h.name);
 
   it('site.yml (flannel) then the role: CoreDNS runs as a Deployment of 2 on different nodes behind kube-dns 10.96.0.10', async function () {
     this.timeout(900_000);
@@ -206,26 +154,8 @@ describe('role apps/coredns after site.yml with flannel on 3 lab hosts (real v1.
 
   it('a pod on every node resolves kubernetes.default (10.96.0.1) and a Service name through CoreDNS', async function () {
     this.timeout(300_000);
-    const items = probePods().map((p) => ({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: p.name, labels: { app: 'dnsprobe' } },
-      spec: {
-        nodeName: p.node,
-        tolerations: [{ operator: 'Exists' }],
-        containers: [{ name: 'probe', image: 'localhost/kplay/busybox:lab', imagePullPolicy: 'Never', command: ['/bin/busybox', 'sleep', '3600'] }],
-      },
-    }));
-    const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'dnstest' }, spec: { ports: [{ port: 80 }] } };
-    const file = join(work, 'probes.json');
-    writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [...items, service] }));
-    const apply = kubectl('apply', '-f', file);
-    expect(apply.rc, apply.err).to.equal(0);
-    dnstestIp = kubectl('get', 'svc', 'dnstest', '-o', 'jsonpath={.spec.clusterIP}').out;
-    expect(dnstestIp).to.match(/^10\.(9[6-9]|1[01][0-9])\./);
-    await waitFor('3 Running probe pods', () => kubectl('get', 'pods', '-l', 'app=dnsprobe', '-o', 'jsonpath={.items[*].status.phase}').out === 'Running Running Running');
     const t0 = Date.now();
-    await lookups('deployment');
+    await dnsFromEveryNode(kubectl, nodes(), work, 'deployment');
     timings.push(`lookups (deployment): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
 
@@ -267,7 +197,7 @@ describe('role apps/coredns after site.yml with flannel on 3 lab hosts (real v1.
     expect(slices.out.trim(), slices.err).to.equal(`kube-dns-hosts=${cp.address}`);
     await waitFor('the deployment pods to be gone', () => kubectl('-n', 'kube-system', 'get', 'pods', '-l', 'k8s-app=kube-dns', '-o', 'name').out === '');
     const t0 = Date.now();
-    await lookups('host');
+    await dnsFromEveryNode(kubectl, nodes(), work, 'host');
     timings.push(`lookups (host): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const again = await run('coredns.yml', '-e', 'coredns_deployment=host');
     ok(again);

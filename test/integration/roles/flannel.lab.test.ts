@@ -9,7 +9,9 @@
  *   reach each other and a ClusterIP Service; a second run and a check after it change nothing;
  *   a changed kube_pods_subnet is refused by the role's guard before any host changes.
  * - flannel_deployment: host on 2 other hosts: flanneld is a systemd unit on each node (binary and
- *   CNI plugin from the artifact server, checksums from the test), pods across nodes reach each other.
+ *   CNI plugin from the artifact server, checksums from the test), pods across nodes reach each other,
+ *   and with CoreDNS 1.11.3 (dns_mode: coredns, a local image of ../shared/k8s's binary) a pod on
+ *   each node resolves kubernetes.default and a Service name over that network.
  */
 import { expect } from 'chai';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -23,10 +25,13 @@ import { waitFor } from '../../support/until.ts';
 import { k8sBinaries, type K8sBinaries } from '../../support/k8s-binaries.ts';
 import { startArtifactServer, type ArtifactServer } from '../../support/artifact-server.ts';
 import { ensureFlannelImage, type FlannelImage } from '../../support/flannel-image.ts';
+import { COREDNS_IMAGE, corednsImage } from '../../support/coredns-image.ts';
+import { corednsRelease, dnsFromEveryNode } from '../../support/cluster-dns.ts';
 import type { Transport } from '../../../engine/transport/transport.ts';
 
 const GUARDED_SITE = join(import.meta.dirname, '../../fixtures/roles/flannel/site-guarded.yml');
 const HOST_IMAGE = '/var/lib/kplay-lab/images/flannel.tar';
+const HOST_COREDNS_IMAGE = '/var/lib/kplay-lab/images/coredns.tar';
 /** What a refused run must leave as it was: configuration, binaries, units, CNI files. */
 const LISTING = 'find /etc /usr/local /opt /var/lib/kubelet /usr/lib/cni -xdev -printf "%p %m %s %T@\\n" 2>/dev/null | grep -v -e "^/etc/ld.so.cache" | sort';
 const sha256 = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
@@ -60,13 +65,14 @@ describe('network_plugin/flannel: site.yml with kube_network_plugin flannel (rea
     console.log(`      timings (ms): ${JSON.stringify(timings)}`);
   });
 
-  /** A lab with Kubespray's groups, its inventory copied beside the artifacts' and flannel's variables, the flannel image on each host. */
-  async function cluster(name: string, n: number, flannelVars: Record<string, unknown>, filesRoot: string): Promise<Cluster> {
+  /** A lab with Kubespray's groups, its inventory copied beside the artifacts' and flannel's variables, the flannel image (and CoreDNS's when given) on each host. */
+  async function cluster(name: string, n: number, flannelVars: Record<string, unknown>, filesRoot: string, coredns?: string): Promise<Cluster> {
     const lab = await startLab(n, { name, kubernetes: true });
     labs.push(lab);
     server ??= await startArtifactServer({ root: filesRoot, host: lab.controllerAddress });
     const hosts = await Promise.all(lab.hosts.map((_h, i) => lab.transport(i)));
     await Promise.all(hosts.map((t) => t.putFile(image.tarball, HOST_IMAGE)));
+    if (coredns) await Promise.all(hosts.map((t) => t.putFile(coredns, HOST_COREDNS_IMAGE)));
     const inv = mkdtempSync(join(tmpdir(), `kplay-${name}-`));
     copyFileSync(lab.inventoryPath, join(inv, 'inventory.ini'));
     copyFileSync(lab.knownHostsPath, join(inv, 'known_hosts'));
@@ -79,7 +85,11 @@ describe('network_plugin/flannel: site.yml with kube_network_plugin flannel (rea
         {
           kube_network_plugin: 'flannel',
           // the lab's preloaded images plus the flannel image (both upstream images in one)
-          containerd_preload_images: [...Object.values(labImages), { archive: HOST_IMAGE, image: image.image }],
+          containerd_preload_images: [
+            ...Object.values(labImages),
+            { archive: HOST_IMAGE, image: image.image },
+            ...(coredns ? [{ archive: HOST_COREDNS_IMAGE, image: COREDNS_IMAGE }] : []),
+          ],
           ...flannelVars,
         },
         null,
@@ -274,7 +284,10 @@ describe('network_plugin/flannel: site.yml with kube_network_plugin flannel (rea
       const tgz = join(cniDir, 'cni-plugin-flannel-linux-amd64-v0.9.1.tgz');
       execFileSync('tar', ['-czf', tgz, '-C', stage, 'flannel-amd64']);
       writeFileSync(`${tgz}.sha256`, `${sha256(tgz)}  cni-plugin-flannel-linux-amd64-v0.9.1.tgz\n`);
-      c = await cluster('flannel-host', 2, { flannel_deployment: 'host', flannel_version: '0.20.2', flannel_cni_version: '0.9.1', flannel_binary_checksum: `sha256:${sha256(k8s.file('flannel/flanneld'))}` }, root);
+      // the cluster DNS over this network: CoreDNS's archive beside them, its image on the hosts
+      const corednsVars = corednsRelease(k8s, root);
+      const flannelVars = { flannel_deployment: 'host', flannel_version: '0.20.2', flannel_cni_version: '0.9.1', flannel_binary_checksum: `sha256:${sha256(k8s.file('flannel/flanneld'))}` };
+      c = await cluster('flannel-host', 2, { ...flannelVars, dns_mode: 'coredns', ...corednsVars }, root, await corednsImage(k8s.file('coredns/coredns')));
       timings.hostLabUp = Date.now() - t0;
     });
 
@@ -302,6 +315,13 @@ describe('network_plugin/flannel: site.yml with kube_network_plugin flannel (rea
     it('pods on the two nodes reach each other; a ClusterIP Service works', async function () {
       this.timeout(300_000);
       await podsAcrossNodes(c, 'echo');
+    });
+
+    it('a pod on each node resolves kubernetes.default and a Service name through CoreDNS over flannel host mode', async function () {
+      this.timeout(300_000);
+      const t0 = Date.now();
+      await dnsFromEveryNode((...args) => kubectl(c, ...args), c.lab.hosts.map((h) => h.name), c.inv, 'flannel-host');
+      timings.hostDns = Date.now() - t0;
       expect(c.outputs.join('\n')).not.to.match(/-----BEGIN [A-Z ]*PRIVATE KEY-----/);
     });
   });
