@@ -8,30 +8,26 @@
  */
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dump } from 'js-yaml';
 import { kplay, recap } from '../../support/kplay.ts';
-import { apiserverUnavailable, startApiserver, type Apiserver } from '../../support/apiserver.ts';
-import { startArtifactServer, type ArtifactServer } from '../../support/artifact-server.ts';
+import { startApiTestbed, type ApiTestbed } from '../../support/api-testbed.ts';
+import type { Apiserver } from '../../support/apiserver.ts';
 
 const FIX = join(import.meta.dirname, '../../fixtures/roles/addons');
 const sha = (f: string) => `sha256:${createHash('sha256').update(readFileSync(join(FIX, f))).digest('hex')}`;
 
 describe('addons.yml against a real kube-apiserver (stand-in manifests)', function () {
   this.timeout(300_000);
+  let bed: ApiTestbed | undefined;
   let api: Apiserver;
-  let server: ArtifactServer;
-  let dir: string;
-  let inv: string;
   let cache: string;
 
   const vars = (over: Record<string, unknown> = {}) => ({
     addons_kubectl: api.kubectl,
     addons_kubeconfig: api.kubeconfig,
     addons_download_dir: cache,
-    files_repo: server.url,
+    files_repo: bed!.server.url,
     metrics_server_enabled: true,
     gateway_api_enabled: true,
     gateway_api_crds_checksum: sha('gateway-api-standard-install.yaml'),
@@ -44,8 +40,8 @@ describe('addons.yml against a real kube-apiserver (stand-in manifests)', functi
     kube_prometheus_crds_checksum: sha('prometheus-operator-crds.yaml'),
     ...over,
   });
-  const setVars = (over: Record<string, unknown> = {}) => writeFileSync(join(inv, 'group_vars/all/addons.yml'), dump(vars(over)));
-  const run = (...extra: string[]) => kplay('run', 'playbooks/addons.yml', '-i', join(inv, 'inventory.ini'), '--json', ...extra);
+  const setVars = (over: Record<string, unknown> = {}) => bed!.writeVars('addons', vars(over));
+  const run = (...extra: string[]) => kplay('run', 'playbooks/addons.yml', '-i', bed!.inventory, '--json', ...extra);
   const get = (...a: string[]) => JSON.parse(api.kubectlRun(['get', ...a, '-o', 'json'])) as { items?: unknown[]; status?: { conditions?: { type: string; status: string }[] }; spec?: Record<string, unknown> };
   const exists = (...a: string[]) => {
     try {
@@ -57,34 +53,18 @@ describe('addons.yml against a real kube-apiserver (stand-in manifests)', functi
   };
 
   before(async function () {
-    const why = apiserverUnavailable();
-    if (why) {
-      console.log(`      skipped: ${why}`);
-      this.skip();
-    }
-    api = await startApiserver();
-    dir = mkdtempSync(join(tmpdir(), 'kplay-addons-'));
-    const repo = join(dir, 'repo');
-    const put = (path: string, f: string) => {
-      mkdirSync(join(repo, path, '..'), { recursive: true });
-      cpSync(join(FIX, f), join(repo, path));
-    };
-    put('github.com/kubernetes-sigs/gateway-api/releases/download/v1.4.1/standard-install.yaml', 'gateway-api-standard-install.yaml');
-    put('raw.githubusercontent.com/nginx/nginx-gateway-fabric/v2.2.1/deploy/crds.yaml', 'ngf-crds.yaml');
-    put('raw.githubusercontent.com/nginx/nginx-gateway-fabric/v2.2.1/deploy/default/deploy.yaml', 'ngf-deploy.yaml');
-    put('github.com/cert-manager/cert-manager/releases/download/v1.19.1/cert-manager.yaml', 'cert-manager.yaml');
-    put('github.com/prometheus-operator/prometheus-operator/releases/download/v0.88.1/stripped-down-crds.yaml', 'prometheus-operator-crds.yaml');
-    server = await startArtifactServer({ root: repo });
-    inv = join(dir, 'inv');
-    cache = join(dir, 'cache');
-    mkdirSync(join(inv, 'group_vars/all'), { recursive: true });
-    writeFileSync(join(inv, 'inventory.ini'), '[kube_control_plane]\nlocalhost ansible_connection=local\n\n[kube_node]\n\n[k8s_cluster:children]\nkube_control_plane\nkube_node\n');
+    bed = await startApiTestbed(this, 'addons', {
+      'github.com/kubernetes-sigs/gateway-api/releases/download/v1.4.1/standard-install.yaml': join(FIX, 'gateway-api-standard-install.yaml'),
+      'raw.githubusercontent.com/nginx/nginx-gateway-fabric/v2.2.1/deploy/crds.yaml': join(FIX, 'ngf-crds.yaml'),
+      'raw.githubusercontent.com/nginx/nginx-gateway-fabric/v2.2.1/deploy/default/deploy.yaml': join(FIX, 'ngf-deploy.yaml'),
+      'github.com/cert-manager/cert-manager/releases/download/v1.19.1/cert-manager.yaml': join(FIX, 'cert-manager.yaml'),
+      'github.com/prometheus-operator/prometheus-operator/releases/download/v0.88.1/stripped-down-crds.yaml': join(FIX, 'prometheus-operator-crds.yaml'),
+    });
+    ({ api, cache } = bed);
     setVars();
   });
   after(async () => {
-    await server?.close();
-    await api?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await bed?.close();
   });
 
   it('applies every enabled add-on: CRDs Established, Deployments created, the ClusterIssuer', async () => {

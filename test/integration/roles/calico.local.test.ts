@@ -13,13 +13,11 @@
  */
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dump } from 'js-yaml';
 import { kplay, recap, type KplayRun } from '../../support/kplay.ts';
-import { apiserverUnavailable, startApiserver, type Apiserver } from '../../support/apiserver.ts';
-import { startArtifactServer, type ArtifactServer } from '../../support/artifact-server.ts';
+import { startApiTestbed, type ApiTestbed } from '../../support/api-testbed.ts';
+import type { Apiserver } from '../../support/apiserver.ts';
 
 const FIX = join(import.meta.dirname, '../../fixtures/roles/calico');
 const PLAYBOOK = join(FIX, 'calico.yml');
@@ -35,10 +33,8 @@ interface Obj {
 
 describe('network_plugin/calico against a real kube-apiserver (stand-in CRDs, no calico-node)', function () {
   this.timeout(300_000);
+  let bed: ApiTestbed | undefined;
   let api: Apiserver;
-  let server: ArtifactServer;
-  let dir: string;
-  let inv: string;
   let cache: string;
 
   const vars = (over: Record<string, unknown> = {}) => ({
@@ -46,7 +42,7 @@ describe('network_plugin/calico against a real kube-apiserver (stand-in CRDs, no
     kubectl_binary: api.kubectl,
     calico_admin_kubeconfig: api.kubeconfig,
     calico_download_dir: cache,
-    files_repo: server.url,
+    files_repo: bed!.server.url,
     calico_version: VERSION,
     calico_crds_checksum: crdsSha,
     calico_wait: false,
@@ -59,9 +55,8 @@ describe('network_plugin/calico against a real kube-apiserver (stand-in CRDs, no
     calico_node_image_repo: 'registry.example.org/calico/node',
     ...over,
   });
-  const setVars = (over: Record<string, unknown> = {}) =>
-    writeFileSync(join(inv, 'group_vars/all/calico.yml'), dump(Object.fromEntries(Object.entries(vars(over)).filter(([, v]) => v !== undefined))));
-  const run = (...extra: string[]) => kplay('run', PLAYBOOK, '-i', join(inv, 'inventory.ini'), '--json', ...extra);
+  const setVars = (over: Record<string, unknown> = {}) => bed!.writeVars('calico', vars(over));
+  const run = (...extra: string[]) => kplay('run', PLAYBOOK, '-i', bed!.inventory, '--json', ...extra);
   const get = (...a: string[]) => JSON.parse(api.kubectlRun(['get', ...a, '-o', 'json'])) as Obj;
   const changedSummaries = (r: KplayRun) =>
     r.events.filter((e) => e.type === 'host_result' && e.status === 'changed').flatMap((e) => ((e.changes as { summary: string }[] | undefined) ?? []).map((c) => c.summary));
@@ -71,28 +66,12 @@ describe('network_plugin/calico against a real kube-apiserver (stand-in CRDs, no
     );
 
   before(async function () {
-    const why = apiserverUnavailable();
-    if (why) {
-      console.log(`      skipped: ${why}`);
-      this.skip();
-    }
-    api = await startApiserver();
-    dir = mkdtempSync(join(tmpdir(), 'kplay-calico-'));
-    const repo = join(dir, 'repo');
-    const path = join(repo, `github.com/projectcalico/calico/raw/v${VERSION}/manifests/crds.yaml`);
-    mkdirSync(join(path, '..'), { recursive: true });
-    cpSync(join(FIX, 'crds.yaml'), path);
-    server = await startArtifactServer({ root: repo });
-    inv = join(dir, 'inv');
-    cache = join(dir, 'cache');
-    mkdirSync(join(inv, 'group_vars/all'), { recursive: true });
-    writeFileSync(join(inv, 'inventory.ini'), '[kube_control_plane]\nlocalhost ansible_connection=local\n\n[kube_node]\n\n[k8s_cluster:children]\nkube_control_plane\nkube_node\n');
+    bed = await startApiTestbed(this, 'calico', { [`github.com/projectcalico/calico/raw/v${VERSION}/manifests/crds.yaml`]: join(FIX, 'crds.yaml') });
+    ({ api, cache } = bed);
     setVars();
   });
   after(async () => {
-    await server?.close();
-    await api?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await bed?.close();
   });
 
   it('applies the CRDs (Established) and the objects, with the IP pool = kube_pods_subnet', async () => {
@@ -180,7 +159,7 @@ describe('network_plugin/calico against a real kube-apiserver (stand-in CRDs, no
   }
 
   it("the defaults (vxlan backend, VXLAN Always) plan a pool and a calico-node without BGP (--check, a cluster not reachable yet)", async () => {
-    setVars({ calico_network_backend: undefined, calico_ipip_mode: undefined, calico_vxlan_mode: undefined, calico_admin_kubeconfig: join(dir, 'absent.conf') });
+    setVars({ calico_network_backend: undefined, calico_ipip_mode: undefined, calico_vxlan_mode: undefined, calico_admin_kubeconfig: join(cache, 'absent.conf') });
     const r = await run('--check', '--diff');
     expect(r.code, r.stdout + r.stderr).to.equal(0);
     const after = (id: string) =>
