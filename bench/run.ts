@@ -9,6 +9,9 @@
  * runs the workload four times: check on fresh hosts, first run, second run (must change nothing),
  * check after. After the first run the hosts' state is read back; both tools must leave the same
  * state. Tools alternate within a repetition so that load on the machine hits both alike.
+ *
+ * Two kplay commits against each other (kplay only, each commit built on its own, alternating):
+ *   node --import tsx bench/run.ts --commits d5e05aa,main --sizes 10 --reps 3 --variants kplay,kplay-direct
  * Results: bench/results/<time>.json (written after every run, so a partial run keeps its data).
  */
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
@@ -21,7 +24,7 @@ import { parseRecap, type Recap } from './lib/recap.ts';
 import { serveArtifact } from './lib/artifact.ts';
 import { collectState, compareStates, installPython, type HostState } from './lib/hosts.ts';
 import { ensureAnsible, invocation, writeAnsibleCfg, PHASES, WORKLOAD, type Phase } from './lib/tools.ts';
-import { snapshotTree, type Variant, variantTool } from './lib/variants.ts';
+import { shortCommit, snapshotTree, type Variant, variantCommit, variantKind, variantTool } from './lib/variants.ts';
 import { keeperPids, keeperUsage, stopKeepers } from './lib/keeper.ts';
 
 interface Options {
@@ -32,6 +35,8 @@ interface Options {
   ansiblePlan: Map<number, { reps: number; phases: Phase[] }>;
   /** Per size: kplay's repetitions when not --reps. */
   kplayReps: Map<number, number>;
+  /** --commits OLD,NEW: every kplay variant runs at each of these commits instead of the working tree. */
+  commits: string[];
   out: string;
 }
 
@@ -46,6 +51,7 @@ function parseArgs(argv: string[]): Options {
       [30, { reps: 3, phases: [...PHASES] }],
     ]),
     kplayReps: new Map([[100, 2]]),
+    commits: [],
     out: resolve(import.meta.dirname, 'results'),
   };
   for (let i = 0; i < argv.length; i++) {
@@ -61,11 +67,19 @@ function parseArgs(argv: string[]): Options {
         i++;
         break;
       }
+      case '--commits': {
+        o.commits = v.split(',').filter(Boolean).map(shortCommit);
+        if (o.commits.length !== 2) throw new Error('--commits takes two revisions: OLD,NEW');
+        i++;
+        break;
+      }
       case '--kplay-reps': { const [n, r] = v.split(':'); o.kplayReps.set(Number(n), Number(r)); i++; break; }
       case '--out': o.out = resolve(v); i++; break;
       default: throw new Error(`unknown option ${argv[i]}`);
     }
   }
+  // kplay@OLD, kplay@NEW, kplay-direct@OLD, …: the commits alternate within a repetition
+  if (o.commits.length > 0) o.variants = o.variants.flatMap((v) => (variantTool(v) === 'kplay' ? o.commits.map((c) => `${v}@${c}` as Variant) : [v]));
   return o;
 }
 
@@ -110,11 +124,16 @@ async function main(): Promise<void> {
   const resultFile = join(o.out, `${stamp}.json`);
   const ansibleVersion = o.variants.includes('ansible') ? ensureAnsible(log) : undefined;
   // the code under test must not change while the benchmark runs (others edit this tree): a snapshot
-  const kplayEntry = snapshotTree(log);
+  // of the tree, or of each commit, built once
+  const entries = new Map<string | undefined, string>();
+  for (const v of o.variants.filter((v) => variantTool(v) === 'kplay')) {
+    const commit = variantCommit(v);
+    if (!entries.has(commit)) entries.set(commit, snapshotTree(log, commit));
+  }
   const results = {
     started: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, load1AtStart: loadavg()[0] },
-    versions: { node: process.version, ansible: ansibleVersion, kplayCommit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim() },
+    versions: { node: process.version, ansible: ansibleVersion, kplayCommit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(), commits: o.commits },
     options: o,
     runs: [] as RunRecord[],
     comparisons: [] as { n: number; a: Variant; b: Variant; diffs: string[] }[],
@@ -126,7 +145,8 @@ async function main(): Promise<void> {
 
   // kplay's connection keeper lives here while the benchmark runs (bench/lib/keeper.ts)
   const keeperDir = mkdtempSync(join(tmpdir(), 'kplay-bench-keeper-'));
-  const oneLab = async (variant: Variant, n: number, rep: number, phases: readonly Phase[], withAnsible: boolean) => {
+  /** withAnsible: the hosts get Python and the first run's end state is kept, to compare with Ansible's; compareState: the state is kept for comparing kplay commits. */
+  const oneLab = async (variant: Variant, n: number, rep: number, phases: readonly Phase[], withAnsible: boolean, compareState = false) => {
     const tool = variantTool(variant);
     // each repetition's first run starts the keeper, as an operator's first run does
     await stopKeepers(keeperDir);
@@ -138,7 +158,7 @@ async function main(): Promise<void> {
       if (withAnsible) await installPython(lab);
       const ansibleCfg = tool === 'ansible' ? writeAnsibleCfg(work, lab) : undefined;
       for (const phase of phases) {
-        const inv = invocation(tool, phase, lab, { artifactUrl: artifact.url, checksum: artifact.checksum, ansibleCfg, kplayEntry, fromSource: variant === 'kplay-tsx', keeperDir, persist: variant !== 'kplay-direct' });
+        const inv = invocation(tool, phase, lab, { artifactUrl: artifact.url, checksum: artifact.checksum, ansibleCfg, kplayEntry: entries.get(variantCommit(variant)), fromSource: variantKind(variant) === 'kplay-tsx', keeperDir, persist: variantKind(variant) !== 'kplay-direct' });
         // warm the on-disk caches (tsx transforms, compiled schemas) outside the timing, as a user's
         // second invocation of unchanged code finds them
         if (tool === 'kplay') execFileSync(inv.argv[0]!, [...inv.argv.slice(1), '--syntax-check'], { env: inv.env, stdio: 'ignore' });
@@ -171,7 +191,7 @@ async function main(): Promise<void> {
         // kplay's check mode must get through fresh hosts; Ansible's is expected to fail there (recorded, not a problem)
         if (phase === 'check_fresh' && tool === 'kplay' && (recap.failed > 0 || m.exitCode !== 0)) problem(`check mode on fresh hosts failed=${recap.failed} exit ${m.exitCode}`);
         save();
-        if (phase === 'first' && rep === 1 && withAnsible) {
+        if (phase === 'first' && rep === 1 && (withAnsible || compareState)) {
           const state = await collectState(lab).catch((e: Error) => {
             throw existsSync(lab.inventoryPath) ? e : new LabLost(`lab ${lab.name} went away before its state was read: ${e.message}`);
           });
@@ -202,23 +222,26 @@ async function main(): Promise<void> {
     const kplayReps = o.kplayReps.get(n) ?? o.reps;
     const reps = Math.max(kplayReps, ansible?.reps ?? 0);
     for (let rep = 1; rep <= reps; rep++) {
-      for (const variant of o.variants) {
+      // reversed on even repetitions, so that no variant always runs first (or right after a lab start)
+      for (const variant of rep % 2 ? o.variants : [...o.variants].reverse()) {
         if (variant === 'ansible') {
           if (ansible && rep <= ansible.reps && ansible.phases.length > 0) await oneLabRetrying(variant, n, rep, ansible.phases, true);
-        } else if (rep <= kplayReps) await oneLabRetrying(variant, n, rep, PHASES, ansible !== undefined && ansible.reps > 0);
+        } else if (rep <= kplayReps) await oneLabRetrying(variant, n, rep, PHASES, ansible !== undefined && ansible.reps > 0, o.commits.length > 0);
       }
     }
-    // the correctness check: every kplay variant leaves the hosts as Ansible does
-    const ref = firstState.get(`ansible/${n}`);
-    for (const variant of o.variants.filter((v) => v !== 'ansible')) {
+    // the correctness check: every kplay variant leaves the hosts as Ansible does (without Ansible: as the first variant, the old commit, does)
+    const kplays = o.variants.filter((v) => v !== 'ansible');
+    const refVariant: Variant | undefined = firstState.has(`ansible/${n}`) ? 'ansible' : kplays[0];
+    const ref = refVariant && firstState.get(`${refVariant}/${n}`);
+    for (const variant of kplays.filter((v) => v !== refVariant)) {
       const mine = firstState.get(`${variant}/${n}`);
-      if (!ref || !mine) continue;
-      const diffs = compareStates(mine, ref, [variant, 'ansible']);
-      results.comparisons.push({ n, a: variant, b: 'ansible', diffs });
+      if (!ref || !refVariant || !mine) continue;
+      const diffs = compareStates(mine, ref, [variant, refVariant]);
+      results.comparisons.push({ n, a: variant, b: refVariant, diffs });
       if (diffs.length > 0) {
-        results.problems.push(`N=${n}: ${variant} and ansible leave different states:\n  ${diffs.slice(0, 20).join('\n  ')}`);
+        results.problems.push(`N=${n}: ${variant} and ${refVariant} leave different states:\n  ${diffs.slice(0, 20).join('\n  ')}`);
         log(`PROBLEM: N=${n} state differs:\n  ${diffs.slice(0, 20).join('\n  ')}`);
-      } else log(`N=${n}: ${variant} and ansible leave the same state on every host`);
+      } else log(`N=${n}: ${variant} and ${refVariant} leave the same state on every host`);
     }
     save();
   }

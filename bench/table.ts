@@ -3,11 +3,13 @@
  *   node --import tsx bench/table.ts [bench/results/<time>.json]
  * Medians over repetitions; ratio = kplay / Ansible (wall time); CPU per task per host =
  * controller CPU / (hosts × task results per host). kplay's CPU and memory include its connection
- * keeper's (bench/lib/keeper.ts).
+ * keeper's (bench/lib/keeper.ts). Results of `run.ts --commits OLD,NEW`: OLD against NEW instead,
+ * for each kplay variant, with NEW's change in percent.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RunRecord } from './run.ts';
+import { variantKind } from './lib/variants.ts';
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -21,7 +23,8 @@ function latest(dir: string): string {
   return join(dir, files.at(-1)!);
 }
 
-export function table(runs: RunRecord[]): string {
+/** Medians per size, phase and variant, over the runs that are measurements. */
+function stats(runs: RunRecord[]) {
   const groups = new Map<string, RunRecord[]>();
   for (const r of runs) {
     // not measurements: the lab vanished under the run (taken down by someone else), or a run broke
@@ -47,16 +50,23 @@ export function table(runs: RunRecord[]): string {
       hostsCpu: median(rs.map((r) => r.hostsCpuS ?? NaN).filter((x) => !Number.isNaN(x))),
     };
   };
+  return stat;
+}
+
+const PHASES = ['check_fresh', 'first', 'second', 'check_after'];
+const f = (x: number | undefined, d = 2) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(d));
+const sizesOf = (runs: RunRecord[]) => [...new Set(runs.map((r) => r.n))].sort((a, b) => a - b);
+
+export function table(runs: RunRecord[]): string {
+  const stat = stats(runs);
   const variants = [...new Set(runs.map((r) => r.variant))].filter((v) => v !== 'ansible');
-  const sizes = [...new Set(runs.map((r) => r.n))].sort((a, b) => a - b);
-  const phases = ['check_fresh', 'first', 'second', 'check_after'];
-  const f = (x: number | undefined, d = 2) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(d));
+  const sizes = sizesOf(runs);
   const lines: string[] = [];
   for (const v of variants) {
     lines.push(`| hosts | phase | ${v} wall s | Ansible wall s | ${v}/Ansible | speed-up | ${v} CPU s | Ansible CPU s | ${v} CPU ms per task·host | ${v} peak RSS MB (run + keeper) | Ansible peak RSS MB (all processes) | peak PSS MB ${v} / Ansible | hosts' CPU s ${v} / Ansible | reps | failed hosts |`);
     lines.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
     for (const n of sizes) {
-      for (const p of phases) {
+      for (const p of PHASES) {
         const k = stat(n, p, v);
         const a = stat(n, p, 'ansible');
         if (!k && !a) continue;
@@ -69,10 +79,38 @@ export function table(runs: RunRecord[]): string {
   return lines.join('\n');
 }
 
+/** OLD against NEW for each kplay kind measured at both commits (`kplay@OLD` against `kplay@NEW`). */
+export function commitTable(runs: RunRecord[], [older, newer]: string[]): string {
+  const stat = stats(runs);
+  const pct = (a: number | undefined, b: number | undefined) => {
+    if (!a || b === undefined) return '–';
+    const p = Math.round((100 * (b - a)) / a);
+    return `${p < 0 ? '−' : '+'}${Math.abs(p)}%`;
+  };
+  const kinds = [...new Set(runs.map((r) => variantKind(r.variant)))].filter((k) => k !== 'ansible');
+  const lines: string[] = [];
+  for (const kind of kinds) {
+    const [a, b] = [`${kind}@${older}`, `${kind}@${newer}`];
+    lines.push(`| hosts | phase | ${kind} wall s ${older} → ${newer} | wall | CPU s ${older} → ${newer} | CPU | hosts' CPU s | peak RSS MB (run + keeper if any) | peak PSS MB | changed (median) | reps |`);
+    lines.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+    for (const n of sizesOf(runs)) {
+      for (const p of PHASES) {
+        const o = stat(n, p, a);
+        const w = stat(n, p, b);
+        if (!o && !w) continue;
+        lines.push(`| ${n} | ${p} | ${f(o?.wall)} → ${f(w?.wall)} | ${pct(o?.wall, w?.wall)} | ${f(o?.cpu)} → ${f(w?.cpu)} | ${pct(o?.cpu, w?.cpu)} | ${f(o?.hostsCpu, 1)} → ${f(w?.hostsCpu, 1)} | ${f(o?.rss, 0)} → ${f(w?.rss, 0)} | ${f(o?.pss, 0)} → ${f(w?.pss, 0)} | ${f(o?.changed, 0)} / ${f(w?.changed, 0)} | ${o?.reps ?? 0}/${w?.reps ?? 0} |`);
+      }
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
 const file = process.argv[2] ? resolve(process.argv[2]) : latest(resolve(import.meta.dirname, 'results'));
-const res = JSON.parse(readFileSync(file, 'utf8')) as { runs: RunRecord[]; machine: { load1AtStart: number }; started: string; versions: Record<string, string>; problems: string[] };
+const res = JSON.parse(readFileSync(file, 'utf8')) as { runs: RunRecord[]; machine: { load1AtStart: number }; started: string; versions: { node: string; ansible?: string; kplayCommit: string; commits?: string[] }; problems: string[] };
 const loads = res.runs.map((r) => r.load1Before);
 console.log(`<!-- ${file} -->`);
-console.log(`Run ${res.started}; node ${res.versions.node}; ${res.versions.ansible ?? ''}; kplay ${res.versions.kplayCommit}; load average (1 min) before each run: median ${median(loads).toFixed(1)}, min ${Math.min(...loads).toFixed(1)}, max ${Math.max(...loads).toFixed(1)}.\n`);
-console.log(table(res.runs));
+console.log(`Run ${res.started}; node ${res.versions.node}; ${res.versions.ansible ?? ''}; kplay ${res.versions.commits?.length ? res.versions.commits.join(' against ') : res.versions.kplayCommit}; load average (1 min) before each run: median ${median(loads).toFixed(1)}, min ${Math.min(...loads).toFixed(1)}, max ${Math.max(...loads).toFixed(1)}.\n`);
+const commits = res.versions.commits ?? [];
+console.log(commits.length === 2 ? commitTable(res.runs, commits) : table(res.runs));
 if (res.problems.length > 0) console.log(`Problems:\n${res.problems.map((p) => `- ${p}`).join('\n')}`);
