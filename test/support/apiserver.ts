@@ -16,13 +16,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync,
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { K8S_DIR, k8sBinary } from './k8s-binaries.ts';
+import { K8S_DIR, KUBE_VERSION, k8sBinary } from './k8s-binaries.ts';
 
-export { k8sBinary };
-
-// ../shared/k8s beside the project (KPLAY_K8S_DIR overrides): the same directory k8s-binaries.ts reads
-export const K8S_SHARED = K8S_DIR;
-export const K8S_VERSION = 'v1.36.3';
+const K8S_VERSION = `v${KUBE_VERSION}`;
 
 export interface Apiserver {
   /** https://127.0.0.1:PORT */
@@ -41,7 +37,7 @@ export interface Apiserver {
 
 /** Why the apiserver cannot run here, or undefined when it can. */
 export function apiserverUnavailable(): string | undefined {
-  if (!existsSync(join(K8S_SHARED, K8S_VERSION, 'kube-apiserver.zst'))) return `${K8S_SHARED} (Kubernetes binaries) is absent`;
+  if (!existsSync(join(K8S_DIR, K8S_VERSION, 'kube-apiserver.zst'))) return `${K8S_DIR} (Kubernetes binaries) is absent`;
   try {
     execFileSync('zstd', ['--version'], { stdio: 'ignore' });
     execFileSync('openssl', ['version'], { stdio: 'ignore' });

@@ -7,14 +7,14 @@
  * after it change nothing; a changed apiserver flag restarts the apiservers one at a time.
  */
 import { expect } from 'chai';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab, startLab, type Lab } from '../../support/lab.ts';
 import { failures, changedTasks, kplay, recap, type KplayRun } from '../../support/kplay.ts';
 import { startArtifactServer, type ArtifactServer } from '../../support/artifact-server.ts';
-import { K8S_SHARED, K8S_VERSION, k8sBinary } from '../../support/apiserver.ts';
+import { k8sBinaries, KUBE_VERSION } from '../../support/k8s-binaries.ts';
 import type { Transport } from '../../../engine/transport/transport.ts';
 
 const playbook = join(import.meta.dirname, '../../fixtures/roles/control-plane/site.yml');
@@ -49,23 +49,11 @@ describe('roles control-plane + client + cluster_roles on 3 lab hosts (real v1.3
 
   before(async function () {
     this.timeout(LAB_START_TIMEOUT_MS);
-    if (!existsSync(join(K8S_SHARED, K8S_VERSION, 'kube-apiserver.zst'))) {
-      console.warn(`    (skipping: ${K8S_SHARED} with the Kubernetes binaries is absent)`);
-      this.skip();
-    }
     requireLab(this);
-    // the decompressed binaries, served the way a files_repo mirror would
-    const root = mkdtempSync(join(tmpdir(), 'kplay-cp-artifacts-'));
-    mkdirSync(join(root, K8S_VERSION));
-    const sums = new Map(
-      readFileSync(join(K8S_SHARED, 'SHA256SUMS'), 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => l.trim().split(/\s+/).reverse() as [string, string]),
-    );
-    for (const b of BINARIES) symlinkSync(k8sBinary(`${K8S_VERSION}/${b}`), join(root, K8S_VERSION, b));
+    const k8s = k8sBinaries(this);
     lab = await startLab(3, { name: 'cplane' });
-    server = await startArtifactServer({ root, host: lab.controllerAddress });
+    // the decompressed binaries, served the way a files_repo mirror would
+    server = await startArtifactServer({ root: k8s.filesRepo, host: lab.controllerAddress });
     hosts = await Promise.all(lab.hosts.map((_h, i) => lab!.transport(i)));
     dir = mkdtempSync(join(tmpdir(), 'kplay-cp-role-'));
     copyFileSync(lab.knownHostsPath, join(dir, 'known_hosts'));
@@ -74,8 +62,9 @@ describe('roles control-plane + client + cluster_roles on 3 lab hosts (real v1.3
     // Debian's etcd on the lab image (etcd_source: package).
     writeFileSync(join(dir, 'hosts.ini'), `[etcd]\n${lines.join('\n')}\n\n[kube_control_plane]\n${lab.hosts.map((h) => h.name).join('\n')}\n\n[all:vars]\netcd_source=package\n`);
     const vars = {
-      artifact_url: `${server.url}/${K8S_VERSION}`,
-      k8s_binaries: BINARIES.map((name) => ({ name, sha256: sums.get(`${K8S_VERSION}/${name}`) })),
+      // the binaries where files_repo has them (dl.k8s.io's layout)
+      artifact_url: `${server.url}/dl.k8s.io/release/v${KUBE_VERSION}/bin/linux/amd64`,
+      k8s_binaries: BINARIES.map((name) => ({ name, sha256: k8s.sums.get(`v${KUBE_VERSION}/${name}`) })),
     };
     writeFileSync(join(dir, 'vars.json'), JSON.stringify(vars));
     args = ['run', playbook, '-i', join(dir, 'hosts.ini'), '-e', `@${join(dir, 'vars.json')}`, '--json'];

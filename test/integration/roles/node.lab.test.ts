@@ -9,14 +9,14 @@
  * and a check after it change nothing.
  */
 import { expect } from 'chai';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab, startLab, type Lab } from '../../support/lab.ts';
 import { failures, changedTasks, kplay, recap, type KplayRun } from '../../support/kplay.ts';
 import { waitFor } from '../../support/until.ts';
 import { startArtifactServer, type ArtifactServer } from '../../support/artifact-server.ts';
-import { K8S_SHARED, K8S_VERSION, k8sBinary } from '../../support/apiserver.ts';
+import { k8sBinaries, KUBE_VERSION } from '../../support/k8s-binaries.ts';
 import type { Transport } from '../../../engine/transport/transport.ts';
 
 const FIXTURE = join(import.meta.dirname, '../../fixtures/roles/node');
@@ -40,22 +40,10 @@ describe('roles node + network_plugin/bridge on 3 lab hosts (real v1.36 binaries
 
   before(async function () {
     this.timeout(LAB_START_TIMEOUT_MS);
-    if (!existsSync(join(K8S_SHARED, K8S_VERSION, 'kubelet.zst'))) {
-      console.warn(`    (skipping: ${K8S_SHARED} with the Kubernetes binaries is absent)`);
-      this.skip();
-    }
     requireLab(this);
-    const root = mkdtempSync(join(tmpdir(), 'kplay-node-artifacts-'));
-    mkdirSync(join(root, K8S_VERSION));
-    const sums = new Map(
-      readFileSync(join(K8S_SHARED, 'SHA256SUMS'), 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => l.trim().split(/\s+/).reverse() as [string, string]),
-    );
-    for (const b of [...CP_BINARIES, ...NODE_BINARIES]) symlinkSync(k8sBinary(`${K8S_VERSION}/${b}`), join(root, K8S_VERSION, b));
+    const k8s = k8sBinaries(this);
     lab = await startLab(3, { name: 'node', kubernetes: true });
-    server = await startArtifactServer({ root, host: lab.controllerAddress });
+    server = await startArtifactServer({ root: k8s.filesRepo, host: lab.controllerAddress });
     hosts = await Promise.all(lab.hosts.map((_h, i) => lab!.transport(i)));
     names = lab.hosts.map((h) => h.name);
     dir = mkdtempSync(join(tmpdir(), 'kplay-node-role-'));
@@ -67,8 +55,9 @@ describe('roles node + network_plugin/bridge on 3 lab hosts (real v1.36 binaries
       `[etcd]\n${line(0)}\n\n[kube_control_plane]\n${names[0]}\n\n[kube_node]\n${line(1)}\n${line(2)}\n\n[k8s_cluster:children]\nkube_control_plane\nkube_node\n`,
     );
     const vars = {
-      artifact_url: `${server.url}/${K8S_VERSION}`,
-      k8s_binaries: [...CP_BINARIES, ...NODE_BINARIES].map((name) => ({ name, sha256: sums.get(`${K8S_VERSION}/${name}`), control_plane: CP_BINARIES.includes(name) })),
+      // the binaries where files_repo has them (dl.k8s.io's layout)
+      artifact_url: `${server.url}/dl.k8s.io/release/v${KUBE_VERSION}/bin/linux/amd64`,
+      k8s_binaries: [...CP_BINARIES, ...NODE_BINARIES].map((name) => ({ name, sha256: k8s.sums.get(`v${KUBE_VERSION}/${name}`), control_plane: CP_BINARIES.includes(name) })),
     };
     writeFileSync(join(dir, 'vars.json'), JSON.stringify(vars));
     args = ['run', join(FIXTURE, 'site.yml'), '-i', join(dir, 'hosts.ini'), '-e', `@${lab.kubernetes!.groupVarsPath}`, '-e', `@${join(dir, 'vars.json')}`, '--json'];
