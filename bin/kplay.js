@@ -3,11 +3,11 @@
 // with its V8 code cache: load-bundle.js) when it is at least as new as every source file;
 // otherwise the TypeScript sources through tsx, so a fresh edit is never shadowed by a stale bundle.
 // KPLAY_FROM_SOURCE=1 forces the sources.
-// `kplay run` from the bundle first offers the run to the connection keeper, which executes it
-// beside the connections it keeps (engine/transport/keeper/run-host.ts): this process then loads only
-// dist/client.cjs and passes bytes, and runs the CLI itself when no keeper takes the run.
-// Paths are joined as strings here: the first path.join() costs this process ~4 MB of RSS, which
-// matters to the small client (docs/benchmarks.md).
+// `kplay __ssh-keeper SOCKET` (started by a run, engine/transport/keeper/locate.ts) loads the
+// connection keeper alone, dist/keeper.cjs or engine/transport/keeper/process.ts: it keeps
+// connections and runs nothing of the CLI.
+// Paths are joined as strings here: the first path.join() costs a process ~4 MB of RSS, which
+// matters to the keeper (docs/benchmarks.md).
 import { createRequire } from 'node:module';
 import { readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -35,24 +35,17 @@ function bundleIsFresh() {
   }
 }
 
-/** The run's exit code when the keeper ran it; undefined when this process must. */
-async function runInKeeper(argv) {
-  if (argv[0] !== 'run') return undefined;
-  const client = createRequire(import.meta.url)(`${root}/dist/client.cjs`);
-  return client.runsInKeeper(argv.slice(1)) ? client.runInKeeper(argv.slice(1)) : undefined;
-}
-
+const keeper = process.argv[2] === '__ssh-keeper';
 let main;
-const fresh = bundleIsFresh();
-const code = fresh ? await runInKeeper(process.argv.slice(2)) : undefined;
-if (code !== undefined) {
-  main = () => process.stdout.write('', () => process.exit(code));
-} else if (fresh) {
-  const { loadBundle } = await import('./load-bundle.js');
-  ({ main } = loadBundle(bundle));
+if (bundleIsFresh()) {
+  if (keeper) ({ main } = createRequire(import.meta.url)(`${root}/dist/keeper.cjs`));
+  else {
+    const { loadBundle } = await import('./load-bundle.js');
+    ({ main } = loadBundle(bundle));
+  }
 } else {
   const { register } = await import('tsx/esm/api');
   register();
-  ({ main } = await import('../engine/cli.ts'));
+  ({ main } = await import(keeper ? '../engine/transport/keeper/process.ts' : '../engine/cli.ts'));
 }
 await main(process.argv.slice(2));

@@ -5,15 +5,13 @@
 import { escapeControl } from './report/escape.ts';
 import { maskByKind } from './report/redact.ts';
 import { readFileSync } from 'node:fs';
-import { KplayError, KplayErrors, formatError, isValidationCode } from './errors.ts';
+import { KplayError, KplayErrors, formatError, formatErrors, isValidationCode } from './errors.ts';
 import { runCommand, type RunIo } from './commands/run.ts';
 import { promptSecret, readSecretLine } from './commands/prompt.ts';
-import { forgetRunState } from './commands/between-runs.ts';
 import { inventoryCommand } from './commands/inventory.ts';
 import { docCommand } from './commands/doc.ts';
 import { initCommand } from './commands/init.ts';
 import { labCommand } from './lab/index.ts';
-import { keeperProcess } from './transport/keeper/process.ts';
 import { keepFootprintSmall } from './util/v8-footprint.ts';
 
 const HELP = `kplay — agentless, declarative playbooks over SSH, with check mode and diffs
@@ -33,10 +31,7 @@ function version(): string {
   return pkg.version;
 }
 
-/**
- * Where a command writes, asks and is interrupted: this process's terminal, or, for a run that the
- * connection keeper executes, the terminal of the kplay command that asked for it (keeper/run-host.ts).
- */
+/** Where a command writes, asks and is interrupted: this process's terminal, or a test's buffers. */
 export type Io = RunIo;
 
 function processIo(): Io {
@@ -66,10 +61,6 @@ export async function dispatch(argv: string[], io: Io = processIo()): Promise<nu
         return await docCommand(rest, io.out);
       case 'lab':
         return await labCommand(rest);
-      case '__ssh-keeper':
-        // started by a run (keeper/locate.ts), not by users: the connection keeper's process,
-        // which also executes runs for bin/kplay.js (keeper/run-host.ts)
-        return await keeperProcess(rest[0]!, (runArgv, runIo) => dispatch(['run', ...runArgv], runIo).finally(forgetRunState));
       case '--version':
       case '-V':
       case 'version':
@@ -94,7 +85,7 @@ function report(e: unknown, stream: NodeJS.WritableStream): number {
   // an error can quote host text or a key: control characters escaped, keys masked (docs/output.md)
   const err = { write: (s: string) => stream.write(escapeControl(maskByKind(s))) };
   if (e instanceof KplayErrors) {
-    for (const one of e.errors) err.write(`${formatError(one)}\n`);
+    for (const one of formatErrors(e.errors)) err.write(`${one}\n`);
     err.write(`\n${e.errors.length} error${e.errors.length === 1 ? '' : 's'}; nothing was run.\n`);
     return 4;
   }

@@ -58,24 +58,25 @@ export function isValidationCode(code: KplayErrorCode): boolean {
   return code !== 'KPLAY_TRANSPORT' && code !== 'KPLAY_HOST_KEY' && code !== 'KPLAY_INTERNAL' && code !== 'KPLAY_OPTIONS';
 }
 
-const sourceCache = new Map<string, string[]>();
+/** A file's lines, read when an error in it is shown (errors are few; nothing is kept for later). */
+type SourceLines = (file: string) => string[] | undefined;
 
-/** Between runs of one process (the keeper's): a file fixed since shows its new lines. */
-export function forgetSourceLines(): void {
-  sourceCache.clear();
+function readSourceLines(file: string): string[] | undefined {
+  try {
+    return readFileSync(file, 'utf8').split(/\r?\n/);
+  } catch {
+    return undefined;
+  }
 }
 
-function sourceLine(file: string, line: number): string | undefined {
-  let lines = sourceCache.get(file);
-  if (!lines) {
-    try {
-      lines = readFileSync(file, 'utf8').split(/\r?\n/);
-    } catch {
-      return undefined;
-    }
-    sourceCache.set(file, lines);
-  }
-  return lines[line - 1];
+/** formatError for a list of errors, each file read once. */
+export function formatErrors(errors: readonly KplayError[]): string[] {
+  const seen = new Map<string, string[] | undefined>();
+  const lines: SourceLines = (file) => {
+    if (!seen.has(file)) seen.set(file, readSourceLines(file));
+    return seen.get(file);
+  };
+  return errors.map((e) => formatLocated(e, lines));
 }
 
 /**
@@ -83,10 +84,14 @@ function sourceLine(file: string, line: number): string | undefined {
  * This is the one place that decides how a located error looks.
  */
 export function formatError(err: KplayError): string {
+  return formatLocated(err, readSourceLines);
+}
+
+function formatLocated(err: KplayError, lines: SourceLines): string {
   const out: string[] = [];
   if (err.loc) {
     out.push(`${err.loc.file}:${err.loc.line}:${err.loc.col}: ${err.message}`);
-    const src = sourceLine(err.loc.file, err.loc.line);
+    const src = lines(err.loc.file)?.[err.loc.line - 1];
     if (src !== undefined) {
       const gutter = `${err.loc.line} | `;
       out.push(`  ${gutter}${src.replace(/\t/g, ' ')}`);

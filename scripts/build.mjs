@@ -17,8 +17,8 @@ import { dirname, join } from 'node:path';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = join(root, 'dist/kplay.cjs');
 // the cache of the previous bundle (useless, if harmless: bin/load-bundle.js checks whose it is), and
-// the ES module bundle and the keeper's bundle of earlier builds, which nothing reads any more
-for (const old of ['dist/kplay.cjs.cache', 'dist/kplay.js', 'dist/kplay.js.map', 'dist/keeper.cjs']) rmSync(join(root, old), { force: true });
+// the ES module bundle and the run client's bundle of earlier builds, which nothing reads any more
+for (const old of ['dist/kplay.cjs.cache', 'dist/kplay.js', 'dist/kplay.js.map', 'dist/client.cjs']) rmSync(join(root, old), { force: true });
 await build({
   entryPoints: [join(root, 'engine/cli.ts')],
   outfile: bundle,
@@ -61,18 +61,20 @@ if (wide >= 0) {
   throw new Error(`${bundle}:${line}: non-ASCII text in the bundle (${JSON.stringify(near)}); write it as \\u escapes in the sources`);
 }
 
-// bin/kplay.js's client of a keeper that runs playbooks (engine/transport/keeper/run-client.ts):
-// what `kplay run` loads when the run goes to the keeper, a few dozen KB instead of the CLI
+// The connection keeper alone (engine/transport/keeper/process.ts), which bin/kplay.js loads for
+// `kplay __ssh-keeper`: it keeps connections and runs nothing of the CLI, so it loads a tenth of it.
 await build({
-  entryPoints: [join(root, 'engine/transport/keeper/run-client.ts')],
-  outfile: join(root, 'dist/client.cjs'),
+  entryPoints: [join(root, 'engine/transport/keeper/process.ts')],
+  outfile: join(root, 'dist/keeper.cjs'),
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node20',
+  external: ['ssh2', 'cpu-features', '*.node'],
   define: { 'import.meta.url': '__kplay_import_meta_url' },
   banner: { js: "'use strict';\nconst __kplay_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
   minifyWhitespace: true,
+  sourcemap: 'linked',
   logLevel: 'warning',
 });
 

@@ -8,9 +8,9 @@ import type { Playbook, Vars } from '../playbook/model.ts';
 import { loadPlaybook, loadTaskFile, loadRoleForInclude, loadVarsFile } from '../load/index.ts';
 import { parseYamlOrThrow } from '../load/yaml.ts';
 import { Inventory } from '../inventory/index.ts';
-import { persistSecFor, transportFor, type CliConnectionOptions } from '../transport/connect.ts';
+import { persistSecFor, transportFor } from '../transport/connect.ts';
 import { DEFAULT_SSH_PERSIST_SEC, prestartKeeper } from '../transport/keeper/locate.ts';
-import { markRunStart } from '../transport/stale-temps.ts';
+import { RunScope } from '../util/run-scope.ts';
 import { ConsoleReporter } from '../report/console.ts';
 import { JsonReporter } from '../report/json.ts';
 import type { Reporter } from '../report/events.ts';
@@ -134,13 +134,11 @@ export interface RunIo {
   readPipedSecret?: (question: string) => Promise<string>;
   /** Registers what Ctrl-C does; returns its removal. None: the run cannot be interrupted but by a kill. */
   onInterrupt?: (fn: () => void) => () => void;
-  /** Kept connections from the keeper this run executes in (keeper/run-host.ts); else through its socket. */
-  keep?: CliConnectionOptions['keep'];
 }
 
 export async function runCommand(argv: string[], io: RunIo): Promise<number> {
-  // temp files of uploads older than this are a killed run's (transport/stale-temps.ts)
-  markRunStart();
+  // the run's start and caches, dropped with it (util/run-scope.ts)
+  const scope = new RunScope();
   const { out, err } = io;
   const { flags, positionals } = parse(argv, RUN_OPTIONS);
   if (flags.help) {
@@ -163,7 +161,7 @@ export async function runCommand(argv: string[], io: RunIo): Promise<number> {
   const inventory = Inventory.load(sources, { playbookDir, groupRules: { aliases: cfg.group_aliases, computed: cfg.computed_groups } });
   const persistSec = cfg.ssh_persist ?? DEFAULT_SSH_PERSIST_SEC;
   const planOnly = flags['syntax-check'] || flags['list-hosts'] || flags['list-tasks'] || flags['list-tags'];
-  if (!planOnly && !io.keep && inventory.hosts().some((h) => persistSecFor(h, inventory.hostVars(h), { persistSec }) > 0)) prestartKeeper();
+  if (!planOnly && inventory.hosts().some((h) => persistSecFor(h, inventory.hostVars(h), { persistSec }) > 0)) prestartKeeper();
   const errors: KplayError[] = [];
   const playbooks: Playbook[] = [];
   const warnings: { message: string; loc?: KplayError['loc'] }[] = [];
@@ -272,7 +270,7 @@ export async function runCommand(argv: string[], io: RunIo): Promise<number> {
           knownHostsFiles: connection.knownHostsFiles ?? [],
           timeoutMs,
           persistSec,
-          ...(io.keep ? { keep: io.keep } : {}),
+          scope,
           // an encrypted key without KPLAY_SSH_PASSPHRASE: ask on the terminal (once per key), never in CI
           ...(io.askSecret ? { askPass: (key: string) => ask(`Passphrase for ${key}: `) } : {}),
         }),

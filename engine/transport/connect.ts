@@ -19,6 +19,7 @@ import { KeptTransport } from './keeper/client.ts';
 import { becomeFromVars, truthy } from './become.ts';
 import type { HostKeyChecking } from './hostkeys.ts';
 import type { PassphrasePrompt } from './ssh-auth.ts';
+import type { RunScope } from '../util/run-scope.ts';
 import {
   expandSshPath,
   loadSshConfig,
@@ -47,23 +48,20 @@ export interface CliConnectionOptions {
    * (keeper/server.ts), for the next run; 0 or unset: connect directly. kplay_ssh_persist wins.
    */
   persistSec?: number;
-  /**
-   * The kept connection for a host whose persistSec is > 0: by default through the keeper's
-   * socket (keeper/client.ts); a run that the keeper executes takes it from the pool directly.
-   */
-  keep?: (opts: SshOptions, persistMs: number) => Transport;
+  /** The run the connections serve: its start, and the keys its hosts share once decrypted. */
+  scope?: RunScope;
 }
 
 export function transportFor(host: string, vars: Vars, cli: CliConnectionOptions = {}): Transport {
   const connection = str(vars['ansible_connection']) ?? 'ssh';
-  if (connection === 'local') return new LocalTransport(host);
+  if (connection === 'local') return new LocalTransport(host, cli.scope?.startedAt);
   if (connection !== 'ssh' && connection !== 'paramiko' && connection !== 'smart') {
     throw new KplayError('KPLAY_INVENTORY', `${host}: ansible_connection=${connection} is not supported (ssh, local)`);
   }
   const opts = sshOptionsFor(host, vars, cli);
   const persistSec = persistSecFor(host, vars, cli);
   if (persistSec <= 0) return new SshTransport(opts);
-  return cli.keep ? cli.keep(opts, persistSec * 1000) : new KeptTransport(opts, persistSec * 1000);
+  return new KeptTransport(opts, persistSec * 1000);
 }
 
 /**
@@ -77,7 +75,7 @@ export function persistSecFor(host: string, vars: Vars, cli: CliConnectionOption
 
 /** The SshOptions for a host; exported so tests and `kplay inventory --host` can show them. */
 export function sshOptionsFor(host: string, vars: Vars, cli: CliConnectionOptions = {}): SshOptions {
-  const config = cli.sshConfig === undefined ? loadSshConfig() : cli.sshConfig;
+  const config = cli.sshConfig === undefined ? loadSshConfig(undefined, cli.scope) : cli.sshConfig;
   const name = str(vars['ansible_host']) ?? str(vars['ansible_ssh_host']) ?? host;
   const fromFile = sshConfigFor(name, config);
   const argText = [str(vars['ansible_ssh_common_args']), str(vars['ansible_ssh_extra_args'])].filter(Boolean).join(' ');
@@ -119,6 +117,7 @@ export function sshOptionsFor(host: string, vars: Vars, cli: CliConnectionOption
   if (identity) opts.privateKeyPath = expandSshPath(identity, name, user);
   if (password !== undefined) opts.password = password;
   if (cli.askPass) opts.passphrasePrompt = cli.askPass;
+  if (cli.scope) opts.scope = cli.scope;
   if (connectTimeoutMs !== undefined) opts.connectTimeoutMs = connectTimeoutMs;
   const maxChannels = num(vars['kplay_ssh_max_channels']);
   if (maxChannels !== undefined) opts.maxChannels = maxChannels;
@@ -169,6 +168,7 @@ function chainJumps(hops: (JumpSpec & { identityFile?: string })[], target: SshO
     const key = hop.identityFile ?? c.identityFiles.find((f) => existsSync(f)) ?? target.privateKeyPath;
     if (key) o.privateKeyPath = expandSshPath(key, hop.host, o.user);
     if (target.passphrasePrompt) o.passphrasePrompt = target.passphrasePrompt;
+    if (target.scope) o.scope = target.scope;
     if (target.connectTimeoutMs !== undefined) o.connectTimeoutMs = target.connectTimeoutMs;
     if (prev) o.jump = prev;
     prev = o;

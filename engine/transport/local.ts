@@ -9,13 +9,21 @@ import type { BecomeSpec, ExecOptions, ExecResult, PutOptions, TcpCapable, Trans
 import { quote, quoteArgv } from './quote.ts';
 import { becomeWrap } from './become.ts';
 import { envPrefix } from './env.ts';
-import { isTempNameOf, runStart, staleTempScript } from './stale-temps.ts';
+import { isTempNameOf, runStartOf, staleTempScript } from './stale-temps.ts';
 
 const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
 
 export class LocalTransport implements Transport, TcpCapable {
   readonly kind = 'local' as const;
-  constructor(readonly host: string) {}
+  /** `runStartedAt`: temp files of uploads last written before it are a killed run's (stale-temps.ts). */
+  private readonly runStartedAt: number;
+
+  constructor(
+    readonly host: string,
+    runStartedAt?: number,
+  ) {
+    this.runStartedAt = runStartOf(undefined, runStartedAt);
+  }
 
   async connect(): Promise<void> {}
 
@@ -72,7 +80,7 @@ export class LocalTransport implements Transport, TcpCapable {
 
   async put(path: string, content: string | Buffer, opts: PutOptions = {}): Promise<void> {
     if (effectiveBecome(opts.become)) return this.putViaShell(path, content, opts);
-    await removeStaleTemps(path);
+    await removeStaleTemps(path, this.runStartedAt);
     const tmp = join(dirname(path), `.${basename(path)}.kplay-${randomBytes(6).toString('hex')}.tmp`);
     try {
       // the temp file starts private; finish() gives it the wanted mode (or the replaced file's) before the rename
@@ -85,7 +93,7 @@ export class LocalTransport implements Transport, TcpCapable {
   }
 
   async putFile(localPath: string, path: string, opts: PutOptions = {}): Promise<void> {
-    await removeStaleTemps(path);
+    await removeStaleTemps(path, this.runStartedAt);
     const tmp = join(dirname(path), `.${basename(path)}.kplay-${randomBytes(6).toString('hex')}.tmp`);
     try {
       await copyFile(localPath, tmp);
@@ -130,7 +138,7 @@ export class LocalTransport implements Transport, TcpCapable {
   private async putViaShell(path: string, content: string | Buffer, opts: PutOptions): Promise<void> {
     const tmp = join(dirname(path), `.${basename(path)}.kplay-${randomBytes(6).toString('hex')}.tmp`);
     const script = [
-      staleTempScript(path),
+      staleTempScript(path, this.runStartedAt),
       `umask 077; cat > ${quote(tmp)} || exit 1`,
       opts.mode ? `chmod ${quote(opts.mode)} ${quote(tmp)} || exit 1` : '',
       opts.owner || opts.group ? `chown ${quote(`${opts.owner ?? ''}${opts.group ? `:${opts.group}` : ''}`)} ${quote(tmp)} || exit 1` : '',
@@ -164,7 +172,7 @@ function effectiveBecome(b: BecomeSpec | undefined): BecomeSpec | undefined {
  * Temp files of killed runs beside `path` (stale-temps.ts): kplay's names only, regular files
  * only, last written before this run started.
  */
-async function removeStaleTemps(path: string): Promise<void> {
+async function removeStaleTemps(path: string, runStartedAt: number): Promise<void> {
   const base = basename(path);
   let names: string[];
   try {
@@ -176,6 +184,6 @@ async function removeStaleTemps(path: string): Promise<void> {
     if (!isTempNameOf(name, base)) continue;
     const p = join(dirname(path), name);
     const st = await lstat(p).catch(() => undefined);
-    if (st?.isFile() && st.mtimeMs < runStart() - 1000) await rm(p, { force: true }).catch(() => undefined);
+    if (st?.isFile() && st.mtimeMs < runStartedAt - 1000) await rm(p, { force: true }).catch(() => undefined);
   }
 }

@@ -10,6 +10,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AnyAuthMethod, ParsedKey } from 'ssh2';
 import { ssh2 } from './ssh2-lib.ts';
+import { runMemo, type RunScope } from '../util/run-scope.ts';
 
 export type PassphrasePrompt = (keyLabel: string) => Promise<string | undefined>;
 
@@ -20,6 +21,8 @@ export interface AuthInput {
   password?: string;
   agent?: string | false;
   passphrasePrompt?: PassphrasePrompt;
+  /** The run whose hosts share decrypted keys; without one a key is parsed for this connection alone. */
+  scope?: RunScope;
 }
 
 /** One entry of ssh2's authHandler array. */
@@ -38,17 +41,14 @@ function isEncryptedError(e: Error): boolean {
 }
 
 /**
- * Parsed keys by content and given passphrase, for the whole run: decrypting an OpenSSH key runs
- * bcrypt (seconds), and 100 hosts sharing one key must not pay it 100 times or prompt 100 times.
+ * Parsed keys by content and given passphrase, for the whole run (and no longer: a decrypted key
+ * stays with its run): decrypting an OpenSSH key runs bcrypt (seconds), and 100 hosts sharing one
+ * key must not pay it 100 times or prompt 100 times.
  */
-const parsedKeys = new Map<string, Promise<ParsedKey>>();
-
-/** Between runs of one process (the keeper's, keeper/run-host.ts): a decrypted key stays with its run. */
-export function forgetParsedKeys(): void {
-  parsedKeys.clear();
-}
+const PARSED_KEYS = runMemo('parsed keys', () => new Map<string, Promise<ParsedKey>>());
 
 function parseKeyCached(data: Buffer, label: string, input: AuthInput): Promise<ParsedKey> {
+  const parsedKeys = input.scope?.get(PARSED_KEYS) ?? new Map<string, Promise<ParsedKey>>();
   const id = `${createHash('sha256').update(data).digest('hex')}\0${input.passphrase ?? ''}`;
   let p = parsedKeys.get(id);
   if (!p) {

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import SSHConfig from 'ssh-config';
+import { runMemo, type RunScope } from '../util/run-scope.ts';
 
 export interface SshConfigEntry {
   hostName?: string;
@@ -22,29 +23,25 @@ export interface SshConfigEntry {
   connectTimeoutSec?: number;
 }
 
-const parsed = new Map<string, SSHConfig | null>();
+/** ~/.ssh/config as the run found it first: every host of the run sees the same file. */
+const PARSED = runMemo('ssh config files', () => new Map<string, SSHConfig | null>());
 
 export function defaultSshConfigPath(): string {
   return join(homedir(), '.ssh', 'config');
 }
 
-/** Parse a config file once per run; a missing or unreadable file is an empty config. */
-export function loadSshConfig(path = defaultSshConfigPath()): SSHConfig | null {
-  if (!parsed.has(path)) {
-    let cfg: SSHConfig | null = null;
-    try {
-      cfg = SSHConfig.parse(readFileSync(path, 'utf8'));
-    } catch {
-      cfg = null;
-    }
-    parsed.set(path, cfg);
+/** Parse a config file, once per run when given the run; a missing or unreadable file is an empty config. */
+export function loadSshConfig(path = defaultSshConfigPath(), scope?: RunScope): SSHConfig | null {
+  const parsed = scope?.get(PARSED);
+  if (parsed?.has(path)) return parsed.get(path)!;
+  let cfg: SSHConfig | null = null;
+  try {
+    cfg = SSHConfig.parse(readFileSync(path, 'utf8'));
+  } catch {
+    cfg = null;
   }
-  return parsed.get(path)!;
-}
-
-/** Forget parsed files (tests, and between runs of the keeper's process). */
-export function clearSshConfigCache(): void {
-  parsed.clear();
+  parsed?.set(path, cfg);
+  return cfg;
 }
 
 /** ssh_config's `~` and `%d %h %u %r %%` tokens in paths. */

@@ -18,7 +18,7 @@ import type { SshConnection } from './ssh-connection.ts';
 import { CHANNEL_REFUSED, type RawResult } from './ssh-channel.ts';
 import { SshConnectError } from './ssh-errors.ts';
 import { SSH_DEFAULTS, type SshOptions } from './ssh-options.ts';
-import { staleTempScript } from './stale-temps.ts';
+import { runStartOf, staleTempScript, type RunStart } from './stale-temps.ts';
 
 export type PutSource = { data: Buffer } | { localPath: string } | { stream: Readable };
 
@@ -150,7 +150,7 @@ export class SshFiles {
     return this.sftpSession;
   }
 
-  async putFrom(path: string, src: PutSource, opts: PutOptions): Promise<void> {
+  async putFrom(path: string, src: PutSource, opts: PutOptions & RunStart): Promise<void> {
     const become = effectiveBecome(opts.become, this.conn.user);
     if (!become) {
       const sftp = await this.sftp();
@@ -159,10 +159,10 @@ export class SshFiles {
     return this.putShell(path, src, opts, become);
   }
 
-  private async putSftp(sftp: SFTPWrapper, path: string, src: PutSource, opts: PutOptions): Promise<void> {
+  private async putSftp(sftp: SFTPWrapper, path: string, src: PutSource, opts: PutOptions & RunStart): Promise<void> {
     this.sftpUsers++;
     // temp files of killed runs beside this destination go, while the content travels (stale-temps.ts)
-    const cleanup = this.exec(staleTempScript(path), {}).catch(() => undefined);
+    const cleanup = this.exec(staleTempScript(path, this.runStart(opts)), {}).catch(() => undefined);
     try {
       await this.putSftpNow(sftp, path, src, opts);
     } finally {
@@ -245,17 +245,22 @@ export class SshFiles {
    * and an atomic mv. When become needs a pty, execRaw stages stdin in a private directory of the
    * login user whose shell opens it for the command.
    */
-  private async putShell(path: string, src: PutSource, opts: PutOptions, become: BecomeSpec | undefined): Promise<void> {
+  private async putShell(path: string, src: PutSource, opts: PutOptions & RunStart, become: BecomeSpec | undefined): Promise<void> {
     const stdinOf = () => ('data' in src ? src.data : 'stream' in src ? src.stream : createReadStream(src.localPath));
-    let r = await this.exec(installScript(path, opts), { stdin: stdinOf(), ...(become ? { become } : {}) });
+    let r = await this.exec(installScript(path, opts, this.runStart(opts)), { stdin: stdinOf(), ...(become ? { become } : {}) });
     // requiretty found out on this very call with a file stream: open the file again, now on a pty.
     if (r.rc !== 0 && become && 'localPath' in src && SUDO_REQUIRETTY.test(r.stderr.toString('utf8'))) {
-      r = await this.exec(installScript(path, opts), { stdin: stdinOf(), become });
+      r = await this.exec(installScript(path, opts, this.runStart(opts)), { stdin: stdinOf(), become });
     }
     if (r.rc !== 0) {
       const why = (r.stderr.toString('utf8').trim() || r.stdout.toString('utf8').trim() || `exit ${r.rc}`).replace(/\r/g, '');
       throw new Error(`write ${path} on ${this.conn.host}: ${why}`);
     }
+  }
+
+  /** The start of the run this upload belongs to: told with the upload (the keeper), else this connection's run. */
+  private runStart(opts: RunStart): number {
+    return runStartOf(opts, this.opts.scope?.startedAt);
   }
 
   private wrapSftpError(e: unknown, what: string): Error {
@@ -268,13 +273,13 @@ export class SshFiles {
  * Shell that writes the new content into a temp file beside `path` (umask 077, so nobody else can
  * read it meanwhile), applies mode and owner, and renames it into place. The content comes on stdin.
  */
-function installScript(path: string, opts: PutOptions): string {
+function installScript(path: string, opts: PutOptions, runStartedAt: number): string {
   const tmp = tempPathFor(path);
   const t = quote(tmp);
   const p = quote(path);
   return [
     // temp files of killed runs beside this destination (stale-temps.ts)
-    staleTempScript(path),
+    staleTempScript(path, runStartedAt),
     'umask 077',
     `cat > ${t} || { rm -f ${t}; exit 1; }`,
     opts.mode

@@ -1,6 +1,7 @@
 /** What an SSH connection is opened with (ssh.ts), and the transport's fixed limits and timings. */
 import type { PassphrasePrompt } from './ssh-auth.ts';
 import type { HostKeyChecking } from './host-key-checker.ts';
+import type { RunScope } from '../util/run-scope.ts';
 
 
 export interface SshOptions {
@@ -37,6 +38,11 @@ export interface SshOptions {
    * get a channel.
    */
   residentShell?: boolean;
+  /**
+   * The run this connection serves: keys decrypted once for all its hosts, and its start (temp files
+   * of uploads older than that are a killed run's, stale-temps.ts). Never crosses the keeper's socket.
+   */
+  scope?: RunScope;
 }
 
 export const SSH_DEFAULTS = {

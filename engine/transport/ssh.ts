@@ -22,6 +22,7 @@ import { SshConnection } from './ssh-connection.ts';
 import { SshCommands } from './ssh-commands.ts';
 import { SshFiles } from './ssh-files.ts';
 import { SSH_DEFAULTS, type SshOptions, type SshStats } from './ssh-options.ts';
+import type { RunStart } from './stale-temps.ts';
 
 export { SSH_DEFAULTS, type SshOptions } from './ssh-options.ts';
 export { tempPathFor } from './ssh-files.ts';
@@ -104,11 +105,12 @@ export class SshTransport implements Transport, TcpCapable {
     });
   }
 
-  async put(path: string, content: string | Buffer, opts: PutOptions = {}): Promise<void> {
+  /** `runStartedAt`: the keeper's connection serves many runs, and each upload says whose it is (stale-temps.ts). */
+  async put(path: string, content: string | Buffer, opts: PutOptions & RunStart = {}): Promise<void> {
     await this.files.putFrom(path, { data: Buffer.isBuffer(content) ? content : Buffer.from(content) }, opts);
   }
 
-  async putFile(localPath: string, path: string, opts: PutOptions = {}): Promise<void> {
+  async putFile(localPath: string, path: string, opts: PutOptions & RunStart = {}): Promise<void> {
     await this.files.putFrom(path, { localPath }, opts);
   }
 

@@ -13,20 +13,28 @@
 import { posix } from 'node:path';
 import { quote } from './quote.ts';
 
-let runStartedAt = Date.now();
+/**
+ * When the process started: the run start of a transport made without a run (tests, the keeper's
+ * own liveness probes). Files written before it cannot be this process's.
+ */
+const PROCESS_START = Date.now() - Math.round(process.uptime() * 1000);
 
-/** A run starts (engine/commands/run.ts): temp files last written before now are stale from here on. */
-export function markRunStart(at = Date.now()): void {
-  runStartedAt = at;
+/**
+ * The start of the run an upload belongs to, passed with the upload: an SshTransport in the run's
+ * process knows its run (SshOptions.scope); the keeper's shared connection is told it per upload
+ * by the run that asks (keeper/client.ts).
+ */
+export interface RunStart {
+  runStartedAt?: number;
 }
 
-/** Whole seconds since the current run started, rounded up. */
-export function secondsSinceRunStart(now = Date.now()): number {
-  return Math.max(0, Math.ceil((now - runStartedAt) / 1000));
+export function runStartOf(o: RunStart | undefined, fallback?: number): number {
+  return o?.runStartedAt ?? fallback ?? PROCESS_START;
 }
 
-export function runStart(): number {
-  return runStartedAt;
+/** Whole seconds since the run started, rounded up. */
+export function secondsSince(startedAt: number, now = Date.now()): number {
+  return Math.max(0, Math.ceil((now - startedAt) / 1000));
 }
 
 const HEX12 = '[0-9a-f]'.repeat(12);
@@ -45,8 +53,8 @@ export function isTempNameOf(name: string, base: string): boolean {
  * POSIX sh + coreutils: remove kplay's temp files beside `path` last written before the run
  * started. Never fails (a file it may not remove stays).
  */
-export function staleTempScript(path: string, now = Date.now()): string {
-  const ago = secondsSinceRunStart(now) + 1;
+export function staleTempScript(path: string, runStartedAt: number, now = Date.now()): string {
+  const ago = secondsSince(runStartedAt, now) + 1;
   return [
     `kplay_t=$(( $(date +%s) - ${ago} ))`,
     `for kplay_f in ${staleTempGlob(path)}; do`,

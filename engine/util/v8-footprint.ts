@@ -10,9 +10,8 @@
  *   slightly lower). Hot loops of a long run are still optimised.
  * No CPU difference measurable at 10 hosts; at 100, ±10%, the noise of the measurement.
  *
- * The connection keeper, which runs the playbooks (transport/keeper/run-host.ts), applies the same
- * settings through main(); its CPU is in every row of docs/benchmarks.md. (When it only relayed
- * commands, it left the TurboFan budget alone: raised, it had cost 30% more CPU per run.)
+ * The connection keeper (transport/keeper/process.ts), which only relays commands, leaves them
+ * alone: a raised TurboFan budget cost it 30% more CPU per run.
  */
 import { setFlagsFromString } from 'node:v8';
 

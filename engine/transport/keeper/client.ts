@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import { Duplex, type Readable } from 'node:stream';
 import { SshTransport, type SshOptions } from '../ssh.ts';
 import { TransportError, type BecomeSpec, type ExecOptions, type ExecResult, type PutOptions, type TcpCapable, type Transport } from '../transport.ts';
+import { runStartOf, type RunStart } from '../stale-temps.ts';
 import { encodeFrame, FrameReader, type Frame } from './frames.ts';
 import { connectKeeper, keeperSocket } from './locate.ts';
 import { fromWireError, toWire, type WireError, type WireOptions } from './wire.ts';
@@ -70,13 +71,13 @@ export class KeptTransport implements Transport, TcpCapable {
 
   async put(path: string, content: string | Buffer, opts: PutOptions = {}): Promise<void> {
     if (await this.viaDirect()) return this.direct!.put(path, content, opts);
-    await this.request({ op: 'put', path, opts }, Buffer.isBuffer(content) ? content : Buffer.from(content));
+    await this.request({ op: 'put', path, opts: this.withRunStart(opts) }, Buffer.isBuffer(content) ? content : Buffer.from(content));
   }
 
   async putFile(localPath: string, path: string, opts: PutOptions = {}): Promise<void> {
     if (await this.viaDirect()) return this.direct!.putFile(localPath, path, opts);
     // same machine, same user: the keeper reads the file itself
-    await this.request({ op: 'putFile', localPath, path, opts });
+    await this.request({ op: 'putFile', localPath, path, opts: this.withRunStart(opts) });
   }
 
   async fetch(path: string, opts: { become?: BecomeSpec } = {}): Promise<Buffer | undefined> {
@@ -109,6 +110,11 @@ export class KeptTransport implements Transport, TcpCapable {
   }
 
   // ----------------------------------------------------------------------------------------
+
+  /** The kept connection serves many runs: each upload says when its run started (stale-temps.ts). */
+  private withRunStart(opts: PutOptions): PutOptions & RunStart {
+    return { ...opts, runStartedAt: runStartOf(undefined, this.opts.scope?.startedAt) };
+  }
 
   private async viaDirect(): Promise<boolean> {
     if (!this.direct) await this.ready();

@@ -6,7 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { lstatSync, mkdirSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -16,14 +16,14 @@ import { fileURLToPath } from 'node:url';
 const PROTOCOL = 2;
 
 /**
- * This file: in the bundles it is dist/kplay.cjs or dist/client.cjs (bin/kplay.js's small client
- * of a keeper that runs playbooks, run-client.ts), from source engine/transport/keeper/locate.ts.
+ * This file: in the bundles it is dist/kplay.cjs (the CLI) or dist/keeper.cjs, from source
+ * engine/transport/keeper/locate.ts.
  */
 const HERE = fileURLToPath(import.meta.url);
 const FROM_SOURCE = HERE.endsWith('.ts');
-/** The code a keeper runs: the CLI's bundle, or these sources. */
-const CODE = FROM_SOURCE ? HERE : join(dirname(HERE), 'kplay.cjs');
-const BIN = resolve(dirname(CODE), FROM_SOURCE ? '../../..' : '..', 'bin', 'kplay.js');
+/** The code a keeper runs: its bundle, or the engine's sources (process.ts and what it imports). */
+const CODE = FROM_SOURCE ? resolve(dirname(HERE), '../..') : join(dirname(HERE), 'keeper.cjs');
+const BIN = resolve(CODE, FROM_SOURCE ? '..' : '../..', 'bin', 'kplay.js');
 
 /**
  * `kplay run` keeps connections 60 s by default, as Ansible's ControlPersist=60s does. Not when
@@ -43,14 +43,32 @@ export function keeperSocket(env: NodeJS.ProcessEnv = process.env): string | und
   } catch {
     return undefined;
   }
-  let code = '';
-  try {
-    code = String(statSync(CODE).mtimeMs);
-  } catch {
-    // a missing file only means a name without its time
-  }
+  const code = String(FROM_SOURCE ? newestMtime(CODE) : mtimeOf(CODE));
   const id = fnv1a64(`${PROTOCOL}\0${CODE}\0${code}`);
   return join(dir, `keeper-${id}.sock`);
+}
+
+function mtimeOf(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    // a missing file only means a name without its time
+    return 0;
+  }
+}
+
+/**
+ * The newest .ts under dir: from the sources, an edit anywhere in the engine gives a keeper of its
+ * own, so a run never talks to a keeper that runs code older than its own (~1 ms).
+ */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) newest = Math.max(newest, newestMtime(p));
+    else if (e.name.endsWith('.ts')) newest = Math.max(newest, mtimeOf(p));
+  }
+  return newest;
 }
 
 /** When this process last started a keeper: ten hosts connecting at once start one. */
@@ -107,10 +125,7 @@ export function tryConnect(path: string): Promise<Socket | undefined> {
   });
 }
 
-/**
- * A name, not a secret (the directory keeps others out): FNV-1a, 64 bits, so that the CLI's small
- * client (run-client.ts) need not load node's crypto (~2 MB, ~10 ms) to find the keeper.
- */
+/** A name, not a secret (the directory keeps others out): FNV-1a, 64 bits, without node's crypto. */
 function fnv1a64(text: string): string {
   let h = 0xcbf29ce484222325n;
   for (const b of Buffer.from(text)) h = BigInt.asUintN(64, (h ^ BigInt(b)) * 0x100000001b3n);
@@ -122,8 +137,7 @@ function startKeeper(socketPath: string): ChildProcess {
   const { spawn } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
   // secrets reach the keeper per connection, over the socket; not in an environment that outlives the run
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/PASS|SECRET|TOKEN/i.test(k)));
-  // The CLI, which runs playbooks too (run-host.ts). No V8 flags: V8 would refuse the bundle's code
-  // cache; main() applies the run's settings (util/v8-footprint.ts) once it is loaded.
+  // bin/kplay.js loads the keeper alone (keeper/process.ts) for this
   const argv = [BIN, '__ssh-keeper', socketPath];
   // cwd /: a keeper must not hold the directory of the run that started it
   const child = spawn(process.execPath, argv, { detached: true, stdio: 'ignore', env, cwd: '/' });

@@ -1,10 +1,10 @@
 /**
  * The keeper's kept connections: one SshTransport per set of options (wire.ts connectionKey),
  * shared by the runs that ask for it, closed when nobody used it for its persist time. The socket
- * server (server.ts) binds its clients here, and so does a run that the keeper executes itself
- * (pooled.ts).
+ * server (server.ts) binds its clients here.
  */
 import { SshTransport } from '../ssh.ts';
+import { RunScope } from '../../util/run-scope.ts';
 import { connectionKey, fromWire, type WireOptions } from './wire.ts';
 
 export interface PoolEntry {
@@ -18,6 +18,8 @@ export interface PoolEntry {
 
 export class ConnectionPool {
   private readonly entries = new Map<string, PoolEntry>();
+  /** The keeper's own, for as long as it lives: a key its connections share is decrypted once. */
+  private readonly scope = new RunScope();
 
   constructor(private readonly probeTimeoutMs = 3000) {}
 
@@ -35,7 +37,8 @@ export class ConnectionPool {
     }
     const reused = !!e;
     if (!e) {
-      e = { key, transport: new SshTransport(fromWire(w)), clients: 0, lastUsed: Date.now(), persistMs };
+      // counted as used from the start: the sweep must not close a connection still being made
+      e = { key, transport: new SshTransport({ ...fromWire(w), scope: this.scope }), clients: 1, lastUsed: Date.now(), persistMs };
       this.entries.set(key, e);
       try {
         await e.transport.connect();
@@ -43,9 +46,10 @@ export class ConnectionPool {
         this.drop(e);
         throw err;
       }
+    } else {
+      e.clients++;
     }
     e.persistMs = Math.max(e.persistMs, persistMs);
-    e.clients++;
     return { entry: e, reused };
   }
 

@@ -1,21 +1,19 @@
 /**
- * The keeper as a process: `kplay __ssh-keeper SOCKET`, started by a run (locate.ts), which
- * executes runs itself with `runner` (run-host.ts). SIGTERM, SIGINT and SIGHUP close the kept
- * connections first.
+ * The keeper as a process: `kplay __ssh-keeper SOCKET`, started by a run (locate.ts). bin/kplay.js
+ * loads this file alone (dist/keeper.cjs, or these sources through tsx), not the CLI: the keeper
+ * only keeps connections, and costs a run that starts it little. SIGTERM, SIGINT and SIGHUP close
+ * the kept connections first.
  */
-import { tellActiveRun, type CliRunner } from './run-host.ts';
 import { runKeeper } from './server.ts';
 
-export function keeperProcess(socketPath: string, runner: CliRunner): Promise<number> {
+export function keeperProcess(socketPath: string): Promise<number> {
   const stop = new AbortController();
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(sig, () => stop.abort());
-  // a bug that escapes a run ends the keeper, as it would have ended the run's own process: the
-  // user of the run executing now reads why (the keeper's stderr goes nowhere)
-  const die = (e: unknown) => {
-    const text = `internal error in the connection keeper: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`;
-    void tellActiveRun(text).finally(() => process.exit(250));
-  };
-  process.on('uncaughtException', die);
-  process.on('unhandledRejection', die);
-  return runKeeper({ socketPath, signal: stop.signal, runner });
+  return runKeeper({ socketPath, signal: stop.signal });
+}
+
+/** bin/kplay.js's entry for `kplay __ssh-keeper SOCKET`. */
+export async function main(argv: string[]): Promise<void> {
+  const code = await keeperProcess(argv[1]!);
+  process.exit(code);
 }

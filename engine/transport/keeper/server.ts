@@ -5,10 +5,9 @@
  * run skips the TCP and SSH handshakes, the authentication and sshd's fork on the host (~40 ms of
  * the host's CPU and ~14 ms of ours per host and run), and finds the resident shells started.
  *
- * `kplay run` itself usually runs in the keeper: bin/kplay.js sends it the command line and passes
- * the output (run-host.ts), and the run takes its connections from the pool (pool.ts) without
- * crossing the socket. A run that the keeper does not take (another one is running) asks for each
- * host's connection over the socket, as above.
+ * It keeps connections and nothing else: a run executes in the kplay command's own process, with
+ * its directory, environment and umask, and sends each host's commands and files here (why, in
+ * numbers: docs/benchmarks.md "Where a run executes").
  *
  * It serves one user (its socket lives in a 0700 directory, keeper/locate.ts) and logs nothing.
  * A connection nobody used for its persist time is closed; the keeper exits when it holds none.
@@ -18,10 +17,10 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import type { ExecOptions, PutOptions } from '../transport.ts';
+import type { RunStart } from '../stale-temps.ts';
 import { encodeFrame, FrameReader, type Frame } from './frames.ts';
 import { tryConnect } from './locate.ts';
 import { ConnectionPool, type PoolEntry } from './pool.ts';
-import { RunHost, type CliRunner, type RunRequest } from './run-host.ts';
 import { toWireError, type WireOptions } from './wire.ts';
 
 export interface KeeperOptions {
@@ -34,14 +33,11 @@ export interface KeeperOptions {
   firstClientWaitMs?: number;
   /** Close every connection and exit now (SIGTERM, tests). */
   signal?: AbortSignal;
-  /** Executes `kplay run` for a client (run-host.ts); without it the keeper only keeps connections. */
-  runner?: CliRunner;
 }
 
 /** Runs until the keeper holds no connection; resolves with the process's exit code. */
 export async function runKeeper(o: KeeperOptions): Promise<number> {
   const pool = new ConnectionPool(o.probeTimeoutMs);
-  const runs = o.runner ? new RunHost(pool, o.runner) : undefined;
   const connections = new Set<Socket>();
   let clients = 0;
   const server = createServer((sock) => serve(sock));
@@ -51,7 +47,6 @@ export async function runKeeper(o: KeeperOptions): Promise<number> {
 
   // a run starts its keeper before loading its playbooks: give it time to come
   let idleSince = Date.now() + (o.firstClientWaitMs ?? 10_000) - (o.sweepMs ?? 1000);
-  let stopNow = () => {};
   const done = new Promise<number>((resolve) => {
     let stopped = false;
     const stop = () => {
@@ -67,7 +62,6 @@ export async function runKeeper(o: KeeperOptions): Promise<number> {
       for (const c of connections) c.destroy();
       stop();
     });
-    stopNow = stop;
     const sweep = setInterval(() => {
       const now = Date.now();
       pool.sweep(now);
@@ -84,8 +78,6 @@ export async function runKeeper(o: KeeperOptions): Promise<number> {
     connections.add(sock);
     const reader = new FrameReader();
     let entry: PoolEntry | undefined;
-    /** The run this client asked the keeper to execute (run-host.ts), which takes its later frames. */
-    let hosted: ((f: Frame) => void) | undefined;
     let inFlight = 0;
     let raw = false;
     const reply = (id: unknown, header: object, body?: Buffer) => {
@@ -101,14 +93,6 @@ export async function runKeeper(o: KeeperOptions): Promise<number> {
         return;
       }
       for (const f of frames) {
-        if (hosted) {
-          hosted(f);
-          continue;
-        }
-        if (f.header['op'] === 'run' && runs && !entry) {
-          hosted = runs.serve(sock, f.header as unknown as RunRequest);
-          continue;
-        }
         inFlight++;
         void handle(f)
           .then((r) => {
@@ -126,8 +110,6 @@ export async function runKeeper(o: KeeperOptions): Promise<number> {
       clients--;
       connections.delete(sock);
       if (entry) pool.release(entry, inFlight > 0 && !raw);
-      // a run that kept nothing (all its hosts local, persistence off) leaves no process behind
-      if (hosted && clients === 0 && pool.size === 0) stopNow();
     });
 
     /** The reply to one request; undefined when the request already answered (a TCP stream). */
@@ -149,10 +131,10 @@ export async function runKeeper(o: KeeperOptions): Promise<number> {
           return { header: { result: await t.exec(h['cmd'] as string | string[], opts) } };
         }
         case 'put':
-          await t.put(h['path'] as string, f.body, (h['opts'] ?? {}) as PutOptions);
+          await t.put(h['path'] as string, f.body, (h['opts'] ?? {}) as PutOptions & RunStart);
           return { header: {} };
         case 'putFile':
-          await t.putFile(h['localPath'] as string, h['path'] as string, (h['opts'] ?? {}) as PutOptions);
+          await t.putFile(h['localPath'] as string, h['path'] as string, (h['opts'] ?? {}) as PutOptions & RunStart);
           return { header: {} };
         case 'fetch': {
           const data = await t.fetch(h['path'] as string, (h['opts'] ?? {}) as { become?: never });

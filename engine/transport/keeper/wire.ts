@@ -10,14 +10,17 @@ import { join } from 'node:path';
 import type { SshOptions } from '../ssh.ts';
 import { TransportError } from '../transport.ts';
 
-/** SshOptions as JSON: no prompt callback, a key's bytes as base64, the agent and passphrase resolved here. */
-export interface WireOptions extends Omit<SshOptions, 'passphrasePrompt' | 'privateKey' | 'jump'> {
+/**
+ * SshOptions as JSON: no prompt callback, no run (the keeper's connections outlive runs), a key's
+ * bytes as base64, the agent and passphrase resolved here.
+ */
+export interface WireOptions extends Omit<SshOptions, 'passphrasePrompt' | 'privateKey' | 'jump' | 'scope'> {
   privateKeyBase64?: string;
   jump?: WireOptions;
 }
 
 export function toWire(o: SshOptions, env: NodeJS.ProcessEnv = process.env): WireOptions {
-  const { passphrasePrompt: _prompt, privateKey, jump, ...rest } = o;
+  const { passphrasePrompt: _prompt, scope: _scope, privateKey, jump, ...rest } = o;
   const w: WireOptions = { ...rest };
   if (privateKey !== undefined) w.privateKeyBase64 = Buffer.from(privateKey).toString('base64');
   // the keeper was started by another run, with another environment: decide here, as a direct connection would

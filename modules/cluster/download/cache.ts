@@ -38,14 +38,8 @@ export interface FetchJob {
   signal?: AbortSignal;
 }
 
+/** Fetches and checks under way, by cache path: a task's hosts share one (nothing stays once it is done). */
 const inFlight = new Map<string, Promise<string>>();
-/** Cache entries (path, size, mtime, inode) whose hash this process has checked: a run uploads one entry to many hosts. */
-const verified = new Set<string>();
-
-/** Between runs of one process (the keeper's): each run checks the cache entries it uses again. */
-export function forgetVerifiedDownloads(): void {
-  verified.clear();
-}
 
 async function fileHash(path: string, algo: Algo): Promise<string> {
   const h = createHash(algo);
@@ -55,7 +49,8 @@ async function fileHash(path: string, algo: Algo): Promise<string> {
 
 /**
  * The cache path of the verified file, fetching it first unless it is cached. A cached entry is
- * re-hashed once per run before use: a damaged cache must not reach the hosts.
+ * hashed again before each task uses it (its hosts share that, download.ts ctx.once): a damaged
+ * cache must not reach the hosts, and nothing is remembered beyond the task.
  */
 export function fetchToCache(job: FetchJob): Promise<string> {
   const path = cachePath(job.cacheDir, job.algo, job.hex);
@@ -64,17 +59,11 @@ export function fetchToCache(job: FetchJob): Promise<string> {
     p = (async () => {
       const st = await stat(path).catch(() => undefined);
       if (st) {
-        const stamp = `${path}:${st.size}:${st.mtimeMs}:${st.ino}`;
-        if (verified.has(stamp) || (await fileHash(path, job.algo)) === job.hex) {
-          verified.add(stamp);
-          return path;
-        }
+        if ((await fileHash(path, job.algo)) === job.hex) return path;
         job.progress?.(`cached ${path} is damaged; fetching again`);
         await rm(path, { force: true });
       }
       await fetchVerified(job, path);
-      const fresh = await stat(path);
-      verified.add(`${path}:${fresh.size}:${fresh.mtimeMs}:${fresh.ino}`);
       return path;
     })().finally(() => inFlight.delete(path));
     inFlight.set(path, p);

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -26,10 +26,7 @@ function installedCopy(): string {
   return at;
 }
 
-/**
- * Runs bin/kplay.js of `at` in its own process (not in a connection keeper, whose stderr is not
- * ours), which must succeed; returns its output and what it said of the code cache.
- */
+/** Runs bin/kplay.js of `at`, which must succeed; returns its output and what it said of the code cache. */
 function kplayAt(at: string, args: string[]): { stdout: string; codeCache: string } {
   const r = spawnSync(process.execPath, [join(at, 'bin/kplay.js'), ...args], { env: { ...process.env, KPLAY_DEBUG_CODE_CACHE: '1', KPLAY_SSH_PERSIST: '0' }, encoding: 'utf8' });
   expect(r.status, r.stderr).to.equal(0);
@@ -50,25 +47,6 @@ describe('bin/kplay.js', function () {
     expect(r.codeCache).to.equal('accepted');
     expect(r.stdout).to.match(/CHECK MODE/);
     expect(r.stdout).to.match(/\+\[service\.etcd\]/);
-  });
-
-  it('runs the sample playbook in a connection keeper: the same output, exit code, and no process left behind (all hosts local)', () => {
-    const at = installedCopy();
-    const keeperDir = mkdtempSync(join(tmpdir(), 'kplay-bin-keeper-'));
-    const args = sampleCheck();
-    const env = { ...process.env, KPLAY_KEEPER_DIR: keeperDir, KPLAY_DEBUG_CODE_CACHE: '1' };
-    const inKeeper = spawnSync(process.execPath, [join(at, 'bin/kplay.js'), ...args], { env, encoding: 'utf8' });
-    const here = spawnSync(process.execPath, [join(at, 'bin/kplay.js'), ...args], { env: { ...env, KPLAY_SSH_PERSIST: '0' }, encoding: 'utf8' });
-    const timeless = (s: string) => s.replace(/Total time: .*/, '');
-    expect(inKeeper.status, inKeeper.stderr).to.equal(0);
-    expect(timeless(inKeeper.stdout)).to.equal(timeless(here.stdout));
-    // the CLI ran in the keeper: this process never loaded it (the keeper's stderr is not ours)
-    expect(here.stderr).to.match(/kplay: code cache accepted/);
-    expect(inKeeper.stderr).to.equal(here.stderr.replace(/kplay: code cache accepted\n/, ''));
-    // and the keeper went when it kept nothing
-    const until = Date.now() + 5000;
-    while (readdirSync(keeperDir).length && Date.now() < until) spawnSync('sleep', ['0.05']);
-    expect(readdirSync(keeperDir)).to.deep.equal([]);
   });
 
   it('runs the sample playbook in check mode (sources)', () => {

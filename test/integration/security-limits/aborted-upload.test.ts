@@ -11,7 +11,6 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, r
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalTransport } from '../../../engine/transport/local.ts';
-import { markRunStart } from '../../../engine/transport/stale-temps.ts';
 import { kplay, recap } from '../../support/kplay.ts';
 import { makeClientKey, requireSshd, startSshd, type Sshd } from '../../support/sshd.ts';
 import { until } from '../../support/until.ts';
@@ -112,8 +111,7 @@ describe('an aborted upload leaves nothing behind after the next run (issue 18)'
       writeFileSync(join(out, f), 'x');
       utimesSync(join(out, f), old, old);
     }
-    markRunStart();
-    await new LocalTransport('localhost').put(dest, 'hello\n');
+    await new LocalTransport('localhost', Date.now()).put(dest, 'hello\n');
     expect(readdirSync(out).sort()).to.deep.equal(['.big.bin.kplay-nothex000000.tmp', 'big.bin']);
   });
 });

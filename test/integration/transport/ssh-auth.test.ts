@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Server, utils } from 'ssh2';
 import { SshTransport, type SshOptions } from '../../../engine/transport/ssh.ts';
 import { SshAuthError } from '../../../engine/transport/ssh-errors.ts';
+import { RunScope } from '../../../engine/util/run-scope.ts';
 import { TransportError } from '../../../engine/transport/transport.ts';
 import { makeClientKey, requireSshd, startSshd, type Sshd } from '../../support/sshd.ts';
 
@@ -94,13 +95,14 @@ describe('SshTransport authentication', function () {
       expect(asked).to.deep.equal([path]);
     });
 
-    it('is decrypted and prompted for once, however many hosts use it', async () => {
+    it('is decrypted and prompted for once, however many hosts of the run use it', async () => {
       let asked = 0;
       const passphrasePrompt = async () => {
         asked++;
         return 'correct horse';
       };
-      const names = await Promise.all([1, 2, 3].map(() => whoami(opts({ privateKeyPath: path, passphrasePrompt }))));
+      const scope = new RunScope();
+      const names = await Promise.all([1, 2, 3].map(() => whoami(opts({ privateKeyPath: path, passphrasePrompt, scope }))));
       expect(names).to.deep.equal(['root', 'root', 'root']);
       expect(asked).to.equal(1);
     });

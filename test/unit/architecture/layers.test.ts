@@ -109,16 +109,6 @@ export const LAYERS: Layer[] = [
  */
 export const EXCEPTIONS: { from: string; to: string; why: string }[] = [
   {
-    from: 'engine/transport/keeper/run-client.ts',
-    to: 'engine/commands/prompt.ts',
-    why: 'the keeper client asks a secret on the CLI terminal; goes with issue 20 item 4 (the keeper as a connection cache)',
-  },
-  {
-    from: 'engine/commands/between-runs.ts',
-    to: 'modules/cluster/download/cache.ts',
-    why: 'the hand-kept list of caches a keeper forgets between runs; issue 20 item 4 replaces it with a per-run object',
-  },
-  {
     from: 'engine/load/roles.ts',
     to: 'engine/load/tasks.ts',
     why: 'cycle: a role loads its task files, and a task file applies roles (import_role) — mutual recursion of the loader',

@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { PassThrough } from 'node:stream';
 import { readSecretLine } from '../../../engine/commands/prompt.ts';
-import { runsInKeeper } from '../../../engine/transport/keeper/run-client.ts';
 import { BECOME_PASSWORD_REFUSED } from '../../../engine/transport/become.ts';
 
 describe('-K without a terminal (issue 18)', () => {
@@ -24,14 +23,6 @@ describe('-K without a terminal (issue 18)', () => {
       () => expect.fail('no line'),
       (err: Error) => expect(err.message).to.equal('BECOME password: stdin ended before a line was read'),
     );
-  });
-  it('a run with -K and a piped stdin stays in the CLI, which can read it (not the keeper)', () => {
-    const env = { KPLAY_SSH_PERSIST: '60' };
-    expect(runsInKeeper(['site.yml', '-K'], env, '/nonexistent', false)).to.equal(false);
-    expect(runsInKeeper(['site.yml', '-bK'], env, '/nonexistent', false)).to.equal(false);
-    expect(runsInKeeper(['site.yml', '--ask-become-pass'], env, '/nonexistent', false)).to.equal(false);
-    expect(runsInKeeper(['site.yml', '-K'], env, '/nonexistent', true)).to.equal(true);
-    expect(runsInKeeper(['site.yml'], env, '/nonexistent', false)).to.equal(true);
   });
   it("knows sudo's and su's words for a refused password", () => {
     expect(BECOME_PASSWORD_REFUSED.test('Sorry, try again.\nsudo: 3 incorrect password attempts\n')).to.equal(true);
