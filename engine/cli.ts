@@ -13,6 +13,7 @@ import { docCommand } from './commands/doc.ts';
 import { initCommand } from './commands/init.ts';
 import { labCommand } from './lab/index.ts';
 import { keepFootprintSmall } from './util/v8-footprint.ts';
+import { mappedStack } from './util/mapped-stack.ts';
 
 const HELP = `kplay — agentless, declarative playbooks over SSH, with check mode and diffs
 
@@ -94,7 +95,8 @@ function report(e: unknown, stream: NodeJS.WritableStream): number {
     if (e.code === 'KPLAY_OPTIONS') return 5;
     return isValidationCode(e.code) ? 4 : 1;
   }
-  err.write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  // from the bundle, its positions mapped to the sources (util/mapped-stack.ts)
+  err.write(`internal error: ${e instanceof Error ? mappedStack(e) : String(e)}\n`);
   return 250;
 }
 

@@ -44,8 +44,8 @@ const __kplay_import_meta_url = require('node:url').pathToFileURL(__filename).hr
   footer: { js: '})' },
   // No comments or indentation: the bundle's text stays in memory as a V8 string for as long as a
   // run lasts (functions compile lazily from it), and one non-ASCII character in a comment made all
-  // of it two bytes per character. Names are kept, so stack traces still read; dist/kplay.cjs.map
-  // maps them to the sources (node --enable-source-maps).
+  // of it two bytes per character. Names are kept, so stack traces still read; an internal
+  // error's stack is printed with the sources' positions from dist/kplay.cjs.map (engine/util/mapped-stack.ts).
   minifyWhitespace: true,
   sourcemap: 'linked',
   logLevel: 'warning',

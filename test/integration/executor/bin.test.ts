@@ -125,6 +125,25 @@ describe('bin/kplay.js', function () {
     });
   });
 
+  it('an internal error from the bundle prints the stack of the TypeScript sources (dist/kplay.cjs.map), exit 250', () => {
+    const at = installedCopy();
+    // a writer that throws where kplay never expects it: an internal error inside dispatch()
+    const script = `
+      const { loadBundle } = await import(${JSON.stringify(pathToFileURL(join(at, 'bin/load-bundle.js')).href)});
+      const { dispatch } = loadBundle(${JSON.stringify(join(at, 'dist/kplay.cjs'))});
+      let err = '';
+      const code = await dispatch(['--version'], { out: { write() { throw new TypeError('boom'); } }, err: { write(s) { err += s; return true; } } });
+      process.stdout.write(JSON.stringify({ code, err }));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.status, r.stderr).to.equal(0);
+    const { code, err } = JSON.parse(r.stdout) as { code: number; err: string };
+    expect(code).to.equal(250);
+    expect(err).to.match(/^internal error: TypeError: boom\n/);
+    // (the file the code cache was made from: V8 keeps the name it compiled)
+    expect(err).to.match(/at dispatch \(\/[^()]*\/engine\/cli\.ts:\d+:\d+\)/);
+    expect(err).not.to.contain('kplay.cjs');
+  });
+
   it('exits 4 with a located error for a bad playbook', () => {
     const r = spawnSync(process.execPath, [bin, 'run', join(root, 'test/fixtures/load/bad/unknown-module.yml')], { encoding: 'utf8' });
     expect(r.status).to.equal(4);
