@@ -23,8 +23,8 @@ const TICKS_PER_S = 100;
 
 /**
  * CPU seconds the keepers in dir have used so far, and their peak resident memory (MB, VmHWM):
- * runs execute in the keeper (engine/transport/keeper/run-host.ts), so its memory after a run is
- * less than during it. The peak is the keeper's whole life's, earlier phases of the repetition
+ * a run's commands and files pass through the keeper, so its memory after a run is less than
+ * during it. The peak is the keeper's whole life's, earlier phases of the repetition
  * included: an upper bound for the run's.
  */
 export function keeperUsage(dir: string): { cpuS: number; rssMB: number } {
