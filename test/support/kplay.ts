@@ -1,4 +1,8 @@
-/** Runs the kplay CLI in-process and captures what it prints, for end-to-end tests. */
+/**
+ * Runs the kplay CLI in-process and captures what it prints, for end-to-end tests. It takes the
+ * users' path: `kplay run` in this process, its SSH connections kept by the connection keeper
+ * (started from the sources; the default ssh_persist is the same as the bundle's, docs/ssh.md).
+ */
 import { Writable } from 'node:stream';
 import { dispatch } from '../../engine/cli.ts';
 

@@ -26,11 +26,12 @@ const CODE = FROM_SOURCE ? resolve(dirname(HERE), '../..') : join(dirname(HERE),
 const BIN = resolve(CODE, FROM_SOURCE ? '..' : '../..', 'bin', 'kplay.js');
 
 /**
- * `kplay run` keeps connections 60 s by default, as Ansible's ControlPersist=60s does. Not when
- * kplay runs from its TypeScript sources (a development tree, the test suite): a keeper started
- * from the sources costs seconds of CPU, and the sources change under it.
+ * `kplay run` keeps connections 60 s by default, as Ansible's ControlPersist=60s does: from the
+ * bundle and from the TypeScript sources alike, so that the test suite (which runs the sources)
+ * takes the path users take. A keeper from the sources loads only the keeper's files (~1 s of CPU
+ * through tsx, once per keeper), and an edit under engine/ gives a keeper of its own (keeperSocket).
  */
-export const DEFAULT_SSH_PERSIST_SEC = FROM_SOURCE ? 0 : 60;
+export const DEFAULT_SSH_PERSIST_SEC = 60;
 
 /** The keeper's socket path, or undefined when no safe directory for it exists. */
 export function keeperSocket(env: NodeJS.ProcessEnv = process.env): string | undefined {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectionKey, fromWire, toWire } from '../../../engine/transport/keeper/wire.ts';
 import type { SshOptions } from '../../../engine/transport/ssh.ts';
+import { DEFAULT_SSH_PERSIST_SEC } from '../../../engine/transport/keeper/locate.ts';
 
 describe('keeper wire: options and the key a connection is shared under', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kplay-wire-'));
@@ -33,5 +34,12 @@ describe('keeper wire: options and the key a connection is shared under', () => 
     const before = key(base);
     utimesSync(kh, new Date(), new Date(Date.now() + 5000));
     expect(key(base), 'a rewritten known_hosts').not.to.equal(before);
+  });
+});
+
+describe('the keeper from the sources', () => {
+  // the test suite runs the sources: it must take the users' path, through the keeper (issue 20)
+  it('keeps connections by default, as the bundle does', () => {
+    expect(DEFAULT_SSH_PERSIST_SEC).to.equal(60);
   });
 });
