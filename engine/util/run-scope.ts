@@ -5,6 +5,9 @@
  * in a module variable, so a second run in the same process (the test suite runs many) starts
  * with nothing of the first.
  *
+ * The other module-level state of the engine is keyed by content (compiled templates and schemas)
+ * or holds live objects while they are used (jump connections, by their users' count).
+ *
  * The run's working directory, environment and umask are those of its process: a run always
  * executes in the kplay command's own process; the connection keeper only keeps SSH connections
  * (docs/ssh.md, docs/benchmarks.md "Where a run executes").

@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Bumped whenever the frames or ops change. */
-const PROTOCOL = 2;
+const PROTOCOL = 3;
 
 /**
  * This file: in the bundles it is dist/kplay.cjs (the CLI) or dist/keeper.cjs, from source
