@@ -44,10 +44,12 @@ export function keeperSocket(env: NodeJS.ProcessEnv = process.env): string | und
   } catch {
     return undefined;
   }
-  const code = String(FROM_SOURCE ? newestMtime(CODE) : mtimeOf(CODE));
-  const id = fnv1a64(`${PROTOCOL}\0${CODE}\0${code}`);
-  return join(dir, `keeper-${id}.sock`);
+  codeId ??= fnv1a64(`${PROTOCOL}\0${CODE}\0${FROM_SOURCE ? newestMtime(CODE) : mtimeOf(CODE)}`);
+  return join(dir, `keeper-${codeId}.sock`);
 }
+
+/** The code's identity, once per process (every host's transport asks; the sources walk takes ms). */
+let codeId: string | undefined;
 
 function mtimeOf(path: string): number {
   try {
