@@ -5,6 +5,7 @@
  * the kept connections first.
  */
 import { runKeeper } from './server.ts';
+import { keepHeapSmall } from '../../util/v8-footprint.ts';
 
 export function keeperProcess(socketPath: string): Promise<number> {
   const stop = new AbortController();
@@ -14,6 +15,8 @@ export function keeperProcess(socketPath: string): Promise<number> {
 
 /** bin/kplay.js's entry for `kplay __ssh-keeper SOCKET`. */
 export async function main(argv: string[]): Promise<void> {
+  // every command's bytes and frames pass through, little stays: the young generation need not grow
+  keepHeapSmall();
   const code = await keeperProcess(argv[1]!);
   process.exit(code);
 }
