@@ -28,7 +28,7 @@ function installedCopy(): string {
 
 /** Runs bin/kplay.js of `at`, which must succeed; returns its output and what it said of the code cache. */
 function kplayAt(at: string, args: string[]): { stdout: string; codeCache: string } {
-  const r = spawnSync(process.execPath, [join(at, 'bin/kplay.js'), ...args], { env: { ...process.env, KPLAY_DEBUG_CODE_CACHE: '1', KPLAY_SSH_PERSIST: '0' }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(at, 'bin/kplay.js'), ...args], { env: { ...process.env, KPLAY_DEBUG_CODE_CACHE: '1' }, encoding: 'utf8' });
   expect(r.status, r.stderr).to.equal(0);
   return { stdout: r.stdout, codeCache: /kplay: code cache (.*)/.exec(r.stderr)?.[1] ?? 'not reported (sources?)' };
 }
