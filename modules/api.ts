@@ -6,6 +6,10 @@
  *   plan(state, args) → Plan             (pure, fixture-testable, no I/O)
  *   executor applies Plan.changes[].ops  (not in check mode)
  *   result(applied)  → registered fields (stdout, rc … for command-like modules)
+ *
+ * A plan is data: no functions, no class instances but Buffer (modules/plan-json.ts writes it as
+ * JSON and back). Controller work is an op naming a registered ControllerAction with JSON input;
+ * the action's return value comes back in OpResult.output.
  */
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Duplex } from 'node:stream';
@@ -41,12 +45,59 @@ export type Op =
     }
   | { kind: 'putFile'; localPath: string; path: string; mode?: string; owner?: string; group?: string }
   | { kind: 'remove'; path: string; recursive?: boolean }
-  /** A write on the controller (PKI directory, download cache); never touches the host. */
-  | { kind: 'controller'; describe: string; run: () => Promise<void> };
+  | ControllerOp;
+
+/**
+ * Work on the controller (issue a certificate, fill the download cache, send uri's request): the
+ * name of a registered action and its input, both plain data, so a plan can be printed, stored
+ * and compared. The executor looks `action` up in the registry (`controllerActions` in
+ * modules/index.ts, gathered from each module's `actions`) and hands it `input`.
+ */
+export interface ControllerOp {
+  kind: 'controller';
+  action: string;
+  /** JSON data only: no functions, no class instances (a Buffer travels as `{ base64 }`). */
+  input: unknown;
+  /** One line for logs and errors: "issue /pki/apiserver.pem". */
+  describe: string;
+}
 
 export interface OpResult {
   op: Op;
   exec?: ExecResult;
+  /** What a controller action returned (uri's response): results come back as values. */
+  output?: unknown;
+}
+
+/** What a controller action may use: the controller's paths and the run's services, no host shell. */
+export interface ActionContext {
+  host: string;
+  controller: ControllerPaths;
+  progress(message: string): void;
+  once<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  signal: AbortSignal;
+  /** A file from the host (uri's client certificate for a request that starts there). */
+  fetch(path: string): Promise<Buffer | undefined>;
+  /** A TCP stream that starts on the host (uri). */
+  connectTcp(host: string, port: number): Promise<Duplex>;
+}
+
+/**
+ * A named piece of controller work, registered by the module that plans it (ModuleDef.actions).
+ * run() may throw OpError to fail the task with a message; what it returns is the op's `output`.
+ */
+export interface ControllerAction<I = unknown, O = unknown> {
+  name: string;
+  run(input: I, ctx: ActionContext): Promise<O>;
+}
+
+export function defineAction<I, O>(a: ControllerAction<I, O>): ControllerAction<I, O> {
+  return a;
+}
+
+/** The op that runs `action` with `input`; typed by the action, so input and handler cannot drift apart. */
+export function controllerOp<I>(action: ControllerAction<I, unknown>, input: I, describe: string): ControllerOp {
+  return { kind: 'controller', action: action.name, input, describe };
 }
 
 /**
@@ -190,6 +241,9 @@ export interface ModuleDef<S extends TSchema = TSchema, State = unknown> {
   localFiles?(args: Static<S>): { kind: 'files' | 'templates'; name: string; key: string }[];
   read(ctx: ModuleContext, args: Static<S>): Promise<State>;
   plan(state: State, args: Static<S>, ctx: PlanContext): Plan;
+  /** The controller actions this module's plans name (registered by name in modules/index.ts). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each action has its own input type
+  actions?: ControllerAction<any, unknown>[];
   /** Fields for the registered result after apply (stdout, rc …); may fail the task. */
   result?(applied: OpResult[], state: State, args: Static<S>): Vars & { failed?: boolean; msg?: string };
 }

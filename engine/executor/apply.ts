@@ -1,5 +1,6 @@
 /** Applies a module's planned ops on a host. Never called in check mode. */
-import { OpError, type Op, type OpResult } from '../../modules/api.ts';
+import { OpError, type ActionContext, type ControllerOp, type Op, type OpResult } from '../../modules/api.ts';
+import { controllerActions } from '../../modules/index.ts';
 import type { BecomeSpec, Transport } from '../transport/transport.ts';
 import { quote } from '../transport/quote.ts';
 import { applySteps, batchFailure, batchScript, type ExecOp } from './exec-batch.ts';
@@ -14,6 +15,8 @@ export interface ApplyOptions {
    * that do not read their commands' output: the batch has one output for all of them.
    */
   batch?: boolean;
+  /** What controller actions run with (the run's controller paths and services). */
+  actionContext?: ActionContext;
 }
 
 export async function applyOps(t: Transport, ops: Op[], opts: ApplyOptions = {}): Promise<OpResult[]> {
@@ -86,7 +89,14 @@ async function applyOp(t: Transport, op: Op, opts: ApplyOptions): Promise<OpResu
       return { op };
     }
     case 'controller':
-      await op.run();
-      return { op };
+      return { op, output: await runAction(op, opts) };
   }
+}
+
+/** A controller op: its action from the registry, given the op's input; what it returns is the result. */
+async function runAction(op: ControllerOp, opts: ApplyOptions): Promise<unknown> {
+  const action = controllerActions.get(op.action);
+  if (!action) throw new OpError(`${op.describe}: no controller action named ${op.action}`, { op });
+  if (!opts.actionContext) throw new Error(`${op.describe}: controller action ${op.action} applied without an action context`);
+  return action.run(op.input, opts.actionContext);
 }

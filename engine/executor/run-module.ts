@@ -2,7 +2,7 @@
  * One module on one host: read → plan → (unless check mode) apply → result.
  * Check mode is structural: applyOps is simply not reached.
  */
-import type { AnyModule, Change, ModuleContext, OpResult, Vars } from '../../modules/api.ts';
+import type { ActionContext, AnyModule, Change, ModuleContext, OpResult, Vars } from '../../modules/api.ts';
 import type { Transport } from '../transport/transport.ts';
 import { applyOps, OpError } from './apply.ts';
 import { HostLedger } from './ledger.ts';
@@ -66,7 +66,7 @@ export async function runModule(input: RunModuleInput): Promise<ModuleOutcome> {
     applied = await applyOps(
       input.transport,
       plan.changes.flatMap((c) => c.ops),
-      { become: ctx.become, env: input.env, batch: !module.result },
+      { become: ctx.become, env: input.env, batch: !module.result, actionContext: actionContext(ctx) },
     );
   } catch (e) {
     if (!(e instanceof OpError)) throw e;
@@ -83,6 +83,11 @@ export async function runModule(input: RunModuleInput): Promise<ModuleOutcome> {
     skipped: false,
     ...(msg !== undefined ? { msg } : {}),
   };
+}
+
+/** The part of the module context a controller action may use (no host shell, no ledgers). */
+function actionContext(ctx: ModuleContext): ActionContext {
+  return { host: ctx.host, controller: ctx.controller, progress: ctx.progress, once: ctx.once, signal: ctx.signal, fetch: ctx.fetch, connectTcp: ctx.connectTcp };
 }
 
 function safeResult(module: AnyModule, applied: OpResult[], state: unknown, args: Vars): Vars {

@@ -7,7 +7,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect as tlsConnect } from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { defineModule, type ModuleContext, type Plan, type Vars } from '../api.ts';
+import { controllerOp, defineAction, defineModule, type ActionContext, type OpResult, type Plan, type Vars } from '../api.ts';
 
 const schema = Type.Object(
   {
@@ -41,15 +41,16 @@ export interface HttpResponse {
   redirected: boolean;
 }
 
+/** A request's outcome as a value: the response, or why there is none. */
+export type UriOutcome = { response: HttpResponse } | { error: string };
+
 export interface UriState {
-  /** GET/HEAD: the response, read in read(). */
-  response?: HttpResponse;
-  error?: string;
-  /** Other methods: sends the request when the executor applies the change. */
-  send?: () => Promise<HttpResponse>;
-  /** Filled by the apply op for result(). */
-  box: { response?: HttpResponse; error?: string };
+  /** GET/HEAD: the outcome, read in read(). Other methods: absent (sending the request is the change). */
+  outcome?: UriOutcome;
 }
+
+/** What a request needs from the host: its files (TLS material) and a TCP stream that starts there. */
+type HostSide = Pick<ActionContext, 'fetch' | 'connectTcp'>;
 
 function isSafe(method: string): boolean {
   return method === 'GET' || method === 'HEAD';
@@ -72,7 +73,7 @@ interface TlsFiles {
   key?: Buffer;
 }
 
-async function tlsFiles(ctx: ModuleContext, a: UriArgs): Promise<TlsFiles> {
+async function tlsFiles(ctx: HostSide, a: UriArgs): Promise<TlsFiles> {
   const get = async (p: string | undefined, what: string) => {
     if (p === undefined) return undefined;
     const b = await ctx.fetch(p);
@@ -83,7 +84,7 @@ async function tlsFiles(ctx: ModuleContext, a: UriArgs): Promise<TlsFiles> {
   return { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
 }
 
-async function once(ctx: ModuleContext, a: UriArgs, url: URL, method: string, files: TlsFiles): Promise<Omit<HttpResponse, 'redirected' | 'url'>> {
+async function once(ctx: HostSide, a: UriArgs, url: URL, method: string, files: TlsFiles): Promise<Omit<HttpResponse, 'redirected' | 'url'>> {
   const https = url.protocol === 'https:';
   const port = Number(url.port || (https ? 443 : 80));
   const host = url.hostname.replace(/^\[|\]$/g, '');
@@ -126,7 +127,7 @@ async function once(ctx: ModuleContext, a: UriArgs, url: URL, method: string, fi
   });
 }
 
-export async function sendRequest(ctx: ModuleContext, a: UriArgs): Promise<HttpResponse> {
+export async function sendRequest(ctx: HostSide, a: UriArgs): Promise<HttpResponse> {
   const method = (a.method ?? 'GET').toUpperCase();
   const files = await tlsFiles(ctx, a);
   let url = new URL(a.url);
@@ -169,37 +170,33 @@ function failure(r: HttpResponse, a: UriArgs): string | undefined {
   return `Status code was ${r.status} and not ${JSON.stringify(a.status_code ?? [200])}: ${r.statusMessage}`;
 }
 
+async function outcome(ctx: HostSide, a: UriArgs): Promise<UriOutcome> {
+  try {
+    return { response: await sendRequest(ctx, a) };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+/** A request that changes something (POST, PUT …): sent when the executor applies the plan. */
+export const requestAction = defineAction<UriArgs, UriOutcome>({ name: 'uri.request', run: (a, ctx) => outcome(ctx, a) });
+
 export function planUri(s: UriState, a: UriArgs): Plan {
   const method = (a.method ?? 'GET').toUpperCase();
   if (isSafe(method)) {
-    if (s.error !== undefined) return { changes: [], failed: `${redact(a.url)}: ${s.error}`, result: { status: -1, url: redact(a.url) } };
-    const r = s.response!;
+    const o = s.outcome ?? { error: 'the request was not sent' };
+    if ('error' in o) return { changes: [], failed: `${redact(a.url)}: ${o.error}`, result: { status: -1, url: redact(a.url) } };
+    const r = o.response;
     const result = responseResult(r, a);
     const f = failure(r, a);
     return f ? { changes: [], failed: f, result: { ...result, msg: f } } : { changes: [], result };
   }
-  const send = s.send!;
-  const box = s.box;
-  return {
-    changes: [
-      {
-        summary: `${method} ${redact(a.url)}`,
-        ops: [
-          {
-            kind: 'controller',
-            describe: `${method} ${redact(a.url)} from the host`,
-            run: async () => {
-              try {
-                box.response = await send();
-              } catch (e) {
-                box.error = (e as Error).message;
-              }
-            },
-          },
-        ],
-      },
-    ],
-  };
+  return { changes: [{ summary: `${method} ${redact(a.url)}`, ops: [controllerOp(requestAction, a, `${method} ${redact(a.url)} from the host`)] }] };
+}
+
+/** The outcome the request action returned, when it ran. */
+function applied(ops: OpResult[]): UriOutcome | undefined {
+  return ops.find((r) => r.op.kind === 'controller')?.output as UriOutcome | undefined;
 }
 
 /** user:password@ in a URL must not reach the console. */
@@ -233,20 +230,16 @@ export const uri = defineModule({
       return [{ key: 'url', message: `not a URL: ${a.url}` }];
     }
   },
+  actions: [requestAction],
   async read(ctx, a): Promise<UriState> {
-    const box = {};
-    if (!isSafe((a.method ?? 'GET').toUpperCase())) return { send: () => sendRequest(ctx, a), box };
-    try {
-      return { response: await sendRequest(ctx, a), box };
-    } catch (e) {
-      return { error: (e as Error).message, box };
-    }
+    return isSafe((a.method ?? 'GET').toUpperCase()) ? { outcome: await outcome(ctx, a) } : {};
   },
   plan: planUri,
-  result(_applied, s, a) {
-    if (s.box.error !== undefined) return { failed: true, msg: `${redact(a.url)}: ${s.box.error}`, status: -1 };
-    const r = s.box.response;
-    if (!r) return {};
+  result(ops, _s, a) {
+    const o = applied(ops);
+    if (!o) return {};
+    if ('error' in o) return { failed: true, msg: `${redact(a.url)}: ${o.error}`, status: -1 };
+    const r = o.response;
     const f = failure(r, a);
     return { ...responseResult(r, a), ...(f ? { failed: true, msg: f } : {}) };
   },

@@ -8,7 +8,7 @@ import { defineModule } from '../../api.ts';
 import { runProbes } from '../../facts/batch.ts';
 import { checksum } from '../../facts/checksum.ts';
 import { stat } from '../../facts/stat.ts';
-import { loadController, runIssueJob } from './controller.ts';
+import { issueAction, loadController } from './controller.ts';
 import { planCert, type CertState } from './plan.ts';
 import { CertArgs } from './schema.ts';
 import { certFiles, desiredSpec, keyAlgorithm, keyBits, renewBeforeMs } from './spec.ts';
@@ -57,6 +57,7 @@ export const cert = defineModule({
     }
     return errs;
   },
+  actions: [issueAction],
   async read(ctx, a): Promise<CertState> {
     const dir = a.pki_dir ?? ctx.controller.pkiDir;
     const pkiDir = isAbsolute(dir) ? dir : resolve(ctx.controller.playbookDir, dir);
@@ -102,6 +103,6 @@ export const cert = defineModule({
     };
   },
   plan(state, a, pc) {
-    return planCert(state, a, runIssueJob, pc.check);
+    return planCert(state, a, pc.check);
   },
 });

@@ -3,6 +3,7 @@
  * body of a `controller` op). Private keys are read here and go no further than forge.
  */
 import { createHash } from 'node:crypto';
+import { defineAction } from '../../api.ts';
 import { readIfExists, withLock, writeFileAtomic } from '../pki/files.ts';
 import {
   certInfo,
@@ -81,7 +82,9 @@ export interface IssueJob {
  * Make what the plan said, re-checking under a per-file lock first: another host may have issued
  * the same CA or certificate a moment ago, and then there is nothing left to do.
  */
-export function runIssueJob(job: IssueJob): Promise<void> {
+export const issueAction = defineAction<IssueJob, void>({ name: 'cert.issue', run: (job) => runIssueJob(job) });
+
+function runIssueJob(job: IssueJob): Promise<void> {
   return withLock(job.files.cert, async () => {
     const facts = await loadController(job.kind, job.files);
     const now = new Date();

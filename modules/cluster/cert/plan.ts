@@ -1,9 +1,9 @@
 /** The cert module's plan: pure, from what pki_dir and the host hold to the changes. */
-import type { Change, Op, Plan } from '../../api.ts';
+import { controllerOp, type Change, type Op, type Plan } from '../../api.ts';
 import type { StatInfo } from '../../facts/stat.ts';
 import type { CertInfo, CertSpec } from '../pki/x509.ts';
 import { contentDifferences, newKeyNeeded, reissueReasons, subjectText, type KeySpec } from './compare.ts';
-import type { ControllerFacts, IssueJob } from './controller.ts';
+import { issueAction, type ControllerFacts, type IssueJob } from './controller.ts';
 import type { CertArgs } from './schema.ts';
 import type { CertFiles } from './spec.ts';
 
@@ -26,9 +26,6 @@ export interface CertState {
   caAfter?: string;
   host?: { dir: StatInfo; cert: HostFileFacts; key?: HostFileFacts };
 }
-
-/** Run the issuing on the controller; injected so plan() stays free of I/O and testable. */
-export type IssueRunner = (job: IssueJob) => Promise<void>;
 
 export function describeCert(c: CertInfo): string {
   return [
@@ -68,12 +65,12 @@ function hostFileOk(h: HostFileFacts | undefined, controllerSha: string | undefi
   return true;
 }
 
-export function planCert(s: CertState, a: CertArgs, issue: IssueRunner, check: boolean): Plan {
+export function planCert(s: CertState, a: CertArgs, check: boolean): Plan {
   const changes: Change[] = [];
   const warnings: string[] = [];
   const c = s.controller;
   const job: IssueJob = { kind: a.kind, files: s.files, spec: s.spec, key: s.key, renewBeforeMs: s.renewBeforeMs };
-  const issueOp = (describe: string): Op => ({ kind: 'controller', describe, run: () => issue(job) });
+  const issueOp = (describe: string): Op => controllerOp(issueAction, job, describe);
   let certChanges = false;
   let keyChanges = false;
 

@@ -4,11 +4,12 @@
  * no internet); with on_host the host fetches it with curl or wget. Optionally extracts it.
  */
 import { join } from 'node:path/posix';
-import { defineModule, OpError, type ModuleContext } from '../../api.ts';
+import { defineModule, type ModuleContext } from '../../api.ts';
+import { fetchAction } from './actions.ts';
 import { runProbes, type Probe } from '../../facts/batch.ts';
 import { stat } from '../../facts/stat.ts';
 import { sh } from '../../../engine/transport/quote.ts';
-import { cachePath, exists, fetchToCache } from './cache.ts';
+import { cachePath, exists } from './cache.ts';
 import { hashFromChecksumFile, parseChecksumArg, urlFileName, type Algo } from './checksum.ts';
 import { archiveFormat, extractedPath, type ArchiveFormat } from './host-scripts.ts';
 import { httpGetText } from './http.ts';
@@ -78,6 +79,7 @@ export const download = defineModule({
     if (!a.extract_to && (a.include || a.strip_components !== undefined || a.format)) errs.push({ key: 'extract_to', message: 'include, strip_components and format need extract_to' });
     return errs;
   },
+  actions: [fetchAction],
   async read(ctx, a): Promise<DownloadState> {
     const mirrors = Array.isArray(a.url) ? a.url : [a.url];
     const fileName = urlFileName(mirrors[0]!);
@@ -126,25 +128,6 @@ export const download = defineModule({
             },
           }
         : {}),
-      fetch: async () => {
-        try {
-          await ctx.once(`download:${cache.path}`, () =>
-            fetchToCache({
-              mirrors,
-              algo,
-              hex: hx,
-              cacheDir: ctx.controller.cacheDir,
-              timeoutMs: (a.timeout ?? 300) * 1000,
-              retries: a.retries ?? 3,
-              retryDelayMs: (a.retry_delay ?? 2) * 1000,
-              progress: (m) => ctx.progress(m),
-              signal: ctx.signal,
-            }),
-          );
-        } catch (e) {
-          throw new OpError(`download ${fileName} failed: ${(e as Error).message}`);
-        }
-      },
     };
   },
   plan(state, a) {

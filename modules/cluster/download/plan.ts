@@ -1,6 +1,7 @@
 /** download's plan: pure, from the host's file, the cache and the expected checksum to the changes. */
 import { dirname, join } from 'node:path/posix';
-import type { Change, Effect, Op, Plan } from '../../api.ts';
+import { controllerOp, type Change, type Effect, type Op, type Plan } from '../../api.ts';
+import { fetchAction } from './actions.ts';
 import type { StatInfo } from '../../facts/stat.ts';
 import type { Algo } from './checksum.ts';
 import { extractScript, extractedPath, hostFetchScript, type ArchiveFormat } from './host-scripts.ts';
@@ -18,8 +19,6 @@ export interface DownloadState {
   tools: string[];
   cache: { path: string; present: boolean };
   extract?: { dir: string; format?: ArchiveFormat; dirExists: boolean; missing: string[] };
-  /** Fetch into the controller cache (shared by all hosts of the task); used only by the controller op. */
-  fetch: () => Promise<void>;
 }
 
 const mode4 = (m: string): string => m.padStart(4, '0');
@@ -46,7 +45,11 @@ export function planDownload(s: DownloadState, a: DownloadArgs): Plan {
       ops = [{ kind: 'exec', cmd: script }];
     } else {
       ops = [
-        { kind: 'controller' as const, describe: s.cache.present ? `verify cached ${s.fileName}` : `fetch ${s.fileName} into the controller cache`, run: s.fetch },
+        controllerOp(
+          fetchAction,
+          { fileName: s.fileName, mirrors: s.mirrors, algo, hex, timeoutMs: (a.timeout ?? 300) * 1000, retries: a.retries ?? 3, retryDelayMs: (a.retry_delay ?? 2) * 1000 },
+          s.cache.present ? `verify cached ${s.fileName}` : `fetch ${s.fileName} into the controller cache`,
+        ),
         { kind: 'putFile', localPath: s.cache.path, path: s.dest, mode, ...own },
       ];
     }

@@ -1,5 +1,6 @@
 /** secret_key's plan: pure, from what the controller and the host hold to the changes. */
-import type { Change, Plan } from '../../api.ts';
+import { controllerOp, type Change, type Plan } from '../../api.ts';
+import { chmodKeyAction, writeKeyAction } from './actions.ts';
 import type { SecretKeyArgs } from './schema.ts';
 
 export interface SecretKeyState {
@@ -12,14 +13,7 @@ export interface SecretKeyState {
   host?: { path: string; exists: boolean; key?: string; sha?: string; error?: string };
 }
 
-/** The controller-side writes, injected so plan() stays free of I/O. */
-export interface SecretKeyRunner {
-  /** Write `key` (or a new random key when undefined) unless the file exists; fail if it holds another key. */
-  write(path: string, key: string | undefined, size: number): Promise<void>;
-  chmod(path: string): Promise<void>;
-}
-
-export function planSecretKey(s: SecretKeyState, a: SecretKeyArgs, run: SecretKeyRunner): Plan {
+export function planSecretKey(s: SecretKeyState, a: SecretKeyArgs): Plan {
   const changes: Change[] = [];
   const c = s.controller;
   const h = s.host;
@@ -34,7 +28,7 @@ export function planSecretKey(s: SecretKeyState, a: SecretKeyArgs, run: SecretKe
       };
     }
     if (c.mode !== '0600') {
-      changes.push({ summary: `mode ${c.mode} → 0600 on ${s.path}`, ops: [{ kind: 'controller', describe: `chmod 0600 ${s.path}`, run: () => run.chmod(s.path) }] });
+      changes.push({ summary: `mode ${c.mode} → 0600 on ${s.path}`, ops: [controllerOp(chmodKeyAction, { path: s.path }, `chmod 0600 ${s.path}`)] });
     }
     return { changes, result: { ...result, source: 'controller' } };
   }
@@ -42,7 +36,7 @@ export function planSecretKey(s: SecretKeyState, a: SecretKeyArgs, run: SecretKe
     const key = h.key;
     changes.push({
       summary: `recover the key from the host's ${h.path} into ${s.path} (the controller lost it)${s.controllerAfter ? ', compared with the one an earlier task writes' : ''}`,
-      ops: [{ kind: 'controller', describe: `write ${s.path}`, run: () => run.write(s.path, key, s.size) }],
+      ops: [controllerOp(writeKeyAction, { path: s.path, key, size: s.size }, `write ${s.path}`)],
       sensitive: true,
       effects: [{ path: s.path, state: 'file', mode: '0600', on: 'controller' }],
     });
@@ -52,7 +46,7 @@ export function planSecretKey(s: SecretKeyState, a: SecretKeyArgs, run: SecretKe
   if (a.create === false) return { changes, result: { ...result, source: 'none' } };
   changes.push({
     summary: `create ${s.path} (${s.size} random bytes, base64, 0600)`,
-    ops: [{ kind: 'controller', describe: `write ${s.path}`, run: () => run.write(s.path, undefined, s.size) }],
+    ops: [controllerOp(writeKeyAction, { path: s.path, size: s.size }, `write ${s.path}`)],
     sensitive: true,
     effects: [{ path: s.path, state: 'file', mode: '0600', on: 'controller' }],
   });

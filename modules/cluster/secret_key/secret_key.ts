@@ -4,15 +4,16 @@
  * EncryptionConfiguration instead of making a new one. The key never appears in a diff, summary
  * or result.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { chmod, stat as fsStat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { stat as fsStat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import * as yaml from 'js-yaml';
 import { defineModule } from '../../api.ts';
+import { chmodKeyAction, writeKeyAction } from './actions.ts';
 import { runProbes } from '../../facts/batch.ts';
 import { fileContent } from '../../facts/content.ts';
-import { readIfExists, withLock, writeFileAtomic } from '../pki/files.ts';
-import { planSecretKey, type SecretKeyRunner, type SecretKeyState } from './plan.ts';
+import { readIfExists } from '../pki/files.ts';
+import { planSecretKey, type SecretKeyState } from './plan.ts';
 import { SecretKeyArgs } from './schema.ts';
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -39,20 +40,6 @@ export function keyFromEncryptionConfig(text: string, name: string): string | un
   return undefined;
 }
 
-const runner: SecretKeyRunner = {
-  write(path, key, size) {
-    return withLock(path, async () => {
-      const now = await readIfExists(path);
-      if (now !== undefined) {
-        if (key !== undefined && now.trim() !== key) throw new Error(`${path} appeared meanwhile with another key: different keys on different hosts`);
-        return;
-      }
-      await writeFileAtomic(path, `${key ?? randomBytes(size).toString('base64')}\n`, 0o600);
-    });
-  },
-  chmod: (path) => chmod(path, 0o600),
-};
-
 export const secretKey = defineModule({
   name: 'secret_key',
   schema: SecretKeyArgs,
@@ -71,6 +58,7 @@ export const secretKey = defineModule({
       '- secret_key: { path: secrets-encryption.key }',
     ].join('\n'),
   },
+  actions: [writeKeyAction, chmodKeyAction],
   async read(ctx, a): Promise<SecretKeyState> {
     const dir = a.pki_dir ?? ctx.controller.pkiDir;
     const pkiDir = isAbsolute(dir) ? dir : resolve(ctx.controller.playbookDir, dir);
@@ -111,6 +99,6 @@ export const secretKey = defineModule({
     };
   },
   plan(state, a) {
-    return planSecretKey(state, a, runner);
+    return planSecretKey(state, a);
   },
 });

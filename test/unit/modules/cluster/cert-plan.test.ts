@@ -5,9 +5,6 @@ import { certFiles, desiredSpec } from '../../../../modules/cluster/cert/spec.ts
 import type { CertArgs } from '../../../../modules/cluster/cert/schema.ts';
 import type { CertInfo } from '../../../../modules/cluster/pki/x509.ts';
 
-const noIssue = async (): Promise<void> => {
-  throw new Error('plan must not run ops');
-};
 const NOW = '2026-11-22T00:00:00.000Z';
 const keyInfo = { algorithm: 'rsa' as const, bits: 2048, id: 'k1' };
 
@@ -54,13 +51,13 @@ function state(a: CertArgs, over: Partial<CertState['controller']> = {}, extra: 
 
 describe('cert plan', () => {
   it('plans nothing when the certificate matches', () => {
-    expect(planCert(state(leafArgs), leafArgs, noIssue, false).changes).to.deep.equal([]);
+    expect(planCert(state(leafArgs), leafArgs, false).changes).to.deep.equal([]);
   });
 
   it('compares SANs as sets and IPv6 by value', () => {
     const a = { ...leafArgs, ip_addresses: ['0:0:0:0:0:0:0:1', '10.96.0.1', '10.96.0.1'] };
     const s = state(a, { cert: { present: true, info: info({ ips: ['::1', '10.96.0.1'] }) } });
-    expect(planCert(s, a, noIssue, false).changes).to.deep.equal([]);
+    expect(planCert(s, a, false).changes).to.deep.equal([]);
   });
 
   const cases: [string, Partial<CertState['controller']>, RegExp][] = [
@@ -75,7 +72,7 @@ describe('cert plan', () => {
   ];
   for (const [what, over, re] of cases) {
     it(`re-issues on ${what}`, () => {
-      const p = planCert(state(leafArgs, over), leafArgs, noIssue, false);
+      const p = planCert(state(leafArgs, over), leafArgs, false);
       expect(p.changes[0]!.summary).to.match(re);
       expect(p.changes[0]!.ops[0]!.kind).to.equal('controller');
       expect(p.changes[0]!.diff!.after).to.contain('dns: kubernetes');
@@ -83,7 +80,7 @@ describe('cert plan', () => {
   }
 
   it('a new key is a sensitive change without diff', () => {
-    const p = planCert(state(leafArgs, { key: { present: false } }), leafArgs, noIssue, false);
+    const p = planCert(state(leafArgs, { key: { present: false } }), leafArgs, false);
     const k = p.changes.find((c) => /new private key/.test(c.summary))!;
     expect(k.sensitive).to.equal(true);
     expect(k.diff).to.equal(undefined);
@@ -91,29 +88,29 @@ describe('cert plan', () => {
 
   it('fails when the CA is missing, in check mode too unless an earlier task creates it', () => {
     const s = state(leafArgs, { ca: { cert: { present: false }, keyPresent: false }, cert: { present: false } });
-    expect(planCert(s, leafArgs, noIssue, false).failed).to.match(/CA ca not found/);
+    expect(planCert(s, leafArgs, false).failed).to.match(/CA ca not found/);
     // check mode fails as the real run would when no earlier task creates the CA
-    expect(planCert(s, leafArgs, noIssue, true).failed).to.match(/CA ca not found/);
-    const p = planCert({ ...s, caAfter: 'make CA' }, leafArgs, noIssue, true);
+    expect(planCert(s, leafArgs, true).failed).to.match(/CA ca not found/);
+    const p = planCert({ ...s, caAfter: 'make CA' }, leafArgs, true);
     expect(p.changes[0]!.after).to.equal('make CA');
   });
 
   it('never regenerates a CA: warns, or fails with on_ca_mismatch: fail', () => {
     const a: CertArgs = { kind: 'ca', common_name: 'new-ca' };
     const s = state(a, { cert: { present: true, info: info({ isCa: true, subject: { cn: 'old-ca', o: [], ou: [] }, keyUsage: ['digital_signature', 'cert_sign', 'crl_sign'], extKeyUsage: [], dns: [], ips: [] }) } });
-    const p = planCert(s, a, noIssue, false);
+    const p = planCert(s, a, false);
     expect(p.changes).to.deep.equal([]);
     expect(String((p.result as { warnings: string[] }).warnings)).to.match(/CN=old-ca → CN=new-ca/);
-    expect(planCert(s, { ...a, on_ca_mismatch: 'fail' }, noIssue, false).failed).to.match(/never regenerated/);
+    expect(planCert(s, { ...a, on_ca_mismatch: 'fail' }, false).failed).to.match(/never regenerated/);
   });
 
   it('installs on the host only what differs', () => {
     const a = { ...leafArgs, copy_to: '/etc/kubernetes/pki' };
     const file = (sha: string, mode = '0644') => ({ stat: { exists: true as const, type: 'file' as const, mode, owner: 'root', group: 'root', uid: 0, gid: 0, size: 1, inode: '1:1' }, sha });
     const dir = { exists: true as const, type: 'directory' as const, mode: '0755', owner: 'root', group: 'root', uid: 0, gid: 0, size: 1, inode: '1:2' };
-    const same = planCert(state(a, {}, { host: { dir, cert: file('c1'), key: file('k1', '0600') } }), a, noIssue, false);
+    const same = planCert(state(a, {}, { host: { dir, cert: file('c1'), key: file('k1', '0600') } }), a, false);
     expect(same.changes).to.deep.equal([]);
-    const p = planCert(state(a, {}, { host: { dir, cert: file('c1', '0600'), key: file('old', '0600') } }), a, noIssue, false);
+    const p = planCert(state(a, {}, { host: { dir, cert: file('c1', '0600'), key: file('old', '0600') } }), a, false);
     expect(p.changes.map((c) => c.summary)).to.deep.equal([
       'install /pki/apiserver.pem → /etc/kubernetes/pki/apiserver.pem',
       'install key /pki/apiserver-key.pem → /etc/kubernetes/pki/apiserver-key.pem (0600)',

@@ -64,7 +64,6 @@ describe('download plan', () => {
     parentExists: true,
     tools: ['tar', 'curl'],
     cache: { path: `/cache/sha256-${HEX}`, present: false },
-    fetch: async () => {},
   };
   const args: DownloadArgs = { url: 'http://127.0.0.1/kubelet', dest: '/usr/local/bin/kubelet', checksum: `sha256:${HEX}`, mode: '0755' };
 

@@ -1,10 +1,9 @@
 import { expect } from 'chai';
 import { keyFromEncryptionConfig, validKey } from '../../../../modules/cluster/secret_key/secret_key.ts';
-import { planSecretKey, type SecretKeyRunner, type SecretKeyState } from '../../../../modules/cluster/secret_key/plan.ts';
+import { planSecretKey, type SecretKeyState } from '../../../../modules/cluster/secret_key/plan.ts';
 
 const K = Buffer.alloc(32, 1).toString('base64');
 const K2 = Buffer.alloc(32, 2).toString('base64');
-const runner: SecretKeyRunner = { write: async () => {}, chmod: async () => {} };
 const state = (s: Partial<SecretKeyState>): SecretKeyState => ({ path: '/pki/secrets-encryption.key', size: 32, controller: { exists: false, valid: false }, ...s });
 const cfg = `apiVersion: apiserver.config.k8s.io/v1
 kind: EncryptionConfiguration
@@ -35,27 +34,27 @@ describe('secret_key', () => {
   });
 
   it('plans: create, keep, recover, fail on another key, never a key in a summary or result', () => {
-    const create = planSecretKey(state({}), { path: 'x' }, runner);
+    const create = planSecretKey(state({}), { path: 'x' });
     expect(create.changes).to.have.length(1);
     expect(create.changes[0]!.sensitive).to.equal(true);
-    expect(planSecretKey(state({}), { path: 'x', create: false }, runner).changes).to.have.length(0);
+    expect(planSecretKey(state({}), { path: 'x', create: false }).changes).to.have.length(0);
 
-    const kept = planSecretKey(state({ controller: { exists: true, valid: true, sha: 'a', mode: '0600' }, host: { path: '/h', exists: true, key: K, sha: 'a' } }), { path: 'x' }, runner);
+    const kept = planSecretKey(state({ controller: { exists: true, valid: true, sha: 'a', mode: '0600' }, host: { path: '/h', exists: true, key: K, sha: 'a' } }), { path: 'x' });
     expect(kept.changes).to.have.length(0);
     expect(kept.failed).to.equal(undefined);
 
-    const clash = planSecretKey(state({ controller: { exists: true, valid: true, sha: 'a', mode: '0600' }, host: { path: '/h', exists: true, key: K2, sha: 'b' } }), { path: 'x' }, runner);
+    const clash = planSecretKey(state({ controller: { exists: true, valid: true, sha: 'a', mode: '0600' }, host: { path: '/h', exists: true, key: K2, sha: 'b' } }), { path: 'x' });
     expect(clash.failed).to.match(/different keys on different hosts/);
 
-    const recover = planSecretKey(state({ host: { path: '/h', exists: true, key: K, sha: 'a' } }), { path: 'x', create: false }, runner);
+    const recover = planSecretKey(state({ host: { path: '/h', exists: true, key: K, sha: 'a' } }), { path: 'x', create: false });
     expect(recover.changes).to.have.length(1);
     expect(recover.changes[0]!.summary).to.match(/recover the key from the host's \/h/);
     expect(JSON.stringify(recover.changes.map((c) => ({ ...c, ops: undefined }))) + JSON.stringify(recover.result)).not.to.contain(K);
 
-    const bad = planSecretKey(state({ controller: { exists: true, valid: false } }), { path: 'x' }, runner);
+    const bad = planSecretKey(state({ controller: { exists: true, valid: false } }), { path: 'x' });
     expect(bad.failed).to.match(/not replacing a key/);
 
-    const mode = planSecretKey(state({ controller: { exists: true, valid: true, sha: 'a', mode: '0644' } }), { path: 'x' }, runner);
+    const mode = planSecretKey(state({ controller: { exists: true, valid: true, sha: 'a', mode: '0644' } }), { path: 'x' });
     expect(mode.changes[0]!.summary).to.match(/0644 → 0600/);
   });
 });

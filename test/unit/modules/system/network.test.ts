@@ -6,23 +6,25 @@ const resp = (status: number, body = '', headers: Record<string, string> = {}): 
 
 describe('uri: plan', () => {
   it('GET: no change; status mismatch fails with the result kept', () => {
-    const ok = planUri({ response: resp(200, '{"a":1}', { 'content-type': 'application/json' }), box: {} }, { url: 'http://h/' });
+    const ok = planUri({ outcome: { response: resp(200, '{"a":1}', { 'content-type': 'application/json' }) } }, { url: 'http://h/' });
     expect(ok.changes).to.deep.equal([]);
     expect(ok.result).to.deep.include({ status: 200, json: { a: 1 } });
-    const bad = planUri({ response: resp(500), box: {} }, { url: 'http://h/', status_code: [200, 201] });
+    const bad = planUri({ outcome: { response: resp(500) } }, { url: 'http://h/', status_code: [200, 201] });
     expect(bad.failed).to.match(/Status code was 500 and not \[200,201\]/);
     expect(bad.result).to.deep.include({ status: 500 });
   });
   it('connection errors fail without leaking credentials in the URL', () => {
-    const p = planUri({ error: 'ECONNREFUSED', box: {} }, { url: 'http://u:pw@h/' });
+    const p = planUri({ outcome: { error: 'ECONNREFUSED' } }, { url: 'http://u:pw@h/' });
     expect(p.failed).to.equal('http://***@h/: ECONNREFUSED');
   });
-  it('POST: one change with a controller op that runs only when applied', () => {
-    let sent = 0;
-    const s = { send: async () => (sent++, resp(201)), box: {} };
-    const p = planUri(s, { url: 'http://h/x', method: 'post' });
+  it('POST: one change, the request as a controller action whose outcome result() reads', () => {
+    const a = { url: 'http://h/x', method: 'post', status_code: 201 };
+    const p = planUri({}, a);
     expect(p.changes[0]!.summary).to.equal('POST http://h/x');
-    expect(sent).to.equal(0);
+    const op = p.changes[0]!.ops[0]!;
+    expect(op).to.deep.include({ kind: 'controller', action: 'uri.request', input: a });
+    expect(uri.result!([{ op, output: { response: resp(201) } }], {}, a)).to.deep.include({ status: 201 });
+    expect(uri.result!([{ op, output: { error: 'ECONNRESET' } }], {}, a)).to.deep.include({ failed: true, msg: 'http://h/x: ECONNRESET' });
     expect((uri.checkMode as (a: object) => string)({ url: 'x', method: 'POST' })).to.equal('skip');
     expect((uri.checkMode as (a: object) => string)({ url: 'x' })).to.equal('plan');
   });
