@@ -2,7 +2,7 @@
  * The module contract. A module reads the host's state, plans changes as pure data, and the
  * executor applies them. Check mode stops after plan(): apply is structurally never called.
  *
- *   read(ctx, args)  → State            (remote probes; batch them: one round trip if you can)
+ *   read(ctx, args)  → State            (read-only probes; batch them: one round trip if you can)
  *   plan(state, args) → Plan             (pure, fixture-testable, no I/O)
  *   executor applies Plan.changes[].ops  (not in check mode)
  *   result(applied)  → registered fields (stdout, rc … for command-like modules)
@@ -13,7 +13,10 @@
  */
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Duplex } from 'node:stream';
-import type { ExecOptions, ExecResult, BecomeSpec } from '../engine/transport/transport.ts';
+import type { ExecResult, BecomeSpec } from '../engine/transport/transport.ts';
+import type { HostQuery, QueryRunner } from './facts/read-only.ts';
+
+export type { HostQuery } from './facts/read-only.ts';
 
 export type Vars = Record<string, unknown>;
 
@@ -177,17 +180,25 @@ export interface ControllerPaths {
   cacheDir: string;
 }
 
-export interface ModuleContext {
+/**
+ * What read() sees: the host, read only. There is no exec: read() runs reviewed read-only commands
+ * (probes batched by modules/facts/batch.ts, or a HostQuery), reads files (fetch) and controller
+ * state, so check mode cannot change a host by construction (modules/facts/read-only.ts).
+ */
+export interface ReadContext extends QueryRunner {
   /** inventory_hostname (or the delegate's name when delegated). */
   host: string;
   /** The fully merged variables of this host for this task (facts included), already rendered on access by the template engine. */
   vars: Vars;
   check: boolean;
   diff: boolean;
-  /** Run on the host, with the task's become applied. Non-zero exit is data, not an exception. */
-  exec(cmd: string | string[], opts?: ExecOptions): Promise<ExecResult>;
+  /** Run a read-only command on the host, with the task's become applied. Non-zero exit is data, not an exception. */
+  query(q: HostQuery): Promise<ExecResult>;
   fetch(path: string): Promise<Buffer | undefined>;
-  /** A TCP stream that starts on the host (for uri, wait_for). */
+  /**
+   * A TCP stream that starts on the host (uri's GET/HEAD, wait_for). Not read-only by type: what
+   * goes over it is the module's to keep to reads (uri sends other methods only as a controller action).
+   */
   connectTcp(host: string, port: number): Promise<Duplex>;
   become?: BecomeSpec;
   /** A controller file, searched in the role's files/ or templates/ first, then beside the playbook. Throws KplayError when missing. */
@@ -239,7 +250,7 @@ export interface ModuleDef<S extends TSchema = TSchema, State = unknown> {
   validate?(args: Static<S>): { key?: string; message: string }[];
   /** Controller files the task will need, checked at load time when the name holds no template. */
   localFiles?(args: Static<S>): { kind: 'files' | 'templates'; name: string; key: string }[];
-  read(ctx: ModuleContext, args: Static<S>): Promise<State>;
+  read(ctx: ReadContext, args: Static<S>): Promise<State>;
   plan(state: State, args: Static<S>, ctx: PlanContext): Plan;
   /** The controller actions this module's plans name (registered by name in modules/index.ts). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each action has its own input type

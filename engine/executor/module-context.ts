@@ -1,8 +1,8 @@
-/** Builds the ModuleContext a module sees for one task on one host. */
+/** Builds the ReadContext a module sees for one task on one host. */
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import type { ControllerPaths, Ledger, ModuleContext, Vars } from '../../modules/api.ts';
-import type { BecomeSpec, TcpCapable, Transport } from '../transport/transport.ts';
+import type { ControllerPaths, HostQuery, Ledger, ReadContext, Vars } from '../../modules/api.ts';
+import type { BecomeSpec, ExecResult, TcpCapable, Transport } from '../transport/transport.ts';
 import { KplayError, type SourceLoc } from '../errors.ts';
 import { renderString } from '../template/render.ts';
 import { evaluateCondition, evaluateExpression, parseCondition } from '../template/expression.ts';
@@ -43,7 +43,12 @@ export function findControllerFile(
   return dirs.map((d) => join(d, name)).find(exists);
 }
 
-export function createModuleContext(i: ModuleContextInput): ModuleContext {
+/** Runs a reviewed read-only command on a transport: the only way read() reaches a host's shell. */
+export function queryOn(t: Transport, become?: BecomeSpec): (q: HostQuery) => Promise<ExecResult> {
+  return (q) => t.exec(q.cmd, { become, ...(q.stdin !== undefined ? { stdin: q.stdin } : {}), ...(q.timeoutMs ? { timeoutMs: q.timeoutMs } : {}) });
+}
+
+export function createModuleContext(i: ModuleContextInput): ReadContext {
   const onceCache = new Map<string, Promise<unknown>>();
   const controllerLedger = i.controllerLedger ?? new HostLedger();
   const renderCtx = { loc: i.loc, task: i.taskName };
@@ -53,7 +58,7 @@ export function createModuleContext(i: ModuleContextInput): ModuleContext {
     check: i.check,
     diff: i.diff,
     become: i.become,
-    exec: (cmd, opts = {}) => i.transport.exec(cmd, { become: i.become, ...opts }),
+    query: queryOn(i.transport, i.become),
     fetch: (path) => i.transport.fetch(path, { become: i.become }),
     connectTcp: (host, port) => {
       const t = i.transport as Transport & Partial<TcpCapable>;

@@ -32,7 +32,7 @@ export interface PlayContext {
   emit(e: EventInput): void;
   /** Registers a value that must never appear in any output. */
   addSecret(value: unknown): void;
-  /** Shared promises for ModuleContext.once, per task. */
+  /** Shared promises for ReadContext.once, per task. */
   onceCaches: Map<string, Map<string, Promise<unknown>>>;
   /** Set by meta: end_play or any_errors_fatal. */
   ended: boolean;

@@ -2,7 +2,7 @@
  * One module on one host: read → plan → (unless check mode) apply → result.
  * Check mode is structural: applyOps is simply not reached.
  */
-import type { ActionContext, AnyModule, Change, ModuleContext, OpResult, Vars } from '../../modules/api.ts';
+import type { ActionContext, AnyModule, Change, ReadContext, OpResult, Vars } from '../../modules/api.ts';
 import type { Transport } from '../transport/transport.ts';
 import { applyOps, OpError } from './apply.ts';
 import { HostLedger } from './ledger.ts';
@@ -21,7 +21,7 @@ export interface ModuleOutcome {
 export interface RunModuleInput {
   module: AnyModule;
   args: Vars;
-  ctx: ModuleContext;
+  ctx: ReadContext;
   transport: Transport;
   ledger: HostLedger;
   /** Run-wide record of planned controller files (shared by all hosts). */
@@ -86,7 +86,7 @@ export async function runModule(input: RunModuleInput): Promise<ModuleOutcome> {
 }
 
 /** The part of the module context a controller action may use (no host shell, no ledgers). */
-function actionContext(ctx: ModuleContext): ActionContext {
+function actionContext(ctx: ReadContext): ActionContext {
   return { host: ctx.host, controller: ctx.controller, progress: ctx.progress, once: ctx.once, signal: ctx.signal, fetch: ctx.fetch, connectTcp: ctx.connectTcp };
 }
 

@@ -1,7 +1,8 @@
 /**
  * How the engine talks to one host. Implementations: local.ts (this machine, child_process) and
  * ssh.ts (ssh2, one connection per host for the whole run). Modules never see a connection:
- * they get a ModuleContext whose exec/put go through this interface.
+ * read() gets a ReadContext whose read-only queries go through this interface, and the executor
+ * applies a plan's ops with it.
  */
 import type { Readable } from 'node:stream';
 

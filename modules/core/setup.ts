@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { defineModule } from '../api.ts';
-import { FACTS_SCRIPT, parseFacts } from '../../engine/vars/facts.ts';
+import { parseFacts } from '../../engine/vars/facts.ts';
+import { factsQuery } from './probes.ts';
 
 /** The same one-round-trip probe as gather_facts, as a task (for delegate_to + delegate_facts, or a refresh). */
 export const setup = defineModule({
@@ -14,7 +15,7 @@ export const setup = defineModule({
   ),
   doc: { short: 'Gather facts about the host', description: 'Sets ansible_* facts for the host (or, with delegate_facts, for the delegate).', examples: '- setup:\n  delegate_to: "{{item}}"\n  delegate_facts: true\n  loop: "{{groups.etcd}}"' },
   async read(ctx) {
-    const r = await ctx.exec(FACTS_SCRIPT);
+    const r = await ctx.query(factsQuery);
     return { rc: r.rc, stderr: r.stderr, facts: r.rc === 0 ? { ...parseFacts(r.stdout) } : undefined };
   },
   plan(s) {

@@ -1,6 +1,6 @@
 /** User and group lookups (getent), and a user's supplementary groups. */
 import { sh } from '../../engine/transport/quote.ts';
-import type { Probe, ProbeOutput } from './batch.ts';
+import { defineProbe, type Probe, type ProbeOutput } from './read-only.ts';
 
 export interface PasswdEntry {
   name: string;
@@ -32,25 +32,25 @@ export function parseGroup(o: ProbeOutput): GroupEntry | undefined {
 }
 
 export function passwd(name: string): Probe<PasswdEntry | undefined> {
-  return { script: sh`getent passwd -- ${name}`, parse: parsePasswd };
+  return defineProbe({ script: sh`getent passwd -- ${name}`, parse: parsePasswd });
 }
 
 export function group(name: string): Probe<GroupEntry | undefined> {
-  return { script: sh`getent group -- ${name}`, parse: parseGroup };
+  return defineProbe({ script: sh`getent group -- ${name}`, parse: parseGroup });
 }
 
 /** Group names of a user: primary first, then supplementary ones (`id -Gn`). */
 export function userGroups(name: string): Probe<string[] | undefined> {
-  return {
+  return defineProbe({
     script: sh`id -Gn -- ${name}`,
     parse: (o) => (o.rc === 0 ? o.out.trim().split(/\s+/).filter(Boolean) : undefined),
-  };
+  });
 }
 
 /** Every group's name and gid, to map numeric ids and check names in one go. */
 export function groupsExist(names: readonly string[]): Probe<Record<string, boolean>> {
-  return {
+  return defineProbe({
     script: names.length ? sh`for g in ${names}; do if getent group -- "$g" >/dev/null; then echo "1 $g"; else echo "0 $g"; fi; done` : 'true',
     parse: (o) => Object.fromEntries(o.out.split('\n').filter(Boolean).map((l) => [l.slice(2), l.startsWith('1')])),
-  };
+  });
 }

@@ -9,30 +9,12 @@
  * variables …) gets one; the rest run in the batch's shell and end early with `return`.
  */
 import { randomBytes } from 'node:crypto';
-import type { ExecResult } from '../../engine/transport/transport.ts';
+import { defineQuery, type Probe, type ProbeOutput, type QueryRunner } from './read-only.ts';
 
-export interface ProbeOutput {
-  rc: number;
-  out: string;
-}
-
-/**
- * A read-only probe: a shell snippet and a pure parser of its output. The snippet is a function
- * body: it ends early with `return N`; its own variables may stay set for the probes after it, so it
- * must not read one it did not set.
- */
-export interface Probe<T> {
-  script: string;
-  parse(o: ProbeOutput): T;
-  /** Run in a subshell even when `needsSubshell` sees nothing that would change the batch's shell. */
-  subshell?: boolean;
-}
+export type { Probe, ProbeOutput } from './read-only.ts';
 
 export type ProbeResults<P> = { [K in keyof P]: P[K] extends Probe<infer T> ? T : never };
 
-export interface Executor {
-  exec(cmd: string): Promise<ExecResult>;
-}
 
 /**
  * Words that leave the shell or change it for whatever runs after (directory, options, traps,
@@ -89,11 +71,12 @@ export function splitBatch(stdout: string, count: number, nonce: string): ProbeO
 }
 
 /** Run named probes in one round trip. */
-export async function runProbes<P extends Record<string, Probe<unknown>>>(ctx: Executor, probes: P): Promise<ProbeResults<P>> {
+export async function runProbes<P extends Record<string, Probe<unknown>>>(ctx: QueryRunner, probes: P): Promise<ProbeResults<P>> {
   const keys = Object.keys(probes);
   if (keys.length === 0) return {} as ProbeResults<P>;
   const nonce = randomBytes(8).toString('hex');
-  const r = await ctx.exec(batchScript(keys.map((k) => probes[k]!), nonce));
+  // reviewed probes, framed by batchScript: the batch is as read-only as its parts
+  const r = await ctx.query(defineQuery(`probes ${keys.join(', ')}`, { cmd: batchScript(keys.map((k) => probes[k]!), nonce) }));
   let outs: ProbeOutput[];
   try {
     outs = splitBatch(r.stdout, keys.length, nonce);
@@ -106,6 +89,6 @@ export async function runProbes<P extends Record<string, Probe<unknown>>>(ctx: E
 }
 
 /** Run one probe. */
-export async function runProbe<T>(ctx: Executor, probe: Probe<T>): Promise<T> {
+export async function runProbe<T>(ctx: QueryRunner, probe: Probe<T>): Promise<T> {
   return (await runProbes(ctx, { p: probe })).p;
 }

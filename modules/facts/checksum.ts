@@ -1,6 +1,6 @@
 /** sha256 of a regular file (undefined when absent or not a regular file). */
 import { sh } from '../../engine/transport/quote.ts';
-import type { Probe, ProbeOutput } from './batch.ts';
+import { defineProbe, type Probe, type ProbeOutput } from './read-only.ts';
 
 export function checksumScript(path: string): string {
   // read through a redirect: sha256sum escapes odd file names in its output
@@ -13,5 +13,5 @@ export function parseChecksum(o: ProbeOutput): string | undefined {
 }
 
 export function checksum(path: string): Probe<string | undefined> {
-  return { script: checksumScript(path), parse: parseChecksum };
+  return defineProbe({ script: checksumScript(path), parse: parseChecksum });
 }

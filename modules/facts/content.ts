@@ -3,7 +3,7 @@
  * when it is bigger than the limit.
  */
 import { sh } from '../../engine/transport/quote.ts';
-import type { Probe, ProbeOutput } from './batch.ts';
+import { defineProbe, type Probe, type ProbeOutput } from './read-only.ts';
 import { parseStatLine, STAT_FORMAT, type StatInfo } from './stat.ts';
 
 export type FileContent = { exists: false } | { exists: true; content: Buffer } | { exists: true; tooBig: number };
@@ -28,7 +28,7 @@ export function parseContent(o: ProbeOutput): FileContent {
 }
 
 export function fileContent(path: string, maxBytes = 16 * 1024 * 1024): Probe<FileContent> {
-  return { script: contentScript(path, maxBytes), parse: parseContent };
+  return defineProbe({ script: contentScript(path, maxBytes), parse: parseContent });
 }
 
 export interface StatAndContent {
@@ -61,5 +61,5 @@ export function parseStatAndContent(o: ProbeOutput): StatAndContent {
 }
 
 export function statAndContent(path: string, maxBytes = 16 * 1024 * 1024): Probe<StatAndContent> {
-  return { script: statAndContentScript(path, maxBytes), parse: parseStatAndContent };
+  return defineProbe({ script: statAndContentScript(path, maxBytes), parse: parseStatAndContent });
 }

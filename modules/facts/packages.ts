@@ -1,6 +1,6 @@
 /** Installed packages and versions: dpkg-query (Debian) and rpm (Fedora/RHEL). */
 import { sh } from '../../engine/transport/quote.ts';
-import type { Probe, ProbeOutput } from './batch.ts';
+import { defineProbe, type Probe, type ProbeOutput } from './read-only.ts';
 
 /** name → installed version (absent names are missing from the record). */
 export type Installed = Record<string, string>;
@@ -33,5 +33,5 @@ export function parseRpm(o: ProbeOutput): Installed {
 }
 
 export function installed(manager: 'apt' | 'dnf', names: readonly string[]): Probe<Installed> {
-  return manager === 'apt' ? { script: dpkgScript(names), parse: parseDpkg } : { script: rpmScript(names), parse: parseRpm };
+  return manager === 'apt' ? defineProbe({ script: dpkgScript(names), parse: parseDpkg }) : defineProbe({ script: rpmScript(names), parse: parseRpm });
 }

@@ -1,6 +1,6 @@
 /** lstat of one path: type, mode, owner, size, inode and a symlink's target. */
 import { sh } from '../../engine/transport/quote.ts';
-import type { Probe, ProbeOutput } from './batch.ts';
+import { defineProbe, type Probe, type ProbeOutput } from './read-only.ts';
 
 export type FileType = 'file' | 'directory' | 'link' | 'other';
 
@@ -95,9 +95,9 @@ export function parseStatEach(o: ProbeOutput, count: number): StatInfo[] {
 
 /** stat(path, true) of each path, with one run of stat on the host. */
 export function statEach(paths: readonly string[]): Probe<StatInfo[]> {
-  return { script: statEachScript(paths), parse: (o) => parseStatEach(o, paths.length) };
+  return defineProbe({ script: statEachScript(paths), parse: (o) => parseStatEach(o, paths.length) });
 }
 
 export function stat(path: string, follow = false): Probe<StatInfo> {
-  return { script: statScript(path, follow), parse: parseStat };
+  return defineProbe({ script: statScript(path, follow), parse: parseStat });
 }

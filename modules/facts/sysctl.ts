@@ -1,6 +1,6 @@
 /** The live value of one kernel parameter, read from /proc/sys. */
 import { sh } from '../../engine/transport/quote.ts';
-import type { Probe, ProbeOutput } from './batch.ts';
+import { defineProbe, type Probe, type ProbeOutput } from './read-only.ts';
 
 /** net.ipv4.conf.eth0/1.forwarding: sysctl names use dots, a slash stands for a dot inside a component. */
 export function sysctlPath(name: string): string {
@@ -28,5 +28,5 @@ export function parseSysctl(o: ProbeOutput): string | undefined {
 }
 
 export function sysctlValue(name: string): Probe<string | undefined> {
-  return { script: sysctlScript(name), parse: parseSysctl };
+  return defineProbe({ script: sysctlScript(name), parse: parseSysctl });
 }

@@ -1,6 +1,6 @@
 /** `systemctl show` of one unit: load, active and enablement state in one call. */
 import { sh } from '../../engine/transport/quote.ts';
-import type { Probe, ProbeOutput } from './batch.ts';
+import { defineProbe, type Probe, type ProbeOutput } from './read-only.ts';
 
 export interface UnitState {
   /** loaded, not-found, masked, bad-setting, error */
@@ -46,7 +46,7 @@ export function parseUnit(o: ProbeOutput): UnitState {
 }
 
 export function unitState(unit: string, scope?: 'system' | 'user' | 'global'): Probe<UnitState> {
-  return { script: unitScript(unit, scope), parse: parseUnit };
+  return defineProbe({ script: unitScript(unit, scope), parse: parseUnit });
 }
 
 /** systemd's unit name for a bare name: `etcd` → `etcd.service`. */

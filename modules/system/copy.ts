@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, posix } from 'node:path';
-import { defineModule, type ModuleContext, type Plan } from '../api.ts';
+import { defineModule, type ReadContext, type Plan } from '../api.ts';
 import { groupSchema, modeSchema, ownerSchema } from './common/schema.ts';
 import { modeError } from './common/mode.ts';
 import { MAX_DIFF_BYTES } from './common/diff.ts';
@@ -70,7 +70,7 @@ export interface CopyState extends PutState {
   pendingSrc?: { localPath: string; by: string };
 }
 
-async function readCopy(ctx: ModuleContext, a: CopyArgs): Promise<CopyState> {
+async function readCopy(ctx: ReadContext, a: CopyArgs): Promise<CopyState> {
   if (a.content !== undefined) {
     if (a.dest.endsWith('/')) return { files: [], dirs: [], error: 'dest must be a file path when content is given' };
     return readDests(ctx, [{ dest: a.dest, source: { kind: 'content', content: Buffer.from(a.content) } }], [], posix.dirname(a.dest));

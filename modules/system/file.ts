@@ -5,10 +5,10 @@ import { defineModule, type Change, type LedgerEntry, type Plan } from '../api.t
 import { runProbes, type Probe } from '../facts/batch.ts';
 import { stat, type StatInfo } from '../facts/stat.ts';
 import { identity } from '../facts/command.ts';
-import { sh } from '../../engine/transport/quote.ts';
 import { groupSchema, modeSchema, ownerSchema } from './common/schema.ts';
 import { isSymbolic, modeError } from './common/mode.ts';
 import { attrChanges, attrOps, pathArg, pathValidate, type Attrs } from './common/attrs.ts';
+import { driftProbe } from './probes.ts';
 
 const schema = Type.Object(
   {
@@ -52,17 +52,6 @@ export interface FileState {
 
 function srcPath(a: FileArgs, path: string): string {
   return a.state === 'link' ? resolve(dirname(path), a.src ?? '') : (a.src ?? '');
-}
-
-function driftProbe(path: string, a: FileArgs): Probe<boolean> {
-  const tests: string[] = [];
-  if (a.owner !== undefined) tests.push(sh`! -user ${String(a.owner)}`);
-  if (a.group !== undefined) tests.push(sh`! -group ${String(a.group)}`);
-  if (a.mode !== undefined) tests.push(sh`! -perm ${String(parseInt(String(a.mode), 8).toString(8).padStart(4, '0'))}`);
-  return {
-    script: `find ${sh`${path}`} -mindepth 1 \\( ${tests.join(' -o ')} \\) -print | head -n 1`,
-    parse: (o) => o.out.trim() !== '',
-  };
 }
 
 export const file = defineModule({

@@ -5,6 +5,7 @@ import { runProbes } from '../facts/batch.ts';
 import { fileContent } from '../facts/content.ts';
 import { sh } from '../../engine/transport/quote.ts';
 import { contentDiff, lineDiff } from './common/diff.ts';
+import { liveHostname } from './probes.ts';
 
 const schema = Type.Object(
   {
@@ -47,7 +48,7 @@ export const hostname = defineModule({
     examples: `- hostname: { name: '{{inventory_hostname}}' }`,
   },
   async read(ctx): Promise<HostnameState> {
-    const r = await runProbes(ctx, { live: { script: 'cat /proc/sys/kernel/hostname', parse: (o) => o.out.trim() }, file: fileContent('/etc/hostname') });
+    const r = await runProbes(ctx, { live: liveHostname, file: fileContent('/etc/hostname') });
     return { live: r.live, ...(r.file.exists && 'content' in r.file ? { file: r.file.content.toString('utf8') } : {}) };
   },
   plan: planHostname,

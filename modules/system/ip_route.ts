@@ -4,9 +4,9 @@
  * wants it runs on every boot's reconvergence (the routes follow the cluster's node list).
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { defineModule, type ModuleContext, type Plan } from '../api.ts';
-import { runProbes, type Probe } from '../facts/batch.ts';
-import { sh } from '../../engine/transport/quote.ts';
+import { defineModule, type ReadContext, type Plan } from '../api.ts';
+import { runProbes } from '../facts/batch.ts';
+import { routeProbe } from './probes.ts';
 
 const schema = Type.Object(
   {
@@ -73,15 +73,8 @@ export function planIpRoute(s: RouteState, a: IpRouteArgs): Plan {
   };
 }
 
-function routeProbe(dest: string): Probe<string> {
-  return {
-    script: sh`ip ${family(dest)} route show exact ${dest} 2>/dev/null | head -n 1`,
-    parse: (o) => o.out.trim(),
-  };
-}
-
-async function readIpRoute(ctx: ModuleContext, a: IpRouteArgs): Promise<RouteState> {
-  const r = await runProbes(ctx, { line: routeProbe(normalDest(a.dest)) });
+async function readIpRoute(ctx: ReadContext, a: IpRouteArgs): Promise<RouteState> {
+  const r = await runProbes(ctx, { line: routeProbe(family(normalDest(a.dest)), normalDest(a.dest)) });
   return { line: r.line };
 }
 

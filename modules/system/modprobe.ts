@@ -1,10 +1,10 @@
 /** modprobe: a kernel module loaded (or not), and loaded at boot. Built-in modules count as loaded. */
 import { Type, type Static } from '@sinclair/typebox';
-import { defineModule, type Change, type ModuleContext, type Plan } from '../api.ts';
-import { runProbes, type Probe } from '../facts/batch.ts';
+import { defineModule, type Change, type ReadContext, type Plan } from '../api.ts';
+import { runProbes } from '../facts/batch.ts';
 import { fileContent, type FileContent } from '../facts/content.ts';
-import { sh } from '../../engine/transport/quote.ts';
 import { contentDiff } from './common/diff.ts';
+import { loadedProbe } from './probes.ts';
 
 const schema = Type.Object(
   {
@@ -23,39 +23,12 @@ const schema = Type.Object(
 
 export type ModprobeArgs = Static<typeof schema>;
 
-/** Where the kernel shows a feature even when its module is built in and has no /sys/module entry. */
-const FEATURE_PATHS: Record<string, string> = {
-  br_netfilter: '/proc/sys/net/bridge/bridge-nf-call-iptables',
-  ip_tables: '/proc/net/ip_tables_names',
-  ip6_tables: '/proc/net/ip6_tables_names',
-  nf_conntrack: '/proc/sys/net/netfilter/nf_conntrack_max',
-  ip_vs: '/proc/net/ip_vs',
-  ipv6: '/proc/sys/net/ipv6',
-};
-
 export type Loaded = 'module' | 'builtin' | 'absent';
 
 export interface ModprobeState {
   loaded: Loaded;
   loadConf: FileContent;
   optionsConf: FileContent;
-}
-
-export function loadedProbe(name: string): Probe<Loaded> {
-  const n = name.replace(/-/g, '_');
-  const feature = FEATURE_PATHS[n];
-  const fs = n === 'overlay' ? ' || grep -qw overlay /proc/filesystems' : '';
-  return {
-    script: [
-      sh`n=${n}`,
-      'if [ -r /proc/modules ] && grep -q "^$n " /proc/modules; then echo module',
-      'elif [ -e "/sys/module/$n" ]; then echo builtin',
-      'elif [ -f "/lib/modules/$(uname -r)/modules.builtin" ] && grep -q "/$n.ko" "/lib/modules/$(uname -r)/modules.builtin"; then echo builtin',
-      `elif ${feature ? sh`[ -e ${feature} ]` : 'false'}${fs}; then echo builtin`,
-      'else echo absent; fi',
-    ].join('\n'),
-    parse: (o) => (o.out.trim() as Loaded) || 'absent',
-  };
 }
 
 export function loadConfPath(name: string): string {
@@ -102,7 +75,7 @@ export function planModprobe(s: ModprobeState, a: ModprobeArgs): Plan {
   return { changes, result: { name: a.name, builtin: s.loaded === 'builtin', params } };
 }
 
-async function readModprobe(ctx: ModuleContext, a: ModprobeArgs): Promise<ModprobeState> {
+async function readModprobe(ctx: ReadContext, a: ModprobeArgs): Promise<ModprobeState> {
   const r = await runProbes(ctx, { loaded: loadedProbe(a.name), load: fileContent(loadConfPath(a.name)), opts: fileContent(optionsConfPath(a.name)) });
   return { loaded: r.loaded, loadConf: r.load, optionsConf: r.opts };
 }

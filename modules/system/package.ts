@@ -1,9 +1,9 @@
 /** package: OS packages with apt (Debian, Ubuntu) or dnf (Fedora, RHEL). */
 import { Type, type Static } from '@sinclair/typebox';
-import { defineModule, type Change, type ModuleContext, type Plan } from '../api.ts';
+import { defineModule, type Change, type ReadContext, type Plan } from '../api.ts';
 import { runProbe, runProbes, type Probe } from '../facts/batch.ts';
 import { installed, type Installed } from '../facts/packages.ts';
-import { sh } from '../../engine/transport/quote.ts';
+import { aptCandidates, dnfUpgrades, packageManagerProbe } from './probes.ts';
 
 const schema = Type.Object(
   {
@@ -21,7 +21,7 @@ const schema = Type.Object(
 );
 
 export type PackageArgs = Static<typeof schema>;
-type Manager = 'apt' | 'dnf';
+export type Manager = 'apt' | 'dnf';
 
 export interface PackageState {
   manager: Manager | 'unknown';
@@ -37,37 +37,6 @@ export function names(a: PackageArgs): string[] {
 
 const APT_ENV = { DEBIAN_FRONTEND: 'noninteractive' };
 const APT_OPTS = ['-y', '-q', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
-
-function aptCandidates(pkgs: string[]): Probe<Record<string, string>> {
-  return {
-    script: sh`LC_ALL=C apt-cache policy -- ${pkgs}`,
-    parse: (o) => {
-      const res: Record<string, string> = {};
-      let cur = '';
-      for (const line of o.out.split('\n')) {
-        const head = /^(\S+):$/.exec(line);
-        if (head) cur = head[1]!;
-        const cand = /^\s+Candidate:\s+(\S+)/.exec(line);
-        if (cand && cur && cand[1] !== '(none)') res[cur] = cand[1]!;
-      }
-      return res;
-    },
-  };
-}
-
-function dnfUpgrades(pkgs: string[]): Probe<Record<string, string>> {
-  return {
-    script: sh`dnf -q list --upgrades -- ${pkgs} 2>/dev/null`,
-    parse: (o) => {
-      const res: Record<string, string> = {};
-      for (const line of o.out.split('\n')) {
-        const m = /^(\S+?)\.\S+\s+(\S+)\s+\S+/.exec(line);
-        if (m && pkgs.includes(m[1]!)) res[m[1]!] = m[2]!;
-      }
-      return res;
-    },
-  };
-}
 
 export function planPackage(s: PackageState, a: PackageArgs): Plan {
   if (s.manager === 'unknown') return { changes: [], failed: 'no supported package manager (apt-get or dnf) on this host' };
@@ -108,12 +77,7 @@ export function planPackage(s: PackageState, a: PackageArgs): Plan {
   return { changes, result: { packages: [...missing, ...upgrade] } };
 }
 
-const MANAGER_PROBE: Probe<Manager | 'unknown'> = {
-  script: 'if command -v apt-get >/dev/null 2>&1; then echo apt; elif command -v dnf >/dev/null 2>&1; then echo dnf; else echo unknown; fi',
-  parse: (o) => o.out.trim() as Manager | 'unknown',
-};
-
-function knownManager(ctx: ModuleContext, a: PackageArgs): Manager | undefined {
+function knownManager(ctx: ReadContext, a: PackageArgs): Manager | undefined {
   if (a.use && a.use !== 'auto') return a.use;
   const fact = ctx.vars.ansible_pkg_mgr;
   if (fact === 'apt' || fact === 'dnf') return fact;
@@ -126,13 +90,13 @@ function managerProbes(m: Manager, pkgs: string[], latest: boolean): Record<stri
 }
 
 /** One round trip: the manager (unless the facts say it) and the packages as each candidate manager sees them. */
-async function readPackages(ctx: ModuleContext, a: PackageArgs): Promise<PackageState> {
+async function readPackages(ctx: ReadContext, a: PackageArgs): Promise<PackageState> {
   const known = knownManager(ctx, a);
   const pkgs = names(a);
-  if (pkgs.length === 0) return { manager: known ?? (await runProbe(ctx, MANAGER_PROBE)), installed: {}, upgradable: {} };
+  if (pkgs.length === 0) return { manager: known ?? (await runProbe(ctx, packageManagerProbe)), installed: {}, upgradable: {} };
   const latest = a.state === 'latest';
   const candidates: Manager[] = known ? [known] : ['apt', 'dnf'];
-  const probes: Record<string, Probe<unknown>> = known ? {} : { manager: MANAGER_PROBE };
+  const probes: Record<string, Probe<unknown>> = known ? {} : { manager: packageManagerProbe };
   for (const m of candidates) Object.assign(probes, managerProbes(m, pkgs, latest));
   const r = (await runProbes(ctx, probes)) as Record<string, unknown>;
   const manager = known ?? (r.manager as Manager | 'unknown');
@@ -164,5 +128,5 @@ export const packageModule = defineModule({
 });
 
 /** apt and dnf: package with the manager fixed. */
-export const apt = { ...packageModule, name: 'apt', read: (ctx: ModuleContext, a: PackageArgs) => packageModule.read(ctx, { ...a, use: 'apt' }) };
-export const dnf = { ...packageModule, name: 'dnf', read: (ctx: ModuleContext, a: PackageArgs) => packageModule.read(ctx, { ...a, use: 'dnf' }) };
+export const apt = { ...packageModule, name: 'apt', read: (ctx: ReadContext, a: PackageArgs) => packageModule.read(ctx, { ...a, use: 'apt' }) };
+export const dnf = { ...packageModule, name: 'dnf', read: (ctx: ReadContext, a: PackageArgs) => packageModule.read(ctx, { ...a, use: 'dnf' }) };

@@ -1,12 +1,12 @@
 /** service: the same arguments as systemd, on systemd or OpenRC (rc-service, rc-update). */
 import { Type, type Static } from '@sinclair/typebox';
-import { defineModule, type Change, type ModuleContext, type Plan } from '../api.ts';
-import { runProbes, type Probe, type ProbeOutput, type ProbeResults } from '../facts/batch.ts';
+import { defineModule, type Change, type ReadContext, type Plan } from '../api.ts';
+import { runProbes, type Probe, type ProbeResults } from '../facts/batch.ts';
 import { unitName } from '../facts/systemctl.ts';
-import { sh } from '../../engine/transport/quote.ts';
 import { planUnit } from './common/unit-plan.ts';
 import { lineDiff } from './common/diff.ts';
 import { systemctlFor, systemdProbes, systemdState, unitView, type SystemdState } from './systemd.ts';
+import { openrcProbes, serviceManagerProbe } from './probes.ts';
 
 const schema = Type.Object(
   {
@@ -44,31 +44,18 @@ export type ServiceState =
   | { manager: 'openrc'; openrc: OpenrcState }
   | { manager: 'unknown'; what: string };
 
-const MANAGER_PROBE: Probe<string> = {
-  script: 'if [ -d /run/systemd/system ]; then echo systemd; elif command -v rc-service >/dev/null 2>&1; then echo openrc; else echo unknown; fi',
-  parse: (o) => o.out.trim(),
-};
-
-function knownManager(ctx: ModuleContext, a: ServiceArgs): string | undefined {
+function knownManager(ctx: ReadContext, a: ServiceArgs): string | undefined {
   if (a.use && a.use !== 'auto') return a.use;
   const fact = ctx.vars.ansible_service_mgr;
   return typeof fact === 'string' && fact ? fact : undefined;
 }
 
-function openrcProbes(name: string) {
-  return {
-    rcExists: { script: sh`[ -x /etc/init.d/${name} ]`, parse: (o: ProbeOutput) => o.rc === 0 },
-    rcStatus: { script: sh`rc-service ${name} status >/dev/null 2>&1`, parse: (o: ProbeOutput) => o.rc },
-    rcLevels: { script: sh`rc-update show -v 2>/dev/null | awk -v s=${name} '$1 == s { for (i = 3; i <= NF; i++) print $i }'`, parse: (o: ProbeOutput) => o.out.split('\n').filter(Boolean) },
-  };
-}
-
 /** One round trip: the manager (unless the facts say it) and the service as both managers see it. */
-async function readService(ctx: ModuleContext, a: ServiceArgs): Promise<ServiceState> {
+async function readService(ctx: ReadContext, a: ServiceArgs): Promise<ServiceState> {
   const known = knownManager(ctx, a);
   const unit = unitName(a.name);
   const probes: Record<string, Probe<unknown>> = {
-    ...(known ? {} : { manager: MANAGER_PROBE }),
+    ...(known ? {} : { manager: serviceManagerProbe }),
     ...(known === undefined || known === 'systemd' ? systemdProbes(unit, 'system') : {}),
     ...(known === undefined || known === 'openrc' ? openrcProbes(a.name) : {}),
   };

@@ -1,6 +1,6 @@
 /** sysctl: a kernel parameter, set live and persisted in a sysctl.d file. */
 import { Type, type Static } from '@sinclair/typebox';
-import { defineModule, type Change, type ModuleContext, type Plan } from '../api.ts';
+import { defineModule, type Change, type ReadContext, type Plan } from '../api.ts';
 import { runProbes } from '../facts/batch.ts';
 import { normalizeSysctl, sysctlPath, sysctlValue } from '../facts/sysctl.ts';
 import { statAndContent } from '../facts/content.ts';
@@ -92,7 +92,7 @@ export function planSysctl(s: SysctlState, a: SysctlArgs): Plan {
   return { changes, result: { name: a.name, value: want ?? null, live: s.live ?? null } };
 }
 
-async function readSysctl(ctx: ModuleContext, a: SysctlArgs): Promise<SysctlState> {
+async function readSysctl(ctx: ReadContext, a: SysctlArgs): Promise<SysctlState> {
   const file = a.sysctl_file ?? DEFAULT_SYSCTL_FILE;
   const r = await runProbes(ctx, { live: sysctlValue(a.name), f: statAndContent(file) });
   const s: SysctlState = { fileSt: r.f.st, ...(r.live !== undefined ? { live: r.live } : {}) };

@@ -1,12 +1,10 @@
 /** systemd: a unit's active state, enablement and masking; daemon-reload. */
 import { Type, type Static } from '@sinclair/typebox';
-import { defineModule, type ModuleContext } from '../api.ts';
-import { runProbes, type Probe } from '../facts/batch.ts';
+import { defineModule, type ReadContext } from '../api.ts';
+import { runProbes } from '../facts/batch.ts';
 import { unitName, unitState, type UnitState } from '../facts/systemctl.ts';
-import { sh } from '../../engine/transport/quote.ts';
 import { planUnit, type UnitView } from './common/unit-plan.ts';
-
-export const UNIT_DIRS = ['/etc/systemd/system', '/run/systemd/system', '/usr/local/lib/systemd/system', '/usr/lib/systemd/system', '/lib/systemd/system'];
+import { UNIT_DIRS, isEnabledProbe, unitFilesProbe } from './probes.ts';
 
 const schema = Type.Object(
   {
@@ -45,21 +43,12 @@ export function nameOf(a: { name?: string; unit?: string; service?: string }): s
   return a.name ?? a.unit ?? a.service;
 }
 
-function isEnabledProbe(unit: string, scope: string | undefined): Probe<string> {
-  const flag = scope && scope !== 'system' ? [`--${scope}`] : [];
-  return { script: sh`systemctl ${flag} is-enabled -- ${unit} 2>/dev/null`, parse: (o) => o.out.trim().split('\n')[0] ?? '' };
-}
-
-function unitFilesProbe(unit: string): Probe<string[]> {
-  return { script: sh`for d in ${UNIT_DIRS}; do if [ -e "$d"/${unit} ]; then echo "$d"/${unit}; fi; done`, parse: (o) => o.out.split('\n').filter(Boolean) };
-}
-
 /** The probes that read a unit, to batch with others. */
 export function systemdProbes(unit: string, scope: 'system' | 'user' | 'global' | undefined) {
   return { show: unitState(unit, scope), enabled: isEnabledProbe(unit, scope), files: unitFilesProbe(unit) };
 }
 
-export function systemdState(ctx: ModuleContext, unit: string, r: { show: UnitState; enabled: string; files: string[] }): SystemdState {
+export function systemdState(ctx: ReadContext, unit: string, r: { show: UnitState; enabled: string; files: string[] }): SystemdState {
   const s: SystemdState = { unit, show: r.show, isEnabled: r.enabled, files: r.files, ...(r.show.available ? {} : { systemctlMissing: true }) };
   if (ctx.check) {
     for (const d of UNIT_DIRS) {
@@ -70,7 +59,7 @@ export function systemdState(ctx: ModuleContext, unit: string, r: { show: UnitSt
   return s;
 }
 
-export async function readSystemd(ctx: ModuleContext, name: string | undefined, scope: 'system' | 'user' | 'global' | undefined): Promise<SystemdState> {
+export async function readSystemd(ctx: ReadContext, name: string | undefined, scope: 'system' | 'user' | 'global' | undefined): Promise<SystemdState> {
   if (name === undefined) return { files: [] };
   const unit = unitName(name);
   return systemdState(ctx, unit, await runProbes(ctx, systemdProbes(unit, scope)));

@@ -2,7 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { readFileSync } from 'node:fs';
 import { basename, posix } from 'node:path';
-import { defineModule, type ModuleContext } from '../api.ts';
+import { defineModule, type ReadContext } from '../api.ts';
 import { groupSchema, modeSchema, ownerSchema } from './common/schema.ts';
 import { modeError } from './common/mode.ts';
 import { planPut, readDestOrInside, readDests, type PutState } from './common/put-file.ts';
@@ -23,7 +23,7 @@ const schema = Type.Object(
 
 export type TemplateArgs = Static<typeof schema>;
 
-async function readTemplate(ctx: ModuleContext, a: TemplateArgs): Promise<PutState> {
+async function readTemplate(ctx: ReadContext, a: TemplateArgs): Promise<PutState> {
   const rendered = ctx.renderTemplate(readFileSync(ctx.findFile('templates', a.src), 'utf8'));
   const source = { kind: 'content' as const, content: Buffer.from(rendered) };
   const inside = { wanted: [{ dest: posix.join(a.dest, basename(a.src).replace(/\.(hbs|j2|tmpl)$/, '')), source }], dirs: [] };

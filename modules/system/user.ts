@@ -3,8 +3,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { defineModule, type Change, type Plan } from '../api.ts';
 import { runProbes, type Probe } from '../facts/batch.ts';
 import { passwd, userGroups, type PasswdEntry } from '../facts/accounts.ts';
-import { sh } from '../../engine/transport/quote.ts';
 import { lineDiff } from './common/diff.ts';
+import { shadowHash } from './probes.ts';
 
 const schema = Type.Object(
   {
@@ -110,7 +110,7 @@ export const user = defineModule({
     const probes: Record<string, Probe<unknown>> = { entry: passwd(a.name) };
     // `id -Gn` only when the plan compares groups: a program less on the host otherwise
     if (a.group !== undefined || a.groups !== undefined) probes.groups = userGroups(a.name);
-    if (a.password !== undefined) probes.hash = { script: sh`getent shadow -- ${a.name} | cut -d: -f2`, parse: (o) => o.out.trim() };
+    if (a.password !== undefined) probes.hash = shadowHash(a.name);
     const r = (await runProbes(ctx, probes)) as { entry?: PasswdEntry; groups?: string[]; hash?: string };
     return { ...(r.entry ? { entry: r.entry } : {}), ...(r.groups ? { groups: r.groups } : {}), ...(r.hash !== undefined ? { hash: r.hash } : {}) };
   },

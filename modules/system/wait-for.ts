@@ -4,9 +4,10 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { Duplex } from 'node:stream';
-import { defineModule, type ModuleContext, type Plan } from '../api.ts';
+import { defineModule, type ReadContext, type Plan } from '../api.ts';
 import { runProbe } from '../facts/batch.ts';
 import { fileContent } from '../facts/content.ts';
+import { stat } from '../facts/stat.ts';
 
 const schema = Type.Object(
   {
@@ -78,7 +79,7 @@ function readUntil(s: Duplex, re: RegExp, ms: number): Promise<RegExpExecArray |
 }
 
 /** One check: does the port answer (and match)? */
-async function portAnswers(ctx: ModuleContext, host: string, port: number, re: RegExp | undefined, connectMs: number): Promise<{ up: boolean; match?: string[] }> {
+async function portAnswers(ctx: ReadContext, host: string, port: number, re: RegExp | undefined, connectMs: number): Promise<{ up: boolean; match?: string[] }> {
   let s: Duplex;
   try {
     s = await withTimeout(ctx.connectTcp(host, port), connectMs, `${host}:${port}`);
@@ -94,20 +95,19 @@ async function portAnswers(ctx: ModuleContext, host: string, port: number, re: R
   }
 }
 
-async function pathMatches(ctx: ModuleContext, path: string, re: RegExp | undefined): Promise<{ up: boolean; match?: string[] }> {
+async function pathMatches(ctx: ReadContext, path: string, re: RegExp | undefined): Promise<{ up: boolean; match?: string[] }> {
   const c = await runProbe(ctx, fileContent(path, 64 * 1024 * 1024));
   if (!c.exists) {
     // not a regular file: a directory or socket still "exists"
     if (re) return { up: false };
-    const r = await ctx.exec(['test', '-e', path]);
-    return { up: r.rc === 0 };
+    return { up: (await runProbe(ctx, stat(path, true))).exists };
   }
   if (!re) return { up: true };
   const m = 'content' in c ? re.exec(c.content.toString('utf8')) : null;
   return m ? { up: true, match: [...m] } : { up: false };
 }
 
-export async function waitFor(ctx: ModuleContext, a: WaitForArgs): Promise<WaitForState> {
+export async function waitFor(ctx: ReadContext, a: WaitForArgs): Promise<WaitForState> {
   const start = Date.now();
   const state = a.state ?? 'started';
   const want = state === 'started' || state === 'present';

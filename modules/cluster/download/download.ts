@@ -4,11 +4,11 @@
  * no internet); with on_host the host fetches it with curl or wget. Optionally extracts it.
  */
 import { join } from 'node:path/posix';
-import { defineModule, type ModuleContext } from '../../api.ts';
+import { defineModule, type ReadContext } from '../../api.ts';
 import { fetchAction } from './actions.ts';
-import { runProbes, type Probe } from '../../facts/batch.ts';
+import { runProbes } from '../../facts/batch.ts';
+import { hashProbe, toolsProbe } from './probes.ts';
 import { stat } from '../../facts/stat.ts';
-import { sh } from '../../../engine/transport/quote.ts';
 import { cachePath, exists } from './cache.ts';
 import { hashFromChecksumFile, parseChecksumArg, urlFileName, type Algo } from './checksum.ts';
 import { archiveFormat, extractedPath, type ArchiveFormat } from './host-scripts.ts';
@@ -16,20 +16,9 @@ import { httpGetText } from './http.ts';
 import { planDownload, type DownloadState } from './plan.ts';
 import { DownloadArgs } from './schema.ts';
 
-function hashProbe(path: string, algo: Algo): Probe<string | undefined> {
-  return {
-    script: sh`if [ -f ${path} ]; then ${algo === 'sha256' ? 'sha256sum' : 'sha512sum'} < ${path}; fi`,
-    parse: (o) => /^([0-9a-f]+)\b/.exec(o.out)?.[1],
-  };
-}
-
-const toolsProbe: Probe<string[]> = {
-  script: 'for t in tar unzip curl wget; do command -v "$t" >/dev/null 2>&1 && echo "$t"; done; true',
-  parse: (o) => o.out.split('\n').filter(Boolean),
-};
 
 /** The expected hash: from the argument, or from the checksum file (fetched once per URL on the controller). */
-async function expectedHash(ctx: ModuleContext, a: DownloadArgs, fileName: string): Promise<{ algo: Algo; hex: string } | { error: string }> {
+async function expectedHash(ctx: ReadContext, a: DownloadArgs, fileName: string): Promise<{ algo: Algo; hex: string } | { error: string }> {
   try {
     const c = parseChecksumArg(a.checksum);
     if ('hex' in c) return c;

@@ -4,27 +4,10 @@
  * ones (`helm get values -o json`), or it is not deployed. Check mode runs only the reads.
  */
 import { randomBytes } from 'node:crypto';
-import { defineModule, type ModuleContext } from '../../api.ts';
-import { sh } from '../../../engine/transport/quote.ts';
-import { helmBase, planHelm, type HelmRelease, type HelmState } from './plan.ts';
+import { defineModule, type ReadContext } from '../../api.ts';
+import { readQuery } from './probes.ts';
+import { planHelm, type HelmRelease, type HelmState } from './plan.ts';
 import { HelmArgs } from './schema.ts';
-
-/** One round trip: is helm there, the release (helm list), its values, a local chart's Chart.yaml. */
-export function readScript(a: HelmArgs, nonce: string): string {
-  const [bin, , kc, , ns] = helmBase(a);
-  const M = `KH-${nonce}`;
-  return [
-    sh`H=${bin!}; KC=${kc!}; NS=${ns!}; R=${a.name}; C=${a.chart ?? ''}`,
-    `if ! command -v "$H" >/dev/null 2>&1; then echo '${M} NOHELM'; exit 0; fi`,
-    `if [ ! -r "$KC" ]; then echo '${M} NOKUBECONFIG'; exit 0; fi`,
-    `if [ -n "$C" ] && [ -f "$C/Chart.yaml" ]; then echo '${M} CHART'; for f in name version; do printf '%s %s\\n' "$f" "$(sed -n "s/^$f:[[:space:]]*//p" "$C/Chart.yaml" | head -n 1 | tr -d '"\\r')"; done; fi`,
-    `echo '${M} LIST'`,
-    `"$H" --kubeconfig "$KC" --namespace "$NS" list --all --filter "^$R\\$" -o json 2>&1 || { echo '${M} FAILED'; exit 0; }`,
-    `echo; echo '${M} VALUES'`,
-    `"$H" --kubeconfig "$KC" --namespace "$NS" get values "$R" -o json 2>/dev/null || echo null`,
-    `echo; echo '${M} END'`,
-  ].join('\n');
-}
 
 export function parseRead(out: string, nonce: string, a: HelmArgs): HelmState {
   const M = `KH-${nonce}`;
@@ -61,9 +44,9 @@ export function parseRead(out: string, nonce: string, a: HelmArgs): HelmState {
   return state;
 }
 
-async function readHelm(ctx: ModuleContext, a: HelmArgs): Promise<HelmState> {
+async function readHelm(ctx: ReadContext, a: HelmArgs): Promise<HelmState> {
   const nonce = randomBytes(6).toString('hex');
-  const r = await ctx.exec(readScript(a, nonce));
+  const r = await ctx.query(readQuery(a, nonce));
   if (!r.stdout.includes(`KH-${nonce}`)) return { error: `helm: reading the release failed (exit ${r.rc}): ${r.stderr.trim()}` };
   const s = parseRead(r.stdout, nonce, a);
   if (s.unreachable && a.binary && ctx.ledger.path(a.binary)) s.unreachable += ` (installed by an earlier task: ${ctx.ledger.path(a.binary)!.by})`;

@@ -3,17 +3,17 @@
  * `iptables-save -t TABLE` once and comparing the rule in iptables-save's own spelling.
  */
 import { defineModule } from '../../api.ts';
-import { sh } from '../../../engine/transport/quote.ts';
+import type { QueryRunner } from '../../facts/read-only.ts';
+import { saveQuery } from './probes.ts';
 import { chainLedgerPath, planIptables, type IptablesState } from './plan.ts';
 import { hasRule, ruleProblems } from './rule.ts';
 import { parseSave } from './save-format.ts';
 import { IptablesArgs } from './schema.ts';
 
 /** iptables-save of one table; a table that does not exist yet (nft) is empty, not an error. */
-export async function readTable(exec: (cmd: string) => Promise<{ rc: number | null; stdout: string; stderr: string }>, ipv6: boolean, table: string) {
+export async function readTable(ctx: QueryRunner, ipv6: boolean, table: string) {
   const save = ipv6 ? 'ip6tables-save' : 'iptables-save';
-  const bin = ipv6 ? 'ip6tables' : 'iptables';
-  const r = await exec(sh`command -v ${bin} >/dev/null 2>&1 || { echo ${`${bin} not found on the host`} >&2; exit 127; }; ${save} -t ${table}`);
+  const r = await ctx.query(saveQuery(ipv6, table));
   if (r.rc === 127) throw new Error(r.stderr.trim());
   if (r.rc !== 0) {
     if (/does not exist|Table does not exist|can't initialize/i.test(r.stderr)) return parseSave('', table);
@@ -53,7 +53,7 @@ export const iptables = defineModule({
     return errs;
   },
   async read(ctx, a): Promise<IptablesState> {
-    const dump = await readTable((c) => ctx.exec(c), a.ip_version === 'ipv6', a.table ?? 'filter');
+    const dump = await readTable(ctx, a.ip_version === 'ipv6', a.table ?? 'filter');
     const planned = ctx.ledger.path(chainLedgerPath(a));
     return { dump, ...(planned && planned.state !== 'absent' ? { chainAfter: planned.by } : {}) };
   },

@@ -105,7 +105,7 @@ export const iptablesRuleset = defineModule({
     return dup ? [{ key: 'chains', message: `chain ${dup} is listed twice` }] : [];
   },
   async read(ctx, a): Promise<RulesetState> {
-    return { dump: await readTable((c) => ctx.exec(c), a.ip_version === 'ipv6', a.table ?? 'filter') };
+    return { dump: await readTable(ctx, a.ip_version === 'ipv6', a.table ?? 'filter') };
   },
   plan(state, a) {
     return planRuleset(state, a);

@@ -9,16 +9,16 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ModuleContext } from '../../api.ts';
-import { sh } from '../../../engine/transport/quote.ts';
+import type { ReadContext } from '../../api.ts';
 import { applyOrder, flattenObjects, sameObject, type K8sObject } from './objects.ts';
-import { K8S_FIELD_MANAGER, type K8sArgs } from './schema.ts';
-import { kubectlBase, planK8s, waitOps, type DryRun, type K8sState } from './plan.ts';
+import type { K8sArgs } from './schema.ts';
+import { readQuery, UNREACHABLE, waitQueries } from './probes.ts';
+import { planK8s, type DryRun, type K8sState } from './plan.ts';
 
 const MANIFEST_EXT = /\.(ya?ml|json|hbs)$/;
 
 /** The manifest's objects, from src (file, template, directory) or definition. */
-export function loadObjects(ctx: ModuleContext, a: K8sArgs): K8sObject[] {
+export function loadObjects(ctx: ReadContext, a: K8sArgs): K8sObject[] {
   if (a.definition !== undefined) return flattenObjects(a.definition, 'definition');
   const src = a.src!;
   const path = src.endsWith('.hbs') ? ctx.findFile('templates', src) : ctx.findFile('files', src);
@@ -31,38 +31,6 @@ export function loadObjects(ctx: ModuleContext, a: K8sArgs): K8sObject[] {
     .filter((n) => MANIFEST_EXT.test(n))
     .sort()
     .flatMap((n) => one(join(path, n)));
-}
-
-const UNREACHABLE = /Unable to connect to the server|dial tcp|connection refused|no such host|i\/o timeout|TLS handshake timeout|no route to host/;
-
-/** The shell that runs the reads; its stdin is the objects, one JSON line each. */
-export function readScript(a: K8sArgs, nonce: string, dryRun: boolean): string {
-  const base = kubectlBase(a);
-  const force = a.force_conflicts ? ' --force-conflicts' : '';
-  return [
-    sh`K=${base[0]!}; KC=${base[2]!}`,
-    `N=${a.namespace ? sh`${a.namespace}` : "''"}`,
-    `M=KP-${nonce}`,
-    'm=$(cat)',
-    'if ! command -v "$K" >/dev/null 2>&1; then printf \'%s NOKUBECTL\\n\' "$M"; exit 0; fi',
-    'if [ ! -r "$KC" ]; then printf \'%s NOKUBECONFIG\\n\' "$M"; exit 0; fi',
-    // stdout straight to the output (fd 3), stderr into $e
-    'kp_run() { label=$1; shift',
-    '  if [ -n "$N" ]; then set -- -n "$N" "$@"; fi',
-    '  { e=$(printf \'%s\\n\' "$in" | "$K" --kubeconfig "$KC" "$@" 2>&1 >&3 3>&-); rc=$?; } 3>&1',
-    '  printf \'\\n%s-END %s %s\\n%s\\n%s-ERR\\n\' "$M" "$label" "$rc" "$e" "$M"',
-    '}',
-    `kp_unreachable() { case "$e" in ${UNREACHABLE.source.split('|').map((p) => `*"${p.replace(/\\/g, '')}"*`).join('|')}) return 0;; esac; return 1; }`,
-    'kp_each() { what=$1; shift; i=0; printf \'%s\\n\' "$m" | while IFS= read -r o; do in=$o; kp_run "$what.$i" "$@"; i=$((i+1)); done; }',
-    'in=$m; kp_run get get -o json --ignore-not-found -f -',
-    'if [ "$rc" != 0 ]; then if kp_unreachable; then exit 0; fi; kp_each get get -o json --ignore-not-found -f -; fi',
-    ...(dryRun
-      ? [
-          `in=$m; kp_run dry apply --server-side --dry-run=server --field-manager=${K8S_FIELD_MANAGER}${force} -o json -f -`,
-          `if [ "$rc" != 0 ]; then if kp_unreachable; then exit 0; fi; kp_each dry apply --server-side --dry-run=server --field-manager=${K8S_FIELD_MANAGER}${force} -o json -f -; fi`,
-        ]
-      : []),
-  ].join('\n');
 }
 
 export interface Section {
@@ -143,7 +111,7 @@ export function interpret(objects: K8sObject[], sections: Section[]): Pick<K8sSt
   return { live, dry, readErrors };
 }
 
-export async function readK8s(ctx: ModuleContext, a: K8sArgs): Promise<K8sState> {
+export async function readK8s(ctx: ReadContext, a: K8sArgs): Promise<K8sState> {
   let objects: K8sObject[];
   try {
     objects = applyOrder(flattenCheck(loadObjects(ctx, a), a));
@@ -154,7 +122,7 @@ export async function readK8s(ctx: ModuleContext, a: K8sArgs): Promise<K8sState>
   if (!objects.length) return empty;
   const present = (a.state ?? 'present') === 'present';
   const nonce = randomBytes(8).toString('hex');
-  const r = await ctx.exec(readScript(a, nonce, present), { stdin: objects.map((o) => JSON.stringify(o)).join('\n') });
+  const r = await ctx.query(readQuery(a, nonce, present, objects));
   let parsed: ReturnType<typeof parseSections>;
   try {
     parsed = parseSections(r.stdout, nonce);
@@ -173,11 +141,10 @@ export async function readK8s(ctx: ModuleContext, a: K8sArgs): Promise<K8sState>
     const plan = planK8s(state, a, false);
     if (!plan.failed && plan.changes.length === 0) {
       const objs = present ? objects : [];
-      for (const op of waitOps(objs, a)) {
-        if (op.kind !== 'exec') continue;
-        const w = await ctx.exec(op.cmd, { ...(op.stdin !== undefined ? { stdin: op.stdin } : {}), ...(op.timeoutMs ? { timeoutMs: op.timeoutMs } : {}) });
+      for (const q of waitQueries(objs, a)) {
+        const w = await ctx.query(q);
         if (w.rc !== 0) {
-          state.waitFailed = `${(op.cmd as string[]).slice(3).join(' ')}: ${w.timedOut ? 'timed out' : firstLine(w.stderr)}`;
+          state.waitFailed = `${(q.cmd as string[]).slice(3).join(' ')}: ${w.timedOut ? 'timed out' : firstLine(w.stderr)}`;
           break;
         }
       }

@@ -5,7 +5,7 @@
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { dirname } from 'node:path/posix';
-import { defineModule, type ModuleContext } from '../../api.ts';
+import { defineModule, type ReadContext } from '../../api.ts';
 import { runProbes } from '../../facts/batch.ts';
 import { fileContent } from '../../facts/content.ts';
 import { stat } from '../../facts/stat.ts';
@@ -24,7 +24,7 @@ async function material(v: string, pkiDir: string, suffix: string): Promise<{ pe
   return pem === undefined ? { path } : { pem, path };
 }
 
-function pkiDirOf(ctx: ModuleContext, a: KubeconfigArgs): string {
+function pkiDirOf(ctx: ReadContext, a: KubeconfigArgs): string {
   const dir = a.pki_dir ?? ctx.controller.pkiDir;
   return isAbsolute(dir) ? dir : resolve(ctx.controller.playbookDir, dir);
 }

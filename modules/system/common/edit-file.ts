@@ -2,7 +2,7 @@
  * Shared by lineinfile and blockinfile: read a text file (or what an earlier task of this check run
  * writes there), and turn new content computed by a pure function into one atomic put.
  */
-import type { Change, LedgerEntry, ModuleContext, Plan } from '../../api.ts';
+import type { Change, LedgerEntry, ReadContext, Plan } from '../../api.ts';
 import { runProbes } from '../../facts/batch.ts';
 import type { StatInfo } from '../../facts/stat.ts';
 import { statAndContent, type FileContent } from '../../facts/content.ts';
@@ -21,7 +21,7 @@ export interface EditState {
   tooBig?: number;
 }
 
-export async function readEditable(ctx: ModuleContext, path: string): Promise<EditState> {
+export async function readEditable(ctx: ReadContext, path: string): Promise<EditState> {
   // one probe: the size for the read limit comes from its stat, no wc (a program less on the host)
   const { sc } = await runProbes(ctx, { sc: statAndContent(path) });
   const s: EditState = { path, st: sc.st };

@@ -5,11 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import type { Change, LedgerEntry, ModuleContext, Op, Plan } from '../../api.ts';
+import type { Change, LedgerEntry, ReadContext, Op, Plan } from '../../api.ts';
 import { runProbes, type Probe } from '../../facts/batch.ts';
 import { stat, statEach, type StatInfo } from '../../facts/stat.ts';
 import { checksum } from '../../facts/checksum.ts';
 import { fileContent, type FileContent } from '../../facts/content.ts';
+import { eitherLayout, type Branch } from '../../facts/either.ts';
 import { contentDiff, isBinary, MAX_DIFF_BYTES } from './diff.ts';
 import { attrChanges, type AttrArgs } from './attrs.ts';
 import { resolveMode } from './mode.ts';
@@ -75,7 +76,7 @@ function statPaths(l: DestLayout): string[] {
   return [...l.wanted.map((w) => w.dest), ...l.dirs, ...(l.parent !== undefined ? [l.parent] : [])];
 }
 
-function layoutProbes(ctx: ModuleContext, l: DestLayout, p: string): Record<string, Probe<unknown>> {
+function layoutProbes(ctx: ReadContext, l: DestLayout, p: string): Record<string, Probe<unknown>> {
   // one run of stat for all of them: each run of a program costs the host a fork and an exec
   const probes: Record<string, Probe<unknown>> = { [`${p}st`]: statEach(statPaths(l)) };
   const maxDiff = ctx.diff ? MAX_DIFF_BYTES : 0;
@@ -90,7 +91,7 @@ function layoutProbes(ctx: ModuleContext, l: DestLayout, p: string): Record<stri
   return probes;
 }
 
-function assemble(ctx: ModuleContext, l: DestLayout, r: Record<string, unknown>, p: string): PutState {
+function assemble(ctx: ReadContext, l: DestLayout, r: Record<string, unknown>, p: string): PutState {
   const stats = r[`${p}st`] as StatInfo[];
   const state: PutState = {
     files: l.wanted.map((w, i) => {
@@ -137,46 +138,17 @@ function assemble(ctx: ModuleContext, l: DestLayout, r: Record<string, unknown>,
 }
 
 /** Read every destination (and remote source) in one round trip. */
-export async function readDests(ctx: ModuleContext, wanted: Wanted[], dirs: string[], parent: string | undefined): Promise<PutState> {
+export async function readDests(ctx: ReadContext, wanted: Wanted[], dirs: string[], parent: string | undefined): Promise<PutState> {
   const l = { wanted, dirs, ...(parent !== undefined ? { parent } : {}) };
   return assemble(ctx, l, (await runProbes(ctx, layoutProbes(ctx, l, 'f'))) as Record<string, unknown>, 'f');
 }
 
-/** A probe of one layout, or nothing when that layout has no probe of that name. */
-interface Branch {
-  inside: boolean;
-  value: unknown;
-}
-
-/**
- * Per probe name of the two layouts, one probe that tests dest's type on the host and runs only the
- * layout that applies, so each file is stat'ed and hashed once instead of once per layout.
- */
-function eitherLayout(dest: string, asFile: Record<string, Probe<unknown>>, inside: Record<string, Probe<unknown>>): Record<string, Probe<Branch>> {
-  const probes: Record<string, Probe<Branch>> = {};
-  for (const k of new Set([...Object.keys(asFile), ...Object.keys(inside)])) {
-    const f = asFile[k];
-    const i = inside[k];
-    probes[k] = {
-      // `[ -d ]` follows a symlink, as stat(dest, true) does
-      script: `if [ -d ${q(dest)} ]; then echo i\n${i?.script ?? ':'}\nelse echo f\n${f?.script ?? ':'}\nfi`,
-      ...(f?.subshell || i?.subshell ? { subshell: true } : {}),
-      parse(o) {
-        const nl = o.out.indexOf('\n');
-        const isInside = o.out.slice(0, nl) === 'i';
-        const p = isInside ? i : f;
-        return { inside: isInside, value: p?.parse({ rc: o.rc, out: o.out.slice(nl + 1) }) };
-      },
-    };
-  }
-  return probes;
-}
 
 /**
  * dest is a file path, unless it is an existing directory (then the file goes inside it): one round
  * trip reads whichever layout applies.
  */
-export async function readDestOrInside(ctx: ModuleContext, dest: string, asFile: DestLayout, inside: DestLayout): Promise<PutState> {
+export async function readDestOrInside(ctx: ReadContext, dest: string, asFile: DestLayout, inside: DestLayout): Promise<PutState> {
   const r = await runProbes(ctx, eitherLayout(dest, layoutProbes(ctx, asFile, 'x'), layoutProbes(ctx, inside, 'x')));
   const branches = Object.values(r) as Branch[];
   const values = Object.fromEntries(Object.entries(r).map(([k, b]) => [k, (b as Branch).value]));

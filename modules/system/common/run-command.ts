@@ -1,6 +1,6 @@
 /** Shared by command and shell: creates/removes guards, the exec op, and the registered result. */
 import { posix } from 'node:path';
-import type { Change, ModuleContext, OpResult, Plan, Vars } from '../../api.ts';
+import type { Change, ReadContext, OpResult, Plan, Vars } from '../../api.ts';
 import { runProbes, type Probe } from '../../facts/batch.ts';
 import { exists } from '../../facts/command.ts';
 
@@ -21,7 +21,7 @@ function resolveIn(chdir: string | undefined, p: string): string {
   return chdir && !p.startsWith('/') ? posix.join(chdir, p) : p;
 }
 
-export async function readGuards(ctx: ModuleContext, a: GuardArgs): Promise<CommandState> {
+export async function readGuards(ctx: ReadContext, a: GuardArgs): Promise<CommandState> {
   const probes: Record<string, Probe<boolean>> = {};
   // the paths are quoted: no glob expansion (Ansible globs them)
   if (a.creates !== undefined) probes.creates = exists(resolveIn(a.chdir, a.creates));

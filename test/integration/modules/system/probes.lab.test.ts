@@ -8,20 +8,24 @@ import type { Transport } from '../../../../engine/transport/transport.ts';
 import { FACTS_SCRIPT, parseFacts, splitSections } from '../../../../engine/vars/facts.ts';
 import { parseDefaultRoute } from '../../../../engine/vars/facts-network.ts';
 import { runProbes } from '../../../../modules/facts/batch.ts';
+import type { QueryRunner } from '../../../../modules/facts/read-only.ts';
 import { stat, statEach } from '../../../../modules/facts/stat.ts';
 import { fileContent, statAndContent } from '../../../../modules/facts/content.ts';
 import { sysctlValue } from '../../../../modules/facts/sysctl.ts';
 import { quote } from '../../../../engine/transport/quote.ts';
+import { queryOn } from '../../../../engine/executor/module-context.ts';
 
 describe('read probes on a lab host (real ssh, systemd)', function () {
   let lab: Lab | undefined;
   let t: Transport;
+  let reader: QueryRunner;
   const out = async (cmd: string) => (await t.exec(cmd)).stdout.trim();
   before(async function () {
     this.timeout(LAB_START_TIMEOUT_MS);
     requireLab(this);
     lab = await startLab(1, { name: 'probes' });
     t = await lab.transport(0);
+    reader = { query: queryOn(t) };
   });
   after(async function () {
     this.timeout(LAB_STOP_TIMEOUT_MS);
@@ -66,18 +70,18 @@ describe('read probes on a lab host (real ssh, systemd)', function () {
   it('statEach and statAndContent read what stat and fileContent read', async () => {
     await t.exec("rm -rf /tmp/kplay-probes && mkdir -p /tmp/kplay-probes/dir && cd /tmp/kplay-probes && printf 'a\\nb\\n' > small && head -c 100 /dev/zero > big && : > empty && ln -s small link && ln -s gone dangling && chown nobody:nogroup small");
     const paths = ['dir', 'small', 'big', 'empty', 'link', 'dangling', 'missing', 'dir/missing'].map((p) => `/tmp/kplay-probes/${p}`);
-    const single = await runProbes(t, Object.fromEntries(paths.map((p, i) => [`s${i}`, stat(p, true)])));
-    const each = await runProbes(t, { all: statEach(paths) });
+    const single = await runProbes(reader, Object.fromEntries(paths.map((p, i) => [`s${i}`, stat(p, true)])));
+    const each = await runProbes(reader, { all: statEach(paths) });
     expect(each.all).to.deep.equal(paths.map((_, i) => single[`s${i}`]));
     expect(each.all[1]).to.include({ type: 'file', owner: 'nobody', group: 'nogroup', size: 4 });
     for (const p of paths) {
-      const r = await runProbes(t, { both: statAndContent(p, 50), st: stat(p, true), c: fileContent(p, 50) });
+      const r = await runProbes(reader, { both: statAndContent(p, 50), st: stat(p, true), c: fileContent(p, 50) });
       expect(r.both, p).to.deep.equal({ st: r.st, content: r.c });
     }
   });
 
   it('sysctl values with several words, and keys that cannot be read', async () => {
-    const r = await runProbes(t, {
+    const r = await runProbes(reader, {
       range: sysctlValue('net.ipv4.ip_local_port_range'),
       forward: sysctlValue('net.ipv4.ip_forward'),
       unreadable: sysctlValue('net.ipv6.conf.all.stable_secret'),

@@ -3,7 +3,8 @@ import { expect } from 'chai';
 import type { Op } from '../../../../modules/api.ts';
 import { planK8s, type K8sState } from '../../../../modules/cluster/k8s/plan.ts';
 import { applyOrder, flattenObjects, maskPair, MASKED, MASKED_CHANGED, type K8sObject } from '../../../../modules/cluster/k8s/objects.ts';
-import { interpret, parseSections, readScript } from '../../../../modules/cluster/k8s/read.ts';
+import { interpret, parseSections } from '../../../../modules/cluster/k8s/read.ts';
+import { readScript } from '../../../../modules/cluster/k8s/probes.ts';
 import type { K8sArgs } from '../../../../modules/cluster/k8s/schema.ts';
 
 const cm = (data: Record<string, string>, ns: string | null = 'demo'): K8sObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', ...(ns ? { namespace: ns } : {}) }, data });

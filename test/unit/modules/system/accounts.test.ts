@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { planUser, user } from '../../../../modules/system/user.ts';
 import { LocalTransport } from '../../../../engine/transport/local.ts';
-import type { ModuleContext } from '../../../../modules/api.ts';
+import { queryOn } from '../../../../engine/executor/module-context.ts';
+import type { ReadContext } from '../../../../modules/api.ts';
 import { planGroup } from '../../../../modules/system/group.ts';
 import { planPackage, packageModule } from '../../../../modules/system/package.ts';
 
@@ -36,7 +37,7 @@ describe('user: plan', () => {
 
 describe('user: read', () => {
   // this machine's root account, through the real probes
-  const ctx = new LocalTransport('localhost') as unknown as ModuleContext;
+  const ctx = { query: queryOn(new LocalTransport('localhost')) } as unknown as ReadContext;
   it('reads the groups (id -Gn on the host) only when group or groups is to be compared', async () => {
     const plain = await user.read(ctx, { name: 'root' });
     expect(plain.entry?.uid).to.equal(0);

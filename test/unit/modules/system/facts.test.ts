@@ -3,6 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { batchScript, needsSubshell, splitBatch, runProbes } from '../../../../modules/facts/batch.ts';
+import { defineProbe, type HostQuery } from '../../../../modules/facts/read-only.ts';
+import { queryOn } from '../../../../engine/executor/module-context.ts';
 import { parseStat, parseStatEach, stat, statEach } from '../../../../modules/facts/stat.ts';
 import { parseChecksum } from '../../../../modules/facts/checksum.ts';
 import { fileContent, parseContent, parseStatAndContent, statAndContent } from '../../../../modules/facts/content.ts';
@@ -26,10 +28,11 @@ describe('facts: batched probes', () => {
   it('runs probes in one sh script on the host', async () => {
     const t = new LocalTransport('localhost');
     let calls = 0;
-    const ctx = { exec: (c: string) => (calls++, t.exec(c)) };
+    const run = queryOn(t);
+    const ctx = { query: (q: HostQuery) => (calls++, run(q)) };
     const r = await runProbes(ctx, {
-      a: { script: 'printf "x\\ny"', parse: (o) => o },
-      b: { script: 'echo hi; exit 4', parse: (o) => o },
+      a: defineProbe({ script: 'printf "x\\ny"', parse: (o) => o }),
+      b: defineProbe({ script: 'echo hi; exit 4', parse: (o) => o }),
       root: stat('/'),
     });
     expect(calls).to.equal(1);
@@ -41,14 +44,14 @@ describe('facts: batched probes', () => {
   it('runs the batch in the C locale, whatever the login environment says (parsers read untranslated output)', async () => {
     const t = new LocalTransport('localhost');
     const r = await runProbes(
-      { exec: (c: string) => t.exec(c, { env: { LC_ALL: 'de_DE.UTF-8', LANG: 'de_DE.UTF-8' } }) },
-      { locale: { script: 'printf %s "$LC_ALL"', parse: (o) => o.out } },
+      { query: (q: HostQuery) => t.exec(q.cmd, { env: { LC_ALL: 'de_DE.UTF-8', LANG: 'de_DE.UTF-8' } }) },
+      { locale: defineProbe({ script: 'printf %s "$LC_ALL"', parse: (o) => o.out }) },
     );
     expect(r.locale).to.equal('C');
   });
   it('isolates what must be isolated without a subshell per probe', async () => {
-    const ctx = new LocalTransport('localhost');
-    const probe = (script: string, subshell?: boolean) => ({ script, parse: (o: { rc: number; out: string }) => o, ...(subshell ? { subshell } : {}) });
+    const ctx = { query: queryOn(new LocalTransport('localhost')) };
+    const probe = (script: string, subshell?: boolean) => defineProbe({ script, parse: (o: { rc: number; out: string }) => o, ...(subshell ? { subshell } : {}) });
     const r = await runProbes(ctx, {
       exits: probe('echo a; exit 5; echo b'),
       returns: probe('if true; then echo r; return 6; fi; echo no'),
@@ -99,7 +102,7 @@ describe('facts: combined probes read what the single ones read', () => {
   after(() => rmSync(d, { recursive: true, force: true }));
 
   it('statEach is stat(path, true) of each path, and statAndContent is stat plus fileContent', async () => {
-    const t = new LocalTransport('localhost');
+    const t = { query: queryOn(new LocalTransport('localhost')) };
     const paths = ['dir', 'small', 'big', 'empty', "odd name\n'|x", 'link', 'dangling', 'missing', 'dir/missing'].map((p) => join(d, p));
     const single = await runProbes(t, Object.fromEntries(paths.map((p, i) => [`s${i}`, stat(p, true)])));
     const each = await runProbes(t, { all: statEach(paths), none: statEach([join(d, 'missing')]) });

@@ -1,0 +1,54 @@
+/**
+ * What a module's read() may run on a host: read-only commands, and nothing else. The read context
+ * (ReadContext in modules/api.ts) has no exec; it runs a HostQuery, and the probe batch
+ * (batch.ts) turns probes into one. Both carry a brand only defineQuery and defineProbe give, and
+ * test/unit/architecture/read-only.test.ts allows those calls only in modules/facts/ and in files
+ * named probes.ts: the reviewed list of every command kplay runs on a host to read it.
+ *
+ * A probe or query must not change the host: no writes, no restarts, no package database
+ * updates. Reviewing a probes.ts file means checking exactly that.
+ */
+import type { ExecResult } from '../../engine/transport/transport.ts';
+
+declare const reviewed: unique symbol;
+
+/** A whole read-only command, for what does not fit a probe batch (stdin, a timeout of its own, big output). */
+export interface HostQuery {
+  /** For error messages: "iptables-save", "kubectl get". */
+  readonly name: string;
+  readonly cmd: string | string[];
+  readonly stdin?: string;
+  readonly timeoutMs?: number;
+  readonly [reviewed]: true;
+}
+
+export interface ProbeOutput {
+  rc: number;
+  out: string;
+}
+
+/**
+ * A read-only probe: a shell snippet and a pure parser of its output, batched with others into one
+ * round trip. The snippet is a function body: it ends early with `return N`; its own variables may
+ * stay set for the probes after it, so it must not read one it did not set.
+ */
+export interface Probe<T> {
+  readonly script: string;
+  parse(o: ProbeOutput): T;
+  /** Run in a subshell even when `needsSubshell` sees nothing that would change the batch's shell. */
+  readonly subshell?: boolean;
+  readonly [reviewed]: true;
+}
+
+/** Who runs queries: the read context (on the task's host, with its become), or a test's transport. */
+export interface QueryRunner {
+  query(q: HostQuery): Promise<ExecResult>;
+}
+
+export function defineQuery(name: string, q: { cmd: string | string[]; stdin?: string; timeoutMs?: number }): HostQuery {
+  return { name, ...q } as HostQuery;
+}
+
+export function defineProbe<T>(p: { script: string; parse(o: ProbeOutput): T; subshell?: boolean }): Probe<T> {
+  return p as Probe<T>;
+}
