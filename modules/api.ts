@@ -125,8 +125,15 @@ export interface Diff {
   after: string;
 }
 
-/** What a change does to a path, recorded in the check-mode ledger so later tasks can plan on it. */
-export interface Effect {
+/**
+ * What a change does, recorded in the run's ledger so that later tasks plan on it (check mode on
+ * fresh hosts): a path written or removed, an iptables chain made or deleted. put/putFile/remove
+ * ops record their path effects by themselves; a change declares the rest in Change.effects.
+ */
+export type Effect = PathEffect | ChainEffect;
+
+export interface PathEffect {
+  kind: 'path';
   path: string;
   state: 'file' | 'directory' | 'link' | 'absent';
   content?: string | Buffer;
@@ -136,6 +143,15 @@ export interface Effect {
   group?: string;
   /** Where the path is: on the host (default), or on the controller (PKI directory, cache). */
   on?: 'host' | 'controller';
+}
+
+/** An iptables chain (iptables -N / -X). */
+export interface ChainEffect {
+  kind: 'chain';
+  family: 'ipv4' | 'ipv6';
+  table: string;
+  chain: string;
+  state: 'present' | 'absent';
 }
 
 export interface Change {
@@ -162,13 +178,14 @@ export interface Plan {
 }
 
 /** What an earlier task of this run would make of a path (check mode and real runs alike). */
-export interface LedgerEntry extends Effect {
+export interface LedgerEntry extends PathEffect {
   /** The name of the task that planned it. */
   by: string;
 }
 
 export interface Ledger {
   path(path: string): LedgerEntry | undefined;
+  chain(family: ChainEffect['family'], table: string, chain: string): (ChainEffect & { by: string }) | undefined;
 }
 
 export interface ControllerPaths {

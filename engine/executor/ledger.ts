@@ -4,34 +4,45 @@
  * of failing ("would change, after: <earlier task>").
  */
 import { dirname } from 'node:path/posix';
-import type { Effect, Ledger, LedgerEntry, Op } from '../../modules/api.ts';
+import type { ChainEffect, Effect, Ledger, LedgerEntry, Op, PathEffect } from '../../modules/api.ts';
+
+type ChainEntry = ChainEffect & { by: string };
 
 export class HostLedger implements Ledger {
-  private readonly entries = new Map<string, LedgerEntry>();
+  private readonly paths = new Map<string, LedgerEntry>();
+  private readonly chains = new Map<string, ChainEntry>();
 
   path(path: string): LedgerEntry | undefined {
-    return this.entries.get(path);
+    return this.paths.get(path);
+  }
+
+  chain(family: ChainEffect['family'], table: string, chain: string): ChainEntry | undefined {
+    return this.chains.get(`${family}/${table}/${chain}`);
   }
 
   record(effect: Effect, by: string): void {
-    this.entries.set(effect.path, { ...effect, by });
+    if (effect.kind === 'chain') {
+      this.chains.set(`${effect.family}/${effect.table}/${effect.chain}`, { ...effect, by });
+      return;
+    }
+    this.paths.set(effect.path, { ...effect, by });
     if (effect.state !== 'absent') {
       // a file implies its parent directories exist
-      for (let d = dirname(effect.path); d !== '/' && d !== '.' && !this.entries.has(d); d = dirname(d)) {
-        this.entries.set(d, { path: d, state: 'directory', by });
+      for (let d = dirname(effect.path); d !== '/' && d !== '.' && !this.paths.has(d); d = dirname(d)) {
+        this.paths.set(d, { kind: 'path', path: d, state: 'directory', by });
       }
     }
   }
 
   /** The effects an op implies by itself; modules declare the rest in Change.effects. */
-  static effectsOf(op: Op): Effect[] {
+  static effectsOf(op: Op): PathEffect[] {
     switch (op.kind) {
       case 'put':
-        return [{ path: op.path, state: 'file', content: op.content, ...(op.mode ? { mode: op.mode } : {}), ...ownership(op) }];
+        return [{ kind: 'path', path: op.path, state: 'file', content: op.content, ...(op.mode ? { mode: op.mode } : {}), ...ownership(op) }];
       case 'putFile':
-        return [{ path: op.path, state: 'file', ...(op.mode ? { mode: op.mode } : {}), ...ownership(op) }];
+        return [{ kind: 'path', path: op.path, state: 'file', ...(op.mode ? { mode: op.mode } : {}), ...ownership(op) }];
       case 'remove':
-        return [{ path: op.path, state: 'absent' }];
+        return [{ kind: 'path', path: op.path, state: 'absent' }];
       default:
         return [];
     }

@@ -56,7 +56,7 @@ export async function runModule(input: RunModuleInput): Promise<ModuleOutcome> {
 
   for (const c of plan.changes) {
     for (const e of [...c.ops.flatMap(HostLedger.effectsOf), ...(c.effects ?? [])]) {
-      (e.on === 'controller' ? (input.controllerLedger ?? input.ledger) : input.ledger).record(e, input.taskName);
+      (e.kind === 'path' && e.on === 'controller' ? (input.controllerLedger ?? input.ledger) : input.ledger).record(e, input.taskName);
     }
   }
   if (check) return { ...base, changed: plan.changes.length > 0, failed: false, skipped: false };

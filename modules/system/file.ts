@@ -138,7 +138,7 @@ export function planFile(s: FileState, a: FileArgs): Plan {
     case 'directory': {
       if (present === 'absent') {
         const ops = [{ kind: 'exec' as const, cmd: ['mkdir', '-p', '--', path] }, ...attrOps(path, a, undefined, true)];
-        return { changes: [stateChange(path, 'absent', 'directory', ops, { effects: [{ path, state: 'directory', ...(a.mode !== undefined && !isSymbolic(a.mode) ? { mode: attrMode(a) } : {}), ...ownedBy(a) }] }, attrNote(a))], result };
+        return { changes: [stateChange(path, 'absent', 'directory', ops, { effects: [{ kind: 'path', path, state: 'directory', ...(a.mode !== undefined && !isSymbolic(a.mode) ? { mode: attrMode(a) } : {}), ...ownedBy(a) }] }, attrNote(a))], result };
       }
       if (present !== 'directory') return { changes: [], failed: `${path} exists and is a ${present}, not a directory`, result };
       const cur = currentAttrs(s);
@@ -155,7 +155,7 @@ export function planFile(s: FileState, a: FileArgs): Plan {
     case 'touch': {
       if (present === 'absent') {
         const ops = [{ kind: 'exec' as const, cmd: ['touch', '--', path] }, ...attrOps(path, a, undefined, false)];
-        return { changes: [stateChange(path, 'absent', 'file', ops, { effects: [{ path, state: 'file', content: '', ...(a.mode !== undefined && !isSymbolic(a.mode) ? { mode: attrMode(a) } : {}), ...ownedBy(a) }] }, attrNote(a))], result };
+        return { changes: [stateChange(path, 'absent', 'file', ops, { effects: [{ kind: 'path', path, state: 'file', content: '', ...(a.mode !== undefined && !isSymbolic(a.mode) ? { mode: attrMode(a) } : {}), ...ownedBy(a) }] }, attrNote(a))], result };
       }
       const cur = currentAttrs(s);
       return { changes: attrChanges(path, a, cur.attrs, present === 'directory').map((c) => (cur.after ? { ...c, after: cur.after } : c)), result };
@@ -214,7 +214,7 @@ function planLink(s: FileState, a: FileArgs, result: Record<string, unknown>): P
   ops.push(...ownerOps(path, a, true));
   const tag = s.srcLedger && !s.srcSt?.exists ? { after: s.srcLedger.by } : {};
   return {
-    changes: [{ summary: `${path}: ${before} → link → ${src}`, ops, diff: { path, before: `state: ${before}\n`, after: `state: link → ${src}\n` }, effects: [{ path, state: 'link' }], ...tag }],
+    changes: [{ summary: `${path}: ${before} → link → ${src}`, ops, diff: { path, before: `state: ${before}\n`, after: `state: link → ${src}\n` }, effects: [{ kind: 'path', path, state: 'link' }], ...tag }],
     result,
   };
 }
@@ -233,7 +233,7 @@ function planHard(s: FileState, a: FileArgs, result: Record<string, unknown>): P
   const before = st.exists ? st.type : 'absent';
   const tag = s.srcLedger && !srcSt?.exists ? { after: s.srcLedger.by } : {};
   return {
-    changes: [{ summary: `${path}: ${before} → hard link to ${src}`, ops, diff: { path, before: `state: ${before}\n`, after: `state: hard link to ${src}\n` }, effects: [{ path, state: 'file' }], ...tag }],
+    changes: [{ summary: `${path}: ${before} → hard link to ${src}`, ops, diff: { path, before: `state: ${before}\n`, after: `state: hard link to ${src}\n` }, effects: [{ kind: 'path', path, state: 'file' }], ...tag }],
     result,
   };
 }

@@ -72,7 +72,7 @@ export function planUser(s: UserState, a: UserArgs): Plan {
     ];
     const change: Change = prop(name, 'state', 'absent', 'present', cmd);
     if (a.password !== undefined) change.ops.push(chpasswd(name, a.password));
-    if (a.create_home !== false && a.home !== undefined) change.effects = [{ path: a.home, state: 'directory', owner: name }];
+    if (a.create_home !== false && a.home !== undefined) change.effects = [{ kind: 'path', path: a.home, state: 'directory', owner: name }];
     return { changes: [change], result: { name, state: 'present' } };
   }
   const changes: Change[] = [];

@@ -91,7 +91,7 @@ export function planCert(s: CertState, a: CertArgs, check: boolean): Plan {
         summary: `create CA ${s.files.cert} (${subjectText(s.spec.subject)})${keyChanges ? '' : ', existing key'}`,
         ops: [issueOp(`create CA ${s.files.cert}`)],
         diff: { path: s.files.cert, before: '', after: describeSpec(s.spec, subjectText(s.spec.subject), s.key, s.now) },
-        effects: [{ path: s.files.cert, state: 'file', on: 'controller' }],
+        effects: [{ kind: 'path', path: s.files.cert, state: 'file', on: 'controller' }],
       });
     }
   } else if (a.kind === 'cert') {
@@ -116,7 +116,7 @@ export function planCert(s: CertState, a: CertArgs, check: boolean): Plan {
           before: c.cert.present && c.cert.info ? describeCert(c.cert.info) : '',
           after: describeSpec(s.spec, issuer, s.key, s.now),
         },
-        effects: [{ path: s.files.cert, state: 'file', on: 'controller' }],
+        effects: [{ kind: 'path', path: s.files.cert, state: 'file', on: 'controller' }],
         ...(!caReady ? { after: s.caAfter ?? `CA ${a.ca ?? 'ca'} is created first` } : {}),
       });
     }
@@ -133,12 +133,12 @@ export function planCert(s: CertState, a: CertArgs, check: boolean): Plan {
         ops: [issueOp(`key pair ${s.files.key}`)],
         sensitive: true,
         // the private key too: a check-mode copy of sa.key plans from it ("which an earlier task writes")
-        effects: [{ path: s.files.cert, state: 'file', on: 'controller' }, ...(keyChanges ? [{ path: s.files.key, state: 'file' as const, on: 'controller' as const }] : [])],
+        effects: [{ kind: 'path', path: s.files.cert, state: 'file', on: 'controller' }, ...(keyChanges ? [{ kind: 'path' as const, path: s.files.key, state: 'file' as const, on: 'controller' as const }] : [])],
       });
     }
   }
   if (keyChanges && a.kind !== 'keypair') {
-    changes.push({ summary: `new private key ${s.files.key} (${s.key.algorithm} ${s.key.bits})`, ops: [], sensitive: true, effects: [{ path: s.files.key, state: 'file', on: 'controller' }] });
+    changes.push({ summary: `new private key ${s.files.key} (${s.key.algorithm} ${s.key.bits})`, ops: [], sensitive: true, effects: [{ kind: 'path', path: s.files.key, state: 'file', on: 'controller' }] });
   }
 
   if (s.host && s.files.hostDir) {
@@ -147,7 +147,7 @@ export function planCert(s: CertState, a: CertArgs, check: boolean): Plan {
       changes.push({
         summary: `create directory ${s.files.hostDir}`,
         ops: [{ kind: 'exec', cmd: ['mkdir', '-p', s.files.hostDir] }],
-        effects: [{ path: s.files.hostDir, state: 'directory' }],
+        effects: [{ kind: 'path', path: s.files.hostDir, state: 'directory' }],
       });
     } else if (h.dir.type !== 'directory') {
       return { changes: [], failed: `copy_to ${s.files.hostDir} exists and is not a directory` };

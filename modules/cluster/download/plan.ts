@@ -36,7 +36,7 @@ export function planDownload(s: DownloadState, a: DownloadArgs): Plan {
 
   if (fresh) {
     if (!s.parentExists) {
-      changes.push({ summary: `create directory ${dirname(s.dest)}`, ops: [{ kind: 'exec', cmd: ['mkdir', '-p', dirname(s.dest)] }], effects: [{ path: dirname(s.dest), state: 'directory' }] });
+      changes.push({ summary: `create directory ${dirname(s.dest)}`, ops: [{ kind: 'exec', cmd: ['mkdir', '-p', dirname(s.dest)] }], effects: [{ kind: 'path', path: dirname(s.dest), state: 'directory' }] });
     }
     let ops: Op[];
     if (a.on_host) {
@@ -57,7 +57,7 @@ export function planDownload(s: DownloadState, a: DownloadArgs): Plan {
       summary: `download ${s.fileName} → ${s.dest} (${algo}:${short(hex)}${a.on_host ? ', on the host' : s.cache.present ? ', cached' : ''})`,
       ops,
       diff: { path: s.dest, before: s.destHash ? `${algo}:${s.destHash}` : '(absent)', after: `${algo}:${hex}` },
-      effects: [{ path: s.dest, state: 'file', mode }],
+      effects: [{ kind: 'path', path: s.dest, state: 'file', mode }],
     });
   } else {
     const st = s.destStat.exists ? s.destStat : undefined;
@@ -76,9 +76,9 @@ export function planDownload(s: DownloadState, a: DownloadArgs): Plan {
     const why = fresh ? 'archive changed' : !x.dirExists ? `${x.dir} missing` : x.missing.length ? `missing ${x.missing.join(', ')}` : undefined;
     if (why && !s.tools.includes(tool)) return { changes: [], failed: `extracting ${s.fileName} needs ${tool} on the host`, result };
     if (why) {
-      const effects: Effect[] = [{ path: x.dir, state: 'directory' }, ...(a.include ?? []).flatMap((m) => {
+      const effects: Effect[] = [{ kind: 'path', path: x.dir, state: 'directory' }, ...(a.include ?? []).flatMap((m) => {
         const p = extractedPath(m, strip);
-        return p ? [{ path: join(x.dir, p), state: 'file' as const }] : [];
+        return p ? [{ kind: 'path' as const, path: join(x.dir, p), state: 'file' as const }] : [];
       })];
       changes.push({
         summary: `extract ${s.fileName} → ${x.dir}${a.include?.length ? ` (${a.include.length} members)` : ''}${strip ? `, strip ${strip}` : ''} (${why})`,

@@ -5,7 +5,7 @@
 import { defineModule } from '../../api.ts';
 import type { QueryRunner } from '../../facts/read-only.ts';
 import { saveQuery } from './probes.ts';
-import { chainLedgerPath, planIptables, type IptablesState } from './plan.ts';
+import { planIptables, type IptablesState } from './plan.ts';
 import { hasRule, ruleProblems } from './rule.ts';
 import { parseSave } from './save-format.ts';
 import { IptablesArgs } from './schema.ts';
@@ -54,7 +54,7 @@ export const iptables = defineModule({
   },
   async read(ctx, a): Promise<IptablesState> {
     const dump = await readTable(ctx, a.ip_version === 'ipv6', a.table ?? 'filter');
-    const planned = ctx.ledger.path(chainLedgerPath(a));
+    const planned = ctx.ledger.chain(a.ip_version ?? 'ipv4', a.table ?? 'filter', a.chain);
     return { dump, ...(planned && planned.state !== 'absent' ? { chainAfter: planned.by } : {}) };
   },
   plan(state, a) {

@@ -1,5 +1,5 @@
 /** iptables' plan: pure, from the table as iptables-save printed it to the commands that fix it. */
-import type { Change, Op, Plan } from '../../api.ts';
+import type { ChainEffect, Change, Op, Plan } from '../../api.ts';
 import type { ChainDump, TableDump } from './save-format.ts';
 import { buildRule, hasRule } from './rule.ts';
 import type { IptablesArgs } from './schema.ts';
@@ -23,9 +23,9 @@ export function isBuiltinChain(table: string, chain: string): boolean {
   return (BUILTIN[table] ?? []).includes(chain);
 }
 
-/** The ledger key of a chain: not a file, but the ledger only needs a unique path-like name. */
-export function chainLedgerPath(a: Pick<IptablesArgs, 'ip_version' | 'table' | 'chain'>): string {
-  return `iptables:${a.ip_version ?? 'ipv4'}/${a.table ?? 'filter'}/${a.chain}`;
+/** The chain as an effect: what `-N` (present) or `-X` (absent) does, for the ledger. */
+export function chainEffect(a: Pick<IptablesArgs, 'ip_version' | 'table' | 'chain'>, state: ChainEffect['state']): ChainEffect {
+  return { kind: 'chain', family: a.ip_version ?? 'ipv4', table: a.table ?? 'filter', chain: a.chain, state };
 }
 
 function listing(chain: string, c: ChainDump | undefined): string {
@@ -47,12 +47,11 @@ export function planIptables(s: IptablesState, a: IptablesArgs): Plan {
     cur = next;
   };
   const rule = hasRule(a) ? buildRule(a) : undefined;
-  const ledgerPath = chainLedgerPath(a);
 
   if ((a.state ?? 'present') === 'present') {
     if (!cur) {
       if (!a.chain_management) return { changes: [], failed: `chain ${a.chain} does not exist in ${label} (set chain_management: true to create it)` };
-      step(`create chain ${a.chain} (${label})`, [cmd('-N', a.chain)], { policy: '-', rules: [] }, { effects: [{ path: ledgerPath, state: 'directory' }] });
+      step(`create chain ${a.chain} (${label})`, [cmd('-N', a.chain)], { policy: '-', rules: [] }, { effects: [chainEffect(a, 'present')] });
     }
     // flush with a rule means "the chain holds just this rule": already so, nothing to do
     const onlyRule = rule && cur!.rules.length === 1 && cur!.rules[0] === rule.saved;
@@ -90,7 +89,7 @@ export function planIptables(s: IptablesState, a: IptablesArgs): Plan {
     if (!rule && a.chain_management && existing) {
       if (builtin) return { changes, failed: `cannot delete built-in chain ${a.chain}` };
       step(`delete chain ${a.chain} (${label})`, [...(cur.rules.length ? [cmd('-F', a.chain)] : []), cmd('-X', a.chain)], undefined, {
-        effects: [{ path: ledgerPath, state: 'absent' }],
+        effects: [chainEffect(a, 'absent')],
       });
     }
   }

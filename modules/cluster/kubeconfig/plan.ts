@@ -25,7 +25,7 @@ export function planKubeconfig(s: KubeconfigState, a: KubeconfigArgs, check: boo
   const own = { ...(a.owner ? { owner: a.owner } : {}), ...(a.group ? { group: a.group } : {}) };
   const dir = dirname(a.path);
   if (!s.host.dirExists) {
-    changes.push({ summary: `create directory ${dir}`, ops: [{ kind: 'exec', cmd: ['mkdir', '-p', dir] }], effects: [{ path: dir, state: 'directory' }] });
+    changes.push({ summary: `create directory ${dir}`, ops: [{ kind: 'exec', cmd: ['mkdir', '-p', dir] }], effects: [{ kind: 'path', path: dir, state: 'directory' }] });
   }
   if (!s.data) {
     // check mode predicts the real run: it fails too unless earlier tasks create every missing file
@@ -34,7 +34,7 @@ export function planKubeconfig(s: KubeconfigState, a: KubeconfigArgs, check: boo
     changes.push({
       summary: `write ${a.path} (${s.missing.join(', ')} not created yet)`,
       ops: [],
-      effects: [{ path: a.path, state: 'file', mode }],
+      effects: [{ kind: 'path', path: a.path, state: 'file', mode }],
       after: s.missingAfter,
     });
     return { changes };

@@ -38,7 +38,7 @@ export function planSecretKey(s: SecretKeyState, a: SecretKeyArgs): Plan {
       summary: `recover the key from the host's ${h.path} into ${s.path} (the controller lost it)${s.controllerAfter ? ', compared with the one an earlier task writes' : ''}`,
       ops: [controllerOp(writeKeyAction, { path: s.path, key, size: s.size }, `write ${s.path}`)],
       sensitive: true,
-      effects: [{ path: s.path, state: 'file', mode: '0600', on: 'controller' }],
+      effects: [{ kind: 'path', path: s.path, state: 'file', mode: '0600', on: 'controller' }],
     });
     return { changes, result: { ...result, source: 'host' } };
   }
@@ -48,7 +48,7 @@ export function planSecretKey(s: SecretKeyState, a: SecretKeyArgs): Plan {
     summary: `create ${s.path} (${s.size} random bytes, base64, 0600)`,
     ops: [controllerOp(writeKeyAction, { path: s.path, size: s.size }, `write ${s.path}`)],
     sensitive: true,
-    effects: [{ path: s.path, state: 'file', mode: '0600', on: 'controller' }],
+    effects: [{ kind: 'path', path: s.path, state: 'file', mode: '0600', on: 'controller' }],
   });
   return { changes, result: { ...result, source: 'created' } };
 }

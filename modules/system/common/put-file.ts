@@ -229,7 +229,7 @@ export function planPut(s: PutState, o: PutOptions): Plan {
       summary: `${d.path}: absent → directory`,
       ops: [{ kind: 'exec', cmd: ['mkdir', '-p', '--', d.path] }],
       diff: { path: d.path, before: 'state: absent\n', after: 'state: directory\n' },
-      effects: [{ path: d.path, state: 'directory' }],
+      effects: [{ kind: 'path', path: d.path, state: 'directory' }],
     });
   }
   const dests: string[] = [];
@@ -264,7 +264,7 @@ export function planPut(s: PutState, o: PutOptions): Plan {
       ...(diff ? { diff } : {}),
       ...(sensitive ? { sensitive: true } : {}),
       // the executor records put ops itself; putFile and remote copies are declared here
-      ...(f.source.kind !== 'content' ? { effects: [{ path: f.dest, state: 'file' as const, mode }] } : {}),
+      ...(f.source.kind !== 'content' ? { effects: [{ kind: 'path', path: f.dest, state: 'file' as const, mode }] } : {}),
       ...after,
     });
   }

@@ -24,7 +24,7 @@ describe('controller file search (run time, same order as the loader)', () => {
     const planned = new HostLedger();
     const pki = join(root, 'pki/ca.pem');
     expect(findControllerFile('files', pki, { playbookDir: root })).to.equal(undefined);
-    planned.record({ path: pki, state: 'file', on: 'controller' }, 'make the CA');
+    planned.record({ kind: 'path', path: pki, state: 'file', on: 'controller' }, 'make the CA');
     expect(findControllerFile('files', pki, { playbookDir: root, planned })).to.equal(pki);
   });
 });

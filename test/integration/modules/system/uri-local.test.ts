@@ -121,7 +121,7 @@ describe('uri and wait_for on localhost', function () {
     expect(m.result.match_groups).to.deep.equal(['8080']);
     expect((await runModuleOn(t, wait_for, { path: `${dir}/absent`, state: 'absent', timeout: 2 })).failed).to.equal(false);
     const ledger = new HostLedger();
-    ledger.record({ path: `${dir}/later`, state: 'file' }, 'write later');
+    ledger.record({ kind: 'path', path: `${dir}/later`, state: 'file' }, 'write later');
     const planned = await runModuleOn(t, wait_for, { path: `${dir}/later`, timeout: 0 }, { check: true, ledger });
     expect(planned).to.deep.include({ failed: false, changed: false });
     expect(planned.result.after).to.equal('write later');

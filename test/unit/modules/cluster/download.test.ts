@@ -96,7 +96,7 @@ describe('download plan', () => {
     expect(planDownload({ ...base, destStat: file('0755'), destHash: HEX, extract: x }, a).changes).to.deep.equal([]);
     const p = planDownload({ ...base, destStat: file('0755'), destHash: HEX, extract: { ...x, missing: ['/usr/local/bin/etcd'] } }, a);
     expect(p.changes[0]!.summary).to.match(/missing \/usr\/local\/bin\/etcd/);
-    expect(p.changes[0]!.effects).to.deep.include({ path: '/usr/local/bin/etcd', state: 'file' });
+    expect(p.changes[0]!.effects).to.deep.include({ kind: 'path', path: '/usr/local/bin/etcd', state: 'file' });
     expect(planDownload({ ...base, extract: x }, a).changes[1]!.summary).to.match(/archive changed/);
     // a missing tool only matters when there is something to extract
     expect(planDownload({ ...base, tools: [], destStat: file('0755'), destHash: HEX, extract: x }, a).failed).to.equal(undefined);

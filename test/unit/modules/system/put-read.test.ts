@@ -75,7 +75,7 @@ describe('copy/template: dest as a file or a directory, read in one pass', () =>
 
   it('check mode: a dest that an earlier task makes a directory takes the file inside it', async () => {
     const ledger = new HostLedger();
-    ledger.record({ path: join(d, 'new'), state: 'directory' }, 'mkdir task');
+    ledger.record({ kind: 'path', path: join(d, 'new'), state: 'directory' }, 'mkdir task');
     const { t } = recording();
     const r = await runModuleOn(t, copy, { src: 'one.txt', dest: join(d, 'new') }, { playbookDir: pb, check: true, ledger });
     expect(r.changes[0]!.summary).to.contain(join(d, 'new', 'one.txt'));
