@@ -59,6 +59,8 @@ export function createModuleContext(i: ModuleContextInput): ReadContext {
     diff: i.diff,
     become: i.become,
     query: queryOn(i.transport, i.become),
+    // nothing is applied in check mode: probes answer what the earlier tasks would have made
+    ...(i.check ? { planned: i.ledger } : {}),
     fetch: (path) => i.transport.fetch(path, { become: i.become }),
     connectTcp: (host, port) => {
       const t = i.transport as Transport & Partial<TcpCapable>;

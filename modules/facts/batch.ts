@@ -84,7 +84,11 @@ export async function runProbes<P extends Record<string, Probe<unknown>>>(ctx: Q
     throw new Error(`probe failed (exit ${r.rc}): ${(r.stderr || (e as Error).message).trim()}`, { cause: e });
   }
   const res: Record<string, unknown> = {};
-  keys.forEach((k, i) => (res[k] = probes[k]!.parse(outs[i]!)));
+  keys.forEach((k, i) => {
+    const p = probes[k]!;
+    const found = p.parse(outs[i]!);
+    res[k] = p.planned && ctx.planned ? p.planned(found, ctx.planned) : found;
+  });
   return res as ProbeResults<P>;
 }
 

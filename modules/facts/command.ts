@@ -15,7 +15,14 @@ export function commandsExist<N extends string>(names: readonly N[]): Probe<Reco
 
 /** Whether a path exists (any type). */
 export function exists(path: string): Probe<boolean> {
-  return defineProbe({ script: sh`[ -e ${path} ] || [ -L ${path} ]`, parse: (o) => o.rc === 0 });
+  return defineProbe({
+    script: sh`[ -e ${path} ] || [ -L ${path} ]`,
+    parse: (o) => o.rc === 0,
+    planned: (found, ledger) => {
+      const e = ledger.path(path);
+      return e ? e.state !== 'absent' : found;
+    },
+  });
 }
 
 /** The user (and primary group) commands run as: the owner of files a task creates. */

@@ -36,6 +36,8 @@ export interface StatAndContent {
   st: StatInfo;
   /** As fileContent(path, maxBytes). */
   content: FileContent;
+  /** Check mode: the file is not on the host, an earlier task of this run writes it; content is what it writes. */
+  plannedBy?: string;
 }
 
 /**
@@ -61,5 +63,13 @@ export function parseStatAndContent(o: ProbeOutput): StatAndContent {
 }
 
 export function statAndContent(path: string, maxBytes = 16 * 1024 * 1024): Probe<StatAndContent> {
-  return defineProbe({ script: statAndContentScript(path, maxBytes), parse: parseStatAndContent });
+  return defineProbe({
+    script: statAndContentScript(path, maxBytes),
+    parse: parseStatAndContent,
+    planned: (found, ledger) => {
+      const e = ledger.path(path);
+      if (found.content.exists || e?.state !== 'file') return found;
+      return { ...found, content: { exists: true, content: Buffer.from(e.content ?? '') }, plannedBy: e.by };
+    },
+  });
 }

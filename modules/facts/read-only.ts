@@ -9,6 +9,7 @@
  * updates. Reviewing a probes.ts file means checking exactly that.
  */
 import type { ExecResult } from '../../engine/transport/transport.ts';
+import type { Ledger } from '../api.ts';
 
 declare const reviewed: unique symbol;
 
@@ -37,18 +38,26 @@ export interface Probe<T> {
   parse(o: ProbeOutput): T;
   /** Run in a subshell even when `needsSubshell` sees nothing that would change the batch's shell. */
   readonly subshell?: boolean;
+  /**
+   * Check mode: what the probe would find once the earlier tasks of this run have run, from what
+   * it found and the run's planned effects (a file an earlier task writes is there, "planned by"
+   * that task). Modules get this answer from runProbes and never read the ledger themselves.
+   */
+  planned?(found: T, ledger: Ledger): T;
   readonly [reviewed]: true;
 }
 
 /** Who runs queries: the read context (on the task's host, with its become), or a test's transport. */
 export interface QueryRunner {
   query(q: HostQuery): Promise<ExecResult>;
+  /** Check mode only: the effects earlier tasks of this run plan on this host, applied by probes that know their path. */
+  planned?: Ledger;
 }
 
 export function defineQuery(name: string, q: { cmd: string | string[]; stdin?: string; timeoutMs?: number }): HostQuery {
   return { name, ...q } as HostQuery;
 }
 
-export function defineProbe<T>(p: { script: string; parse(o: ProbeOutput): T; subshell?: boolean }): Probe<T> {
+export function defineProbe<T>(p: { script: string; parse(o: ProbeOutput): T; subshell?: boolean; planned?: (found: T, ledger: Ledger) => T }): Probe<T> {
   return p as Probe<T>;
 }

@@ -98,13 +98,7 @@ async function readSysctl(ctx: ReadContext, a: SysctlArgs): Promise<SysctlState>
   const s: SysctlState = { fileSt: r.f.st, ...(r.live !== undefined ? { live: r.live } : {}) };
   const c = r.f.content;
   if (c.exists && 'content' in c) s.file = c.content.toString('utf8');
-  else if (!c.exists && ctx.check) {
-    const l = ctx.ledger.path(file);
-    if (l?.state === 'file') {
-      s.file = l.content?.toString() ?? '';
-      s.after = l.by;
-    }
-  }
+  if (r.f.plannedBy) s.after = r.f.plannedBy;
   return s;
 }
 

@@ -2,7 +2,7 @@
  * Shared by lineinfile and blockinfile: read a text file (or what an earlier task of this check run
  * writes there), and turn new content computed by a pure function into one atomic put.
  */
-import type { Change, LedgerEntry, ReadContext, Plan } from '../../api.ts';
+import type { Change, ReadContext, Plan } from '../../api.ts';
 import { runProbes } from '../../facts/batch.ts';
 import type { StatInfo } from '../../facts/stat.ts';
 import { statAndContent, type FileContent } from '../../facts/content.ts';
@@ -14,9 +14,9 @@ import { resolveMode } from './mode.ts';
 export interface EditState {
   path: string;
   st: StatInfo;
-  /** Present content: from the host, or from the ledger when an earlier task writes the file. */
+  /** Present content: from the host, or (check mode) what an earlier task writes there. */
   content?: string;
-  /** Set when content comes from the ledger. */
+  /** Set when content is what an earlier task writes. */
   after?: string;
   tooBig?: number;
 }
@@ -28,13 +28,7 @@ export async function readEditable(ctx: ReadContext, path: string): Promise<Edit
   const c: FileContent = sc.content;
   if (c.exists && 'content' in c) s.content = c.content.toString('utf8');
   else if (c.exists && 'tooBig' in c) s.tooBig = c.tooBig;
-  else if (ctx.check) {
-    const l: LedgerEntry | undefined = ctx.ledger.path(path);
-    if (l && l.state === 'file') {
-      s.content = l.content === undefined ? '' : l.content.toString();
-      s.after = l.by;
-    }
-  }
+  if (sc.plannedBy) s.after = sc.plannedBy;
   return s;
 }
 

@@ -26,14 +26,8 @@ export async function readGuards(ctx: ReadContext, a: GuardArgs): Promise<Comman
   // the paths are quoted: no glob expansion (Ansible globs them)
   if (a.creates !== undefined) probes.creates = exists(resolveIn(a.chdir, a.creates));
   if (a.removes !== undefined) probes.removes = exists(resolveIn(a.chdir, a.removes));
+  // in a check run, what earlier tasks would create or remove decides, as in the real run (exists' planned answer)
   const r: Record<string, boolean> = Object.keys(probes).length ? await runProbes(ctx, probes) : {};
-  if (ctx.check) {
-    // in a check run, what earlier tasks would create or remove decides like the real run will
-    for (const [k, p] of [['creates', a.creates], ['removes', a.removes]] as const) {
-      const l = p !== undefined ? ctx.ledger.path(resolveIn(a.chdir, p)) : undefined;
-      if (l) r[k] = l.state !== 'absent';
-    }
-  }
   return { ...(r.creates !== undefined ? { createsExists: r.creates } : {}), ...(r.removes !== undefined ? { removesExists: r.removes } : {}), start: Date.now() };
 }
 
