@@ -141,6 +141,8 @@ export interface PathEffect {
   /** Owner and group when the change sets them (a later task then plans against them). */
   owner?: string;
   group?: string;
+  /** A file uploaded from the controller (putFile): that file, so a later copy of it is known to change nothing. */
+  source?: string;
   /** Where the path is: on the host (default), or on the controller (PKI directory, cache). */
   on?: 'host' | 'controller';
 }

@@ -40,7 +40,7 @@ export class HostLedger implements Ledger {
       case 'put':
         return [{ kind: 'path', path: op.path, state: 'file', content: op.content, ...(op.mode ? { mode: op.mode } : {}), ...ownership(op) }];
       case 'putFile':
-        return [{ kind: 'path', path: op.path, state: 'file', ...(op.mode ? { mode: op.mode } : {}), ...ownership(op) }];
+        return [{ kind: 'path', path: op.path, state: 'file', source: op.localPath, ...(op.mode ? { mode: op.mode } : {}), ...ownership(op) }];
       case 'remove':
         return [{ kind: 'path', path: op.path, state: 'absent' }];
       default:

@@ -67,7 +67,7 @@ function walk(root: string, rel = ''): { files: string[]; dirs: string[] } {
 export interface CopyState extends PutState {
   error?: string;
   /** Check mode: src is a controller file that an earlier task of this run would write (cert → PKI dir). */
-  pendingSrc?: { localPath: string; by: string };
+  pendingSrc?: { localPath: string; by: string; alreadyBy?: string };
 }
 
 async function readCopy(ctx: ReadContext, a: CopyArgs): Promise<CopyState> {
@@ -85,7 +85,12 @@ async function readCopy(ctx: ReadContext, a: CopyArgs): Promise<CopyState> {
   }
   const local = ctx.findFile('files', src);
   const planned = existsSync(local) ? undefined : ctx.controllerLedger.path(local);
-  if (planned) return { files: [], dirs: [], pendingSrc: { localPath: local, by: planned.by } };
+  if (planned) {
+    // an earlier task uploads the same file to dest with the same attributes: nothing left to do
+    const there = ctx.ledger.path(pendingDest(local, a));
+    const same = there?.source === local && there.mode === attr(a.mode) && there.owner === attr(a.owner) && there.group === attr(a.group);
+    return { files: [], dirs: [], pendingSrc: { localPath: local, by: planned.by, ...(same ? { alreadyBy: there.by } : {}) } };
+  }
   if (statSync(local).isDirectory()) {
     // 'dir/' copies the contents; 'dir' copies the directory itself (rsync's rule, and Ansible's)
     const base = src.endsWith('/') ? destDir : posix.join(destDir, basename(local));
@@ -100,10 +105,17 @@ async function readCopy(ctx: ReadContext, a: CopyArgs): Promise<CopyState> {
   return readDestOrInside(ctx, a.dest, { wanted: [{ dest: a.dest, source }], dirs: [], parent: posix.dirname(a.dest) }, inside);
 }
 
+const attr = (v: unknown): string | undefined => (v === undefined ? undefined : String(v));
+
+function pendingDest(localPath: string, a: CopyArgs): string {
+  return a.dest.endsWith('/') ? posix.join(a.dest, basename(localPath)) : a.dest;
+}
+
 /** The content is not known yet (an earlier task writes it), so the change is predicted without a diff. */
-function planPendingSource(p: { localPath: string; by: string }, a: CopyArgs): Plan {
-  const dest = a.dest.endsWith('/') ? posix.join(a.dest, basename(p.localPath)) : a.dest;
-  const mode = a.mode === undefined ? undefined : String(a.mode);
+function planPendingSource(p: { localPath: string; by: string; alreadyBy?: string }, a: CopyArgs): Plan {
+  if (p.alreadyBy) return { changes: [] };
+  const dest = pendingDest(p.localPath, a);
+  const mode = attr(a.mode);
   return {
     changes: [
       {
