@@ -59,7 +59,7 @@ export type Op =
 export interface ControllerOp {
   kind: 'controller';
   action: string;
-  /** JSON data only: no functions, no class instances (a Buffer travels as `{ base64 }`). */
+  /** JSON data only: no functions, no class instances (checked for every module by plans-are-data.test.ts). */
   input: unknown;
   /** One line for logs and errors: "issue /pki/apiserver.pem". */
   describe: string;

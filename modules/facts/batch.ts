@@ -15,7 +15,6 @@ export type { Probe, ProbeOutput } from './read-only.ts';
 
 export type ProbeResults<P> = { [K in keyof P]: P[K] extends Probe<infer T> ? T : never };
 
-
 /**
  * Words that leave the shell or change it for whatever runs after (directory, options, traps,
  * environment, positional parameters, aliases, `${x:?}`'s exit), and assignments to upper-case

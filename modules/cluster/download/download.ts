@@ -16,7 +16,6 @@ import { httpGetText } from './http.ts';
 import { planDownload, type DownloadState } from './plan.ts';
 import { DownloadArgs } from './schema.ts';
 
-
 /** The expected hash: from the argument, or from the checksum file (fetched once per URL on the controller). */
 async function expectedHash(ctx: ReadContext, a: DownloadArgs, fileName: string): Promise<{ algo: Algo; hex: string } | { error: string }> {
   try {

@@ -143,7 +143,6 @@ export async function readDests(ctx: ReadContext, wanted: Wanted[], dirs: string
   return assemble(ctx, l, (await runProbes(ctx, layoutProbes(ctx, l, 'f'))) as Record<string, unknown>, 'f');
 }
 
-
 /**
  * dest is a file path, unless it is an existing directory (then the file goes inside it): one round
  * trip reads whichever layout applies.
