@@ -25,6 +25,18 @@ export function exists(path: string): Probe<boolean> {
   });
 }
 
+/** Whether a path exists (`test -e`: a dangling symlink does not), and in check mode whether an earlier task makes or removes it. */
+export function presence(path: string): Probe<{ exists: boolean; plannedBy?: string }> {
+  return defineProbe({
+    script: sh`[ -e ${path} ]`,
+    parse: (o) => ({ exists: o.rc === 0 }),
+    planned: (found, ledger) => {
+      const e = ledger.path(path);
+      return e ? { exists: e.state !== 'absent', plannedBy: e.by } : found;
+    },
+  });
+}
+
 /** The user (and primary group) commands run as: the owner of files a task creates. */
 export function identity(): Probe<{ user: string; group: string }> {
   return defineProbe({

@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { defineModule, type ReadContext, type Plan } from '../api.ts';
 import { runProbe } from '../facts/batch.ts';
 import { fileContent } from '../facts/content.ts';
-import { stat } from '../facts/stat.ts';
+import { presence } from '../facts/command.ts';
 
 const schema = Type.Object(
   {
@@ -100,7 +100,7 @@ async function pathMatches(ctx: ReadContext, path: string, re: RegExp | undefine
   if (!c.exists) {
     // not a regular file: a directory or socket still "exists"
     if (re) return { up: false };
-    return { up: (await runProbe(ctx, stat(path, true))).exists };
+    return { up: (await runProbe(ctx, presence(path))).exists };
   }
   if (!re) return { up: true };
   const m = 'content' in c ? re.exec(c.content.toString('utf8')) : null;
@@ -119,10 +119,10 @@ export async function waitFor(ctx: ReadContext, a: WaitForArgs): Promise<WaitFor
     await sleep((a.timeout ?? 0) * 1000 - (Date.now() - start), ctx.signal);
     return { ok: true, elapsed: Date.now() - start, what };
   }
-  if (ctx.check && a.path !== undefined) {
-    // an earlier task of this check run creates (or removes) the path: waiting for it would succeed
-    const l = ctx.ledger.path(a.path);
-    if (l && (l.state !== 'absent') === want && !re) return { ok: true, elapsed: 0, what, after: l.by };
+  if (ctx.check && a.path !== undefined && !re) {
+    // check mode: an earlier task of this run creates (or removes) the path, so waiting for it succeeds (presence's planned answer)
+    const p = await runProbe(ctx, presence(a.path));
+    if (p.plannedBy && p.exists === want) return { ok: true, elapsed: 0, what, after: p.plannedBy };
   }
   const deadline = start + (a.timeout ?? 300) * 1000;
   for (;;) {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProbes } from '../../../../modules/facts/batch.ts';
-import { exists } from '../../../../modules/facts/command.ts';
+import { exists, presence } from '../../../../modules/facts/command.ts';
 import { statAndContent } from '../../../../modules/facts/content.ts';
 import { HostLedger } from '../../../../engine/executor/ledger.ts';
 import { queryOn } from '../../../../engine/executor/module-context.ts';
@@ -22,14 +22,16 @@ describe('probes apply the planned effects in check mode', () => {
     const planned = new HostLedger();
     planned.record({ kind: 'path', path: later, state: 'file', content: 'a=1\n' }, 'write later.conf');
     planned.record({ kind: 'path', path: gone, state: 'absent' }, 'remove gone');
-    const probes = { later: exists(later), gone: exists(gone), sc: statAndContent(later) };
+    const probes = { later: exists(later), gone: exists(gone), sc: statAndContent(later), p: presence(later) };
 
     const real = await runProbes({ query }, probes);
     expect(real).to.deep.include({ later: false, gone: true });
     expect(real.sc).to.deep.equal({ st: { exists: false }, content: { exists: false } });
+    expect(real.p).to.deep.equal({ exists: false });
 
     const check = await runProbes({ query, planned }, probes);
     expect(check).to.deep.include({ later: true, gone: false });
+    expect(check.p).to.deep.equal({ exists: true, plannedBy: 'write later.conf' });
     expect(check.sc).to.deep.equal({ st: { exists: false }, content: { exists: true, content: Buffer.from('a=1\n') }, plannedBy: 'write later.conf' });
   });
 });
