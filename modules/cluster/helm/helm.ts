@@ -6,6 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { defineModule, type ReadContext } from '../../api.ts';
 import { readQuery } from './probes.ts';
+import { runProbe } from '../../facts/batch.ts';
+import { presence } from '../../facts/command.ts';
 import { planHelm, type HelmRelease, type HelmState } from './plan.ts';
 import { HelmArgs } from './schema.ts';
 
@@ -49,7 +51,10 @@ async function readHelm(ctx: ReadContext, a: HelmArgs): Promise<HelmState> {
   const r = await ctx.query(readQuery(a, nonce));
   if (!r.stdout.includes(`KH-${nonce}`)) return { error: `helm: reading the release failed (exit ${r.rc}): ${r.stderr.trim()}` };
   const s = parseRead(r.stdout, nonce, a);
-  if (s.unreachable && a.binary && ctx.ledger.path(a.binary)) s.unreachable += ` (installed by an earlier task: ${ctx.ledger.path(a.binary)!.by})`;
+  if (s.unreachable && a.binary && ctx.check) {
+    const by = (await runProbe(ctx, presence(a.binary))).plannedBy;
+    if (by) s.unreachable += ` (installed by an earlier task: ${by})`;
+  }
   return s;
 }
 

@@ -10,6 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReadContext } from '../../api.ts';
+import { runProbe } from '../../facts/batch.ts';
+import { presence } from '../../facts/command.ts';
 import { applyOrder, flattenObjects, sameObject, type K8sObject } from './objects.ts';
 import type { K8sArgs } from './schema.ts';
 import { readQuery, UNREACHABLE, waitQueries } from './probes.ts';
@@ -131,7 +133,8 @@ export async function readK8s(ctx: ReadContext, a: K8sArgs): Promise<K8sState> {
   }
   if (parsed.missing) {
     const path = parsed.missing === 'kubectl' ? (a.kubectl ?? 'kubectl') : (a.kubeconfig ?? '/etc/kubernetes/admin.conf');
-    const after = ctx.ledger.path(path)?.by;
+    // check mode: an earlier task that installs it is what the plan comes after (presence's planned answer)
+    const after = ctx.check ? (await runProbe(ctx, presence(path))).plannedBy : undefined;
     return { ...empty, unreachable: { reason: `${parsed.missing === 'kubectl' ? 'kubectl' : 'the kubeconfig'} ${path} is not on the host`, ...(after ? { after } : {}) } };
   }
   if (!parsed.sections.length) return { ...empty, error: `k8s: reading the objects failed (exit ${r.rc}): ${r.stderr.trim()}` };
