@@ -102,8 +102,16 @@ export function isEnabledProbe(unit: string, scope: string | undefined): Probe<s
   return defineProbe({ script: sh`systemctl ${flag} is-enabled -- ${unit} 2>/dev/null`, parse: (o) => o.out.trim().split('\n')[0] ?? '' });
 }
 
-export function unitFilesProbe(unit: string): Probe<string[]> {
-  return defineProbe({ script: sh`for d in ${UNIT_DIRS}; do if [ -e "$d"/${unit} ]; then echo "$d"/${unit}; fi; done`, parse: (o) => o.out.split('\n').filter(Boolean) });
+/** The unit's files on the host; in check mode also the earlier task that writes one. */
+export function unitFilesProbe(unit: string): Probe<{ paths: string[]; plannedBy?: string }> {
+  return defineProbe({
+    script: sh`for d in ${UNIT_DIRS}; do if [ -e "$d"/${unit} ]; then echo "$d"/${unit}; fi; done`,
+    parse: (o) => ({ paths: o.out.split('\n').filter(Boolean) }),
+    planned: (found, ledger) => {
+      const by = UNIT_DIRS.map((d) => ledger.path(`${d}/${unit}`)).filter((e) => e?.state === 'file').pop()?.by;
+      return by ? { ...found, plannedBy: by } : found;
+    },
+  });
 }
 
 export function routeProbe(family: '-4' | '-6', dest: string): Probe<string> {

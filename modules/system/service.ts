@@ -61,7 +61,7 @@ async function readService(ctx: ReadContext, a: ServiceArgs): Promise<ServiceSta
   };
   const all = (await runProbes(ctx, probes)) as Partial<ProbeResults<ReturnType<typeof systemdProbes> & ReturnType<typeof openrcProbes> & { manager: Probe<string> }>>;
   const m = known ?? all.manager ?? 'unknown';
-  if (m === 'systemd') return { manager: 'systemd', systemd: systemdState(ctx, unit, { show: all.show!, enabled: all.enabled!, files: all.files! }) };
+  if (m === 'systemd') return { manager: 'systemd', systemd: systemdState(unit, { show: all.show!, enabled: all.enabled!, files: all.files! }) };
   if (m === 'openrc') return { manager: 'openrc', openrc: { exists: all.rcExists!, statusRc: all.rcStatus!, runlevels: all.rcLevels! } };
   return { manager: 'unknown', what: m };
 }

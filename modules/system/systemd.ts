@@ -4,7 +4,7 @@ import { defineModule, type ReadContext } from '../api.ts';
 import { runProbes } from '../facts/batch.ts';
 import { unitName, unitState, type UnitState } from '../facts/systemctl.ts';
 import { planUnit, type UnitView } from './common/unit-plan.ts';
-import { UNIT_DIRS, isEnabledProbe, unitFilesProbe } from './probes.ts';
+import { isEnabledProbe, unitFilesProbe } from './probes.ts';
 
 const schema = Type.Object(
   {
@@ -35,7 +35,7 @@ export interface SystemdState {
   /** Unit files for this name on disk. */
   files: string[];
   /** The earlier task of this check run that writes the unit file. */
-  ledgerBy?: string;
+  plannedBy?: string;
   systemctlMissing?: boolean;
 }
 
@@ -48,21 +48,21 @@ export function systemdProbes(unit: string, scope: 'system' | 'user' | 'global' 
   return { show: unitState(unit, scope), enabled: isEnabledProbe(unit, scope), files: unitFilesProbe(unit) };
 }
 
-export function systemdState(ctx: ReadContext, unit: string, r: { show: UnitState; enabled: string; files: string[] }): SystemdState {
-  const s: SystemdState = { unit, show: r.show, isEnabled: r.enabled, files: r.files, ...(r.show.available ? {} : { systemctlMissing: true }) };
-  if (ctx.check) {
-    for (const d of UNIT_DIRS) {
-      const l = ctx.ledger.path(`${d}/${unit}`);
-      if (l && l.state === 'file') s.ledgerBy = l.by;
-    }
-  }
-  return s;
+export function systemdState(unit: string, r: { show: UnitState; enabled: string; files: { paths: string[]; plannedBy?: string } }): SystemdState {
+  return {
+    unit,
+    show: r.show,
+    isEnabled: r.enabled,
+    files: r.files.paths,
+    ...(r.files.plannedBy ? { plannedBy: r.files.plannedBy } : {}),
+    ...(r.show.available ? {} : { systemctlMissing: true }),
+  };
 }
 
 export async function readSystemd(ctx: ReadContext, name: string | undefined, scope: 'system' | 'user' | 'global' | undefined): Promise<SystemdState> {
   if (name === undefined) return { files: [] };
   const unit = unitName(name);
-  return systemdState(ctx, unit, await runProbes(ctx, systemdProbes(unit, scope)));
+  return systemdState(unit, await runProbes(ctx, systemdProbes(unit, scope)));
 }
 
 /** What systemd will know of the unit when the task's commands run. */
@@ -72,11 +72,11 @@ export function unitView(s: SystemdState): UnitView {
   const loaded = show.load === 'loaded' || show.load === 'masked';
   const onDisk = s.files.length > 0;
   if (loaded) {
-    return { unit: s.unit, found: true, active: show.active, enablement: s.isEnabled || show.unitFile, needsReload: show.needDaemonReload || s.ledgerBy !== undefined, ...(s.ledgerBy ? { after: s.ledgerBy } : {}) };
+    return { unit: s.unit, found: true, active: show.active, enablement: s.isEnabled || show.unitFile, needsReload: show.needDaemonReload || s.plannedBy !== undefined, ...(s.plannedBy ? { after: s.plannedBy } : {}) };
   }
-  if (onDisk) return { unit: s.unit, found: true, active: 'inactive', enablement: s.isEnabled || 'disabled', needsReload: true, ...(s.ledgerBy ? { after: s.ledgerBy } : {}) };
+  if (onDisk) return { unit: s.unit, found: true, active: 'inactive', enablement: s.isEnabled || 'disabled', needsReload: true, ...(s.plannedBy ? { after: s.plannedBy } : {}) };
   // a unit systemd never loaded is loaded on demand (the real run's `systemctl show` does it): no reload needed
-  if (s.ledgerBy) return { unit: s.unit, found: true, active: 'inactive', enablement: 'disabled', needsReload: false, after: s.ledgerBy };
+  if (s.plannedBy) return { unit: s.unit, found: true, active: 'inactive', enablement: 'disabled', needsReload: false, after: s.plannedBy };
   return { unit: s.unit, found: false, active: show.active, enablement: '', needsReload: false };
 }
 

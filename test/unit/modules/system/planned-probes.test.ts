@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { runProbes } from '../../../../modules/facts/batch.ts';
 import { exists, presence } from '../../../../modules/facts/command.ts';
 import { statAndContent } from '../../../../modules/facts/content.ts';
+import { unitFilesProbe } from '../../../../modules/system/probes.ts';
 import { HostLedger } from '../../../../engine/executor/ledger.ts';
 import { queryOn } from '../../../../engine/executor/module-context.ts';
 import { LocalTransport } from '../../../../engine/transport/local.ts';
@@ -33,5 +34,13 @@ describe('probes apply the planned effects in check mode', () => {
     expect(check).to.deep.include({ later: true, gone: false });
     expect(check.p).to.deep.equal({ exists: true, plannedBy: 'write later.conf' });
     expect(check.sc).to.deep.equal({ st: { exists: false }, content: { exists: true, content: Buffer.from('a=1\n') }, plannedBy: 'write later.conf' });
+  });
+
+  it('unit files: the earlier task that writes the unit', async () => {
+    const planned = new HostLedger();
+    planned.record({ kind: 'path', path: '/etc/systemd/system/kplay-planned-test.service', state: 'file' }, 'install the unit');
+    const probes = { f: unitFilesProbe('kplay-planned-test.service') };
+    expect((await runProbes({ query }, probes)).f).to.deep.equal({ paths: [] });
+    expect((await runProbes({ query, planned }, probes)).f).to.deep.equal({ paths: [], plannedBy: 'install the unit' });
   });
 });

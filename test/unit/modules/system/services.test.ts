@@ -44,13 +44,13 @@ describe('systemd: plan', () => {
 
   const show = { load: 'not-found', active: 'inactive', sub: 'dead', unitFile: '', fragmentPath: '', needDaemonReload: false, available: true };
   it('view: a unit that only the ledger knows (check mode on a fresh host) is planned "after" the task that writes it', () => {
-    const s: SystemdState = { unit: 'etcd.service', show, isEnabled: '', files: [], ledgerBy: 'install unit' };
+    const s: SystemdState = { unit: 'etcd.service', show, isEnabled: '', files: [], plannedBy: 'install unit' };
     expect(unitView(s)).to.deep.include({ found: true, active: 'inactive', enablement: 'disabled', after: 'install unit', needsReload: false });
     const p = planUnit(unitView(s), { state: 'started', enabled: true, daemon_reload: true }, sc);
     expect(p.changes.map((c) => c.after)).to.deep.equal(['install unit', 'install unit']);
   });
   it('view: loaded unit rewritten by an earlier task needs a daemon-reload', () => {
-    const s: SystemdState = { unit: 'etcd.service', show: { ...show, load: 'loaded', active: 'active' }, isEnabled: 'enabled', files: ['/etc/systemd/system/etcd.service'], ledgerBy: 'template unit' };
+    const s: SystemdState = { unit: 'etcd.service', show: { ...show, load: 'loaded', active: 'active' }, isEnabled: 'enabled', files: ['/etc/systemd/system/etcd.service'], plannedBy: 'template unit' };
     expect(unitView(s)).to.deep.include({ needsReload: true, enablement: 'enabled', active: 'active' });
   });
   it('view: on disk but not loaded yet', () => {
