@@ -49,7 +49,7 @@ async function fileHash(path: string, algo: Algo): Promise<string> {
 
 /**
  * The cache path of the verified file, fetching it first unless it is cached. A cached entry is
- * hashed again before each task uses it (its hosts share that, download.ts ctx.once): a damaged
+ * hashed again before each task uses it (its hosts share that: ctx.once in actions.ts): a damaged
  * cache must not reach the hosts, and nothing is remembered beyond the task.
  */
 export function fetchToCache(job: FetchJob): Promise<string> {
