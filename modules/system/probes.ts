@@ -95,7 +95,7 @@ export function openrcProbes(name: string) {
   };
 }
 
-export const UNIT_DIRS = ['/etc/systemd/system', '/run/systemd/system', '/usr/local/lib/systemd/system', '/usr/lib/systemd/system', '/lib/systemd/system'];
+const UNIT_DIRS = ['/etc/systemd/system', '/run/systemd/system', '/usr/local/lib/systemd/system', '/usr/lib/systemd/system', '/lib/systemd/system'];
 
 export function isEnabledProbe(unit: string, scope: string | undefined): Probe<string> {
   const flag = scope && scope !== 'system' ? [`--${scope}`] : [];

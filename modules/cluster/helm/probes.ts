@@ -5,7 +5,7 @@ import { helmBase } from './plan.ts';
 import type { HelmArgs } from './schema.ts';
 
 /** One round trip: is helm there, the release (helm list), its values, a local chart's Chart.yaml. */
-export function readScript(a: HelmArgs, nonce: string): string {
+function readScript(a: HelmArgs, nonce: string): string {
   const [bin, , kc, , ns] = helmBase(a);
   const M = `KH-${nonce}`;
   return [

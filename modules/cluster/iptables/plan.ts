@@ -24,7 +24,7 @@ export function isBuiltinChain(table: string, chain: string): boolean {
 }
 
 /** The chain as an effect: what `-N` (present) or `-X` (absent) does, for the ledger. */
-export function chainEffect(a: Pick<IptablesArgs, 'ip_version' | 'table' | 'chain'>, state: ChainEffect['state']): ChainEffect {
+function chainEffect(a: Pick<IptablesArgs, 'ip_version' | 'table' | 'chain'>, state: ChainEffect['state']): ChainEffect {
   return { kind: 'chain', family: a.ip_version ?? 'ipv4', table: a.table ?? 'filter', chain: a.chain, state };
 }
 
