@@ -118,7 +118,8 @@ class Evaluator {
         return e.negated ? !result : result;
       }
       case 'filter': {
-        const softInput = e.name === 'default' || e.name === 'd';
+        // default and mandatory are about an undefined input: they must see it, not the error
+        const softInput = e.name === 'default' || e.name === 'd' || e.name === 'mandatory';
         const v = this.eval(e.e, softInput);
         const args = e.args.map((a) => this.eval(a, false));
         const kw = kwOf(e.kw.map(([k, v]) => [k, this.eval(v, false)]));

@@ -135,8 +135,10 @@ export const FILTERS: Record<string, Fn> = {
     return cur.value;
   },
   ...ANSIBLE_FILTERS,
-  mandatory: (v) => {
-    if (v === undefined) throw new TypeError('a mandatory variable is not defined');
+  // Ansible's mandatory(msg): the message, when given, is the error
+  mandatory: (v, [msg], kw) => {
+    const message = msg ?? kw['msg'];
+    if (v === undefined) throw new TypeError(message !== undefined && message !== null ? String(message) : 'a mandatory variable is not defined');
     return v;
   },
 };

@@ -60,6 +60,14 @@ describe('template/expressions in values', () => {
     expect(err.hint).to.contain("missing | default('value')");
   });
 
+  it("mandatory('message') reports its message for an undefined input, as Ansible's mandatory(msg)", () => {
+    const message = (src: string) => thrownKplayError(() => renderValue(src, vars)).message;
+    expect(message("{{ hostvars['e1'].etcd_ip | mandatory('run the etcd facts first') }}")).to.match(/: run the etcd facts first$/);
+    expect(message("{{ missing | mandatory(msg='set missing') }}")).to.match(/: set missing$/);
+    expect(message('{{ missing | mandatory }}')).to.match(/: a mandatory variable is not defined$/);
+    expect(renderValue("{{ hostvars['e1'].ip | mandatory('x') }}", vars)).to.equal('10.0.0.1');
+  });
+
   it('host output stays data: a registered string holding {{ }} is never evaluated', () => {
     const data = withData({ ...vars }, { result: markData({ stdout: "{{ lookup('pipe', 'echo pwned') }}" }), fact: '{{ port + 1 }}' });
     expect(renderValue('{{ result.stdout }}', data)).to.equal("{{ lookup('pipe', 'echo pwned') }}");
