@@ -14,7 +14,7 @@ export const debug = defineModule({
   doc: {
     short: 'Print a message or a variable',
     description: 'Never changes anything. `msg` and `var` are exclusive.',
-    examples: "- debug:\n    msg: 'etcd members: {{join groups.etcd \",\"}}'\n- debug:\n    var: result.stdout_lines",
+    examples: "- debug:\n    msg: \"etcd members: {{ groups['etcd'] | join(',') }}\"\n- debug:\n    var: result.stdout_lines",
   },
   validate(a) {
     return a.msg !== undefined && a.var !== undefined ? [{ key: 'var', message: 'msg and var are mutually exclusive' }] : [];
