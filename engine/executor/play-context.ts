@@ -7,7 +7,7 @@ import type { HostState } from './host-state.ts';
 import type { HostLedger } from './ledger.ts';
 import type { InventoryView } from './inventory-view.ts';
 import type { RunOptions } from './options.ts';
-import { resolveVars } from '../vars/precedence.ts';
+import { resolveVars, winningLayer, type VarLayers } from '../vars/precedence.ts';
 import { DATA_KEYS, dataKeysOf, type KeySet } from '../template/lazy-vars.ts';
 import { keyLoc } from '../load/yaml.ts';
 import type { SourceLoc } from '../errors.ts';
@@ -152,24 +152,7 @@ export function varsFor(pc: PlayContext, host: string, scope: Scope, role: RoleR
   if (current) roleDefaults.push(current.defaults);
   const groups = pc.inventory.groups();
   const play: Vars = { ...pc.play.varsFromFiles, ...pc.play.vars };
-  // kplay_var_origin.<name>: the layer that gives this host's value, highest first (as resolveVars)
-  const origin = (name: string): string | undefined => {
-    const has = (layer: Vars): boolean => Object.hasOwn(layer, name);
-    const at = (label: string, layer: Vars): string => withLoc(label, keyLoc(layer, name));
-    if (has(pc.options.extraVars)) return 'extra vars (-e)';
-    if (has(h.facts)) return 'set_fact or register';
-    for (const layer of [taskVars, ...scope.vars].reverse()) if (has(layer)) return at('task or block vars', layer);
-    if (current && has(current.params)) return `the parameters of role ${current.ref.name}`;
-    if (current && has(current.vars)) return at(`the vars of role ${current.ref.name}`, current.vars);
-    if (has(pc.play.vars)) return at('play vars', pc.play.vars);
-    if (has(pc.play.varsFromFiles)) return at('vars_files', pc.play.varsFromFiles);
-    if (has(h.factsLayer)) return 'the gathered facts';
-    if (has(pc.inventory.hostVars(host))) return inventoryOrigin(pc, host, name);
-    const apps = [...(current ? [current] : []), ...pc.roles.filter((r) => r.ref.app !== role?.app).reverse()];
-    for (const app of apps) if (has(app.defaults)) return at(`the default of role ${app.ref.name}`, app.defaults);
-    return undefined;
-  };
-  return resolveVars({
+  const layers: VarLayers = {
     roleDefaults,
     inventory: pc.inventory.hostVars(host),
     facts: h.factsLayer,
@@ -197,11 +180,45 @@ export function varsFor(pc: PlayContext, host: string, scope: Scope, role: RoleR
       inventory_dir: pc.options.inventoryDir,
       // the controller PKI directory of this run (kplay.yml pki_dir, default <inventory>/pki), for roles
       kplay_pki_dir: pc.options.pkiDir,
-      kplay_var_origin: originView(origin),
+      kplay_var_origin: originView((name) => originOf(pc, host, layers, name)),
       ...(role ? { role_path: role.path, role_name: role.name } : {}),
       omit: OMIT,
     },
-  });
+  };
+  return resolveVars(layers);
+}
+
+/**
+ * kplay_var_origin's answer: the layer resolveVars takes the host's value from (the same order, by
+ * construction), said as the user knows it, with FILE:LINE where the layer came from a file.
+ */
+function originOf(pc: PlayContext, host: string, layers: VarLayers, name: string): string | undefined {
+  const win = winningLayer(layers, name);
+  if (!win) return undefined;
+  const at = (label: string, layer: Vars): string => withLoc(label, keyLoc(layer, name));
+  const roleOf = (layer: Vars) => pc.roles.find((r) => r.defaults === layer || r.vars === layer || r.params === layer);
+  switch (win.from) {
+    case 'extra':
+      return 'extra vars (-e)';
+    case 'hostFacts':
+      return 'set_fact or register';
+    case 'scope':
+      return at('task or block vars', win.layer);
+    case 'roleVars': {
+      const r = roleOf(win.layer);
+      return win.layer === r?.params ? `the parameters of role ${r.ref.name}` : at(`the vars of role ${r?.ref.name ?? '?'}`, win.layer);
+    }
+    case 'play':
+      return Object.hasOwn(pc.play.vars, name) ? at('play vars', pc.play.vars) : at('vars_files', pc.play.varsFromFiles);
+    case 'facts':
+      return 'the gathered facts';
+    case 'inventory':
+      return inventoryOrigin(pc, host, name);
+    case 'roleDefaults':
+      return at(`the default of role ${roleOf(win.layer)?.ref.name ?? '?'}`, win.layer);
+    case 'magic':
+      return undefined;
+  }
 }
 
 /**

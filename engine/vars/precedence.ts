@@ -22,8 +22,29 @@ export interface VarLayers {
   magic: Vars;
 }
 
+/** Every layer with the field of VarLayers it comes from, lowest precedence first. */
+export function orderedLayers(l: VarLayers): { from: keyof VarLayers; layer: Vars }[] {
+  const each = (from: keyof VarLayers, layers: Vars[]) => layers.map((layer) => ({ from, layer }));
+  return [
+    ...each('roleDefaults', l.roleDefaults),
+    ...each('inventory', [l.inventory]),
+    ...each('facts', [l.facts ?? {}]),
+    ...each('play', [l.play]),
+    ...each('roleVars', l.roleVars),
+    ...each('scope', l.scope),
+    ...each('hostFacts', [l.hostFacts]),
+    ...each('extra', [l.extra]),
+    ...each('magic', [l.magic]),
+  ];
+}
+
+/** The layer whose value of `name` wins, or undefined when no layer has it. */
+export function winningLayer(l: VarLayers, name: string): { from: keyof VarLayers; layer: Vars } | undefined {
+  return orderedLayers(l).reverse().find((e) => Object.hasOwn(e.layer, name));
+}
+
 export function resolveVars(l: VarLayers): Vars {
-  const layers = [...l.roleDefaults, l.inventory, l.facts ?? {}, l.play, ...l.roleVars, ...l.scope, l.hostFacts, l.extra, l.magic];
+  const layers = orderedLayers(l).map((e) => e.layer);
   const merged = Object.assign({}, ...layers) as Vars;
   // Taint (docs/variables.md): a key is data when the layer it comes from holds it as data —
   // gathered facts, set_fact/register, loop items, magic variables — never a template.
