@@ -8,7 +8,7 @@ import type { CommonKeywords, Vars } from '../playbook/model.ts';
 import { parseCondition, type Condition } from '../template/expression.ts';
 import { KplayError, type SourceLoc } from '../errors.ts';
 import type { Diagnostics } from './context.ts';
-import { itemLoc, keyLoc, valueLoc } from './yaml.ts';
+import { copyPositions, itemLoc, keyLoc, mergePositions, nodeLoc, valueLoc } from './yaml.ts';
 import { IGNORED_KEYWORDS } from './keywords.ts';
 
 export const INHERITABLE = [
@@ -75,8 +75,19 @@ export function parseTags(value: unknown): string[] {
 
 /** `vars:` as a mapping, or a list of mappings merged in order. */
 export function parseVars(value: unknown): Vars {
-  if (Array.isArray(value)) return Object.assign({}, ...value.filter((v) => typeof v === 'object' && v !== null));
-  if (typeof value === 'object' && value !== null) return { ...(value as Vars) };
+  // the copy keeps each key's FILE:LINE (kplay_var_origin names where a value was set)
+  if (Array.isArray(value)) {
+    const maps = value.filter((v) => typeof v === 'object' && v !== null);
+    const out: Vars = Object.assign({}, ...maps);
+    const at = nodeLoc(value);
+    if (at) mergePositions(out, maps, at);
+    return out;
+  }
+  if (typeof value === 'object' && value !== null) {
+    const out = { ...(value as Vars) };
+    copyPositions(value, out);
+    return out;
+  }
   return {};
 }
 

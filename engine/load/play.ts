@@ -13,7 +13,7 @@ import { validateWith } from './schema-errors.ts';
 import { loadHandlers, loadItemList } from './tasks.ts';
 import { checkTemplates } from './template-check.ts';
 import { readVarsFile } from './vars-file.ts';
-import { itemLoc, locAtPath, valueLoc } from './yaml.ts';
+import { itemLoc, locAtPath, mergePositions, valueLoc } from './yaml.ts';
 
 type Map_ = Record<string, unknown>;
 
@@ -22,6 +22,7 @@ function loadVarsFiles(map: Map_, baseDir: string, ctx: LoadContext): { files: s
   const list = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw : [];
   const files: string[] = [];
   const vars: Vars = {};
+  const read: Vars[] = [];
   list.forEach((entry, i) => {
     const loc = Array.isArray(raw) ? itemLoc(raw, i) : valueLoc(map, 'vars_files');
     // A nested list means "the first of these that exists" (Ansible).
@@ -44,7 +45,10 @@ function loadVarsFiles(map: Map_, baseDir: string, ctx: LoadContext): { files: s
     for (const [k, v] of Object.entries(r.vars)) checkTemplates(v, valueLoc(r.vars, k), ctx.diag);
     files.push(found);
     Object.assign(vars, r.vars);
+    read.push(r.vars);
   });
+  const at = valueLoc(map, 'vars_files');
+  if (at) mergePositions(vars, read, at);
   return { files, vars };
 }
 
@@ -73,7 +77,9 @@ export function loadPlay(map: Map_, loc: SourceLoc, file: string, outer: Inherit
   for (const k of ['name', 'hosts', 'vars', 'environment']) checkTemplates(map[k], valueLoc(map, k), ctx.diag);
   const baseDir = dirname(file);
   const own = readOwnKeywords(map, ctx.diag);
-  const playVars = { ...outer.vars, ...connectionVars(map), ...own.vars };
+  const connection = connectionVars(map);
+  const playVars = { ...outer.vars, ...connection, ...own.vars };
+  mergePositions(playVars, [outer.vars, connection, own.vars], loc);
   // Play vars are their own variable layer; only the other keywords flow into tasks.
   const taskInherited = combine({ ...outer, vars: {} }, { ...own, vars: {} });
   const { files, vars: varsFromFiles } = loadVarsFiles(map, baseDir, ctx);

@@ -388,3 +388,22 @@ export function copyPositions(from: object, to: object, renamed: Record<string, 
   }
   positions.set(to, { loc: src.loc, keys, items: src.items });
 }
+
+/**
+ * Positions for a mapping merged from `sources` (later ones win, as Object.assign does): each key
+ * keeps the position it has in the source its value came from; a key whose winning source came
+ * from no YAML has none, and asking for it gives `loc`.
+ */
+export function mergePositions(to: object, sources: readonly unknown[], loc: SourceLoc): void {
+  const keys = new Map<string, { key: SourceLoc; value: SourceLoc }>();
+  for (const s of sources) {
+    if (!isObject(s)) continue;
+    const p = positions.get(s);
+    for (const k of Object.keys(s)) {
+      const at = p?.keys.get(k);
+      if (at) keys.set(k, at);
+      else keys.delete(k);
+    }
+  }
+  if (keys.size > 0) positions.set(to, { loc, keys, items: [] });
+}

@@ -21,6 +21,11 @@ describe('kplay_var_origin follows variable precedence', () => {
     );
     writeFileSync(join(dir, 'inventory.ini'), 'localhost ansible_connection=local\n');
     writeFileSync(join(dir, 'play.yml'), '- hosts: localhost\n  gather_facts: false\n  vars:\n    b: 2\n  roles: [r]\n');
+    writeFileSync(join(dir, 'more.yml'), 'x: 0\ne: 5\n');
+    writeFileSync(
+      join(dir, 'files.yml'),
+      "- hosts: localhost\n  gather_facts: false\n  vars_files: [more.yml]\n  tasks:\n    - debug:\n        msg: \"{{ kplay_var_origin.e }}\"\n",
+    );
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -31,9 +36,15 @@ describe('kplay_var_origin follows variable precedence', () => {
     const text = String((msg?.result as { msg: string }).msg);
     const [a, b, c, d] = text.split(' | ');
     expect(a).to.match(/^the default of role r \(.*roles\/r\/defaults\/main\.yml:1\)$/);
-    // play vars carry no FILE:LINE yet (the loader does not keep key positions for them)
-    expect(b).to.equal('play vars');
+    expect(b).to.match(/^play vars \(.*play\.yml:4\)$/);
     expect(c).to.match(/^task or block vars/);
     expect(d).to.equal('extra vars (-e)');
+  });
+
+  it('a value from vars_files names the file and line', async () => {
+    const r = await kplay('run', join(dir, 'files.yml'), '-i', join(dir, 'inventory.ini'), '--json');
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    const msg = r.events.find((e) => e.type === 'host_result' && typeof (e.result as { msg?: unknown } | undefined)?.msg === 'string');
+    expect(String((msg?.result as { msg: string }).msg)).to.match(/^vars_files \(.*more\.yml:2\)$/);
   });
 });
