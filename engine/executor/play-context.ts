@@ -11,6 +11,7 @@ import { resolveVars, winningLayer, type VarLayers } from '../vars/precedence.ts
 import { DATA_KEYS, dataKeysOf, type KeySet } from '../template/lazy-vars.ts';
 import { keyLoc } from '../load/yaml.ts';
 import type { SourceLoc } from '../errors.ts';
+import { KNOWN_AFTER_APPLY } from './known-after-apply.ts';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type EventInput = DistributiveOmit<RunEvent, 'time'>;
@@ -183,6 +184,7 @@ export function varsFor(pc: PlayContext, host: string, scope: Scope, role: RoleR
       kplay_var_origin: originView((name) => originOf(pc, host, layers, name)),
       ...(role ? { role_path: role.path, role_name: role.name } : {}),
       omit: OMIT,
+      kplay_known_after_apply: KNOWN_AFTER_APPLY,
     },
   };
   return resolveVars(layers);

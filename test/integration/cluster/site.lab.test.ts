@@ -20,19 +20,6 @@ import { startArtifactServer, type ArtifactServer } from '../../support/artifact
 import type { Transport } from '../../../engine/transport/transport.ts';
 
 const execFileAsync = promisify(execFile);
-/**
- * Tasks whose check-mode result cannot be compared with the real run's, and why. Keep it short:
- * each one is a prediction check mode does not make.
- */
-const CHECK_EXCEPTIONS: string[] = [
-  // `ctr images import`: a command with no file to test (creates/removes), so check mode skips it
-  // ("the command's effect cannot be predicted") where the real run imports the images
-  'containerd : Preload images (air-gapped)',
-  // the routes go to each node's podCIDR, which kube-controller-manager allocates once it runs:
-  // check mode on fresh hosts has no apiserver to ask, so the routes' condition is unknown there
-  "bridge : Routes to the other nodes' pod CIDRs",
-];
-
 /** What check mode must leave untouched on every host. */
 const LISTING = 'find /etc /usr/local /opt /var/lib -xdev -printf "%p %m %s %T@\\n" 2>/dev/null | grep -v -e "^/var/lib/systemd/" -e "^/etc/ld.so.cache" | sort';
 
@@ -128,7 +115,7 @@ describe('site.yml: an HA Kubernetes cluster on 4 lab hosts', function () {
   });
 
   it('check mode on the fresh hosts predicted the real run, task by task and host by host', function () {
-    expect(mispredictions(firstCheck!, firstReal!, CHECK_EXCEPTIONS)).to.deep.equal([]);
+    expect(mispredictions(firstCheck!, firstReal!)).to.deep.equal([]);
   });
 
   it('the scheduler and controller-manager leases are held; all 4 nodes are Ready, control planes tainted', async function () {
