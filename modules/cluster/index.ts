@@ -8,5 +8,6 @@ import { download } from './download/download.ts';
 import { k8s } from './k8s/k8s.ts';
 import { secretKey } from './secret_key/secret_key.ts';
 import { helm } from './helm/helm.ts';
+import { containerdImage } from './containerd_image/containerd_image.ts';
 
-export const clusterModules: Record<string, AnyModule> = { cert, kubeconfig, iptables, iptables_ruleset: iptablesRuleset, download, k8s, secret_key: secretKey, helm };
+export const clusterModules: Record<string, AnyModule> = { cert, kubeconfig, iptables, iptables_ruleset: iptablesRuleset, download, k8s, secret_key: secretKey, helm, containerd_image: containerdImage };

@@ -11,7 +11,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab, startLab, type Lab } from '../../support/lab.ts';
-import { failures, changedTasks, kplay, recap, type KplayRun } from '../../support/kplay.ts';
+import { failures, changedTasks, kplay, mispredictions, recap, type KplayRun } from '../../support/kplay.ts';
 import type { Transport } from '../../../engine/transport/transport.ts';
 
 const SHARED = join(import.meta.dirname, '../../../../shared/k8s');
@@ -164,20 +164,65 @@ describe('role container-engine/containerd on a lab host prepared for Kubernetes
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('imports the local pause and busybox images once, and containerd pins the pause image as its sandbox', async function () {
+  const preload = (r: KplayRun, status: string) => r.events.filter((e) => e.type === 'host_result' && e.task === 'containerd : Preload images (air-gapped)' && e.status === status).map((e) => e.item);
+  const ls = async () => (await host.exec('ctr -n k8s.io images ls -q')).stdout;
+
+  it('imports the local pause and busybox images once, check mode predicts it, and containerd pins the pause image as its sandbox', async function () {
     this.timeout(300_000);
     const images = lab!.kubernetes!.images;
-    const ls = async () => (await host.exec('ctr -n k8s.io images ls -q')).stdout;
     expect(await ls()).to.not.contain(images.pause.image);
+    // check mode on the fresh host: each import is predicted (containerd_image reads, never imports)
+    const check = await kplay(...args, '--check');
+    expect(failures(check), check.stdout + check.stderr).to.deep.equal([]);
+    expect(preload(check, 'changed')).to.have.members([images.pause.image, images.busybox.image]);
+    expect(await ls()).to.not.contain(images.pause.image);
+
     const first = await kplay(...args);
     expect(first.code, first.stdout + first.stderr).to.equal(0);
-    const imported = first.events.filter((e) => e.type === 'host_result' && e.task === 'containerd : Preload images (air-gapped)' && e.status === 'changed');
-    expect(imported).to.have.length(2);
+    expect(preload(first, 'changed')).to.have.members([images.pause.image, images.busybox.image]);
+    expect(mispredictions(check, first)).to.deep.equal([]);
     const listed = await ls();
     expect(listed).to.contain(images.pause.image).and.to.contain(images.busybox.image);
     expect((await host.exec('containerd config dump')).stdout).to.contain(`sandbox_image = "${images.pause.image}"`);
     const second = await kplay(...args);
     expect(second.code, second.stdout + second.stderr).to.equal(0);
     expect(recap(second)[lab!.hosts[0]!.name]!.changed).to.equal(0);
+    const after = await kplay(...args, '--check');
+    expect(after.code, after.stdout + after.stderr).to.equal(0);
+    expect(recap(after)[lab!.hosts[0]!.name]!.changed).to.equal(0);
+    expect(preload(after, 'ok')).to.have.members([images.pause.image, images.busybox.image]);
+  });
+
+  /** One containerd_image task on the lab host (Debian's ctr), in check mode or for real. */
+  const imageTask = async (task: Record<string, unknown>, check: boolean) => {
+    const file = join(dir, 'image.yml');
+    writeFileSync(file, JSON.stringify([{ hosts: 'kube_node', gather_facts: false, tasks: [{ name: 'image', containerd_image: { ctr: '/usr/bin/ctr', ...task } }] }]));
+    const r = await kplay('run', file, '-i', join(dir, 'hosts.ini'), '--json', ...(check ? ['--check'] : []));
+    const res = r.events.find((e) => e.type === 'host_result' && e.task === 'image');
+    expect(res, r.stdout + r.stderr).to.not.equal(undefined);
+    return res as { status: string; msg?: string };
+  };
+
+  it('containerd_image: absent removes an image once and present imports it back; a missing archive and an archive of another name fail clearly', async function () {
+    this.timeout(120_000);
+    const { busybox, pause } = lab!.kubernetes!.images;
+    expect(await imageTask({ name: busybox.image, state: 'absent' }, true)).to.include({ status: 'changed' });
+    expect(await imageTask({ name: busybox.image, state: 'absent' }, false)).to.include({ status: 'changed' });
+    expect(await ls()).to.not.contain(busybox.image).and.to.contain(pause.image);
+    expect(await imageTask({ name: busybox.image, state: 'absent' }, false)).to.include({ status: 'ok' });
+
+    const missing = { name: busybox.image, archive: '/var/lib/kplay-lab/images/missing.tar' };
+    for (const check of [true, false]) {
+      expect(await imageTask(missing, check), `check ${check}`).to.deep.include({ status: 'failed', msg: `cannot import ${busybox.image}: the archive /var/lib/kplay-lab/images/missing.tar is not on the host` });
+    }
+    // the pause archive does not hold a busybox image: imported, then the task fails and says what it held
+    const wrong = await imageTask({ name: busybox.image, archive: pause.archive }, false);
+    expect(wrong).to.deep.include({ status: 'failed', msg: `imported ${pause.archive}, but ${busybox.image} is not in containerd's k8s.io namespace: it holds ${pause.image}` });
+
+    expect(await imageTask({ name: busybox.image, archive: busybox.archive }, true)).to.include({ status: 'changed' });
+    expect(await imageTask({ name: busybox.image, archive: busybox.archive }, false)).to.include({ status: 'changed' });
+    expect(await ls()).to.contain(busybox.image);
+    expect(await imageTask({ name: busybox.image, archive: busybox.archive }, false)).to.include({ status: 'ok' });
+    expect(await imageTask({ name: busybox.image, archive: busybox.archive }, true)).to.include({ status: 'ok' });
   });
 });
