@@ -3,7 +3,8 @@
  * a template reads rendered); attribute access reaches own data properties only, so no expression
  * can get at `constructor`, `__proto__` or any JavaScript function.
  */
-import { ANSIBLE_FILTERS, type EvalEnv, type Kw } from './ansible-filters.ts';
+import { ANSIBLE_FILTERS } from './filters/index.ts';
+import type { EvalEnv, Kw } from './filters/types.ts';
 import { FILTERS, FUNCTIONS, METHODS, TESTS, lookupMember, stringOf } from './expression-library.ts';
 import type { Expr } from './expression-parser.ts';
 import {

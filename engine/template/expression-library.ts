@@ -1,10 +1,13 @@
 /**
  * What an expression can call: the tests (`x is defined`), filters (`x | default(1)`), functions
  * (`range(3)`) and methods (`s.split(',')`), and the member access they share with the evaluator
- * (expression-eval.ts). Filters are the template helpers plus Ansible's (ansible-filters.ts).
+ * (expression-eval.ts). Filters are the template helpers plus Ansible's (filters/).
  */
 import { HELPERS } from './helpers.ts';
-import { ANSIBLE_FILTERS, FUNCTIONS as ANSIBLE_FUNCTIONS, attrPath, asList, type EvalEnv, type Kw } from './ansible-filters.ts';
+import { ANSIBLE_FILTERS } from './filters/index.ts';
+import { FUNCTIONS as ANSIBLE_FUNCTIONS } from './filters/functions.ts';
+import { asList, attrPath } from './filters/inputs.ts';
+import type { EvalEnv, Kw } from './filters/types.ts';
 import {
   compare,
   contains,

@@ -26,7 +26,7 @@ import {
   typeName,
 } from './values.ts';
 import type { RenderContext } from './render.ts';
-import { ANSIBLE_FILTERS } from './ansible-filters.ts';
+import { ANSIBLE_FILTERS } from './filters/index.ts';
 
 /** What Handlebars passes as the last argument of every helper. */
 export interface HelperOptions {

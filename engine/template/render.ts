@@ -11,7 +11,7 @@ import { locAt } from './source-loc.ts';
 import { isPlainObject, setOwn, stringify } from './values.ts';
 import { planValue, maskExpressions, type ValuePlan } from './value-template.ts';
 import { evaluate, EvaluationError, UndefinedVariableError as UndefinedInExpression } from './expression-eval.ts';
-import type { EvalEnv } from './ansible-filters.ts';
+import type { EvalEnv } from './filters/types.ts';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 
