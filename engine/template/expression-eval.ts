@@ -6,7 +6,7 @@
 import { ANSIBLE_FILTERS } from './filters/index.ts';
 import type { EvalEnv, Kw } from './filters/types.ts';
 import { FILTERS, FUNCTIONS, METHODS, TESTS, lookupMember, stringOf } from './expression-library.ts';
-import type { Expr } from './expression-parser.ts';
+import type { Expr } from './expression-ast.ts';
 import {
   compare,
   contains,

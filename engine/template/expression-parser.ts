@@ -2,68 +2,24 @@
  * Recursive-descent parser of the condition language. Precedence, loosest first (as in Jinja):
  *   `x if c else y` < or < and < not < comparisons, `in`, `is` tests < `+ - ~` < `* / // %`
  *   < unary `-` < `|` filters < `.attr`, `[index]`, `.method()` < literals, names, `( )`.
+ * This file is the operator ladder down to filters; the operands and what follows them are
+ * expression-operands.ts, the token look-ahead expression-token-cursor.ts.
  * Nothing here can call into JavaScript: names resolve to variables, filters/tests/methods to our
  * own tables, attributes to own data properties only.
  */
 import { didYouMean } from '../errors.ts';
+import type { CompareOp, Expr } from './expression-ast.ts';
 import { ExpressionSyntaxError, tokenize, type Token } from './expression-lexer.ts';
-import { FILTERS, FUNCTIONS, METHODS, TESTS } from './expression-library.ts';
-
-export type CompareOp = '==' | '!=' | '<' | '>' | '<=' | '>=' | 'in' | 'not in';
-export type ArithOp = '+' | '-' | '*' | '/' | '//' | '%' | '~' | '**';
-
-export type Expr =
-  | { k: 'lit'; v: unknown }
-  | { k: 'var'; name: string; pos: number }
-  | { k: 'attr'; obj: Expr; name: string; pos: number }
-  | { k: 'index'; obj: Expr; index: Expr; pos: number }
-  | { k: 'slice'; obj: Expr; start?: Expr; end?: Expr; step?: Expr; pos: number }
-  | { k: 'call'; obj: Expr; name: string; args: Expr[]; kw: KwArgs; pos: number }
-  | { k: 'fn'; name: string; args: Expr[]; kw: KwArgs; pos: number }
-  | { k: 'list'; items: Expr[] }
-  | { k: 'dict'; entries: [Expr, Expr][] }
-  | { k: 'not'; e: Expr }
-  | { k: 'neg'; e: Expr; pos: number }
-  | { k: 'and' | 'or'; l: Expr; r: Expr }
-  | { k: 'cond'; test: Expr; then: Expr; else: Expr }
-  | { k: 'cmp'; first: Expr; rest: { op: CompareOp; e: Expr; pos: number }[] }
-  | { k: 'arith'; op: ArithOp; l: Expr; r: Expr; pos: number }
-  | { k: 'test'; e: Expr; name: string; args: Expr[]; negated: boolean; pos: number }
-  | { k: 'filter'; e: Expr; name: string; args: Expr[]; kw: KwArgs; pos: number };
-
-/** Keyword arguments `name=value` of a filter, function or method call, in source order. */
-export type KwArgs = [string, Expr][];
-
-/** Collections whose filters and tests kplay implements under their short names (FQCN spellings). */
-const FQCN_PREFIXES = ['ansible.builtin.', 'ansible.utils.', 'ansible.netcommon.', 'community.general.', 'ansible.legacy.'];
-
-/** `ansible.builtin.default` → `default`; other names unchanged. */
-export function shortName(name: string): string {
-  for (const p of FQCN_PREFIXES) if (name.startsWith(p)) return name.slice(p.length);
-  return name;
-}
-
-const LITERAL_NAMES: Record<string, unknown> = {
-  true: true,
-  True: true,
-  false: false,
-  False: false,
-  none: null,
-  None: null,
-  null: null,
-};
-
-/** Jinja reserves these; as variable names they are always a mistake. */
-const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'else']);
+import { FILTERS, TESTS } from './expression-library.ts';
+import { KEYWORDS, shortName } from './expression-names.ts';
+import { OperandParser } from './expression-operands.ts';
+import { describe } from './expression-token-cursor.ts';
 
 export function parseExpression(src: string): Expr {
   return new Parser(tokenize(src)).parseAll();
 }
 
-class Parser {
-  private i = 0;
-  constructor(private readonly tokens: Token[]) {}
-
+class Parser extends OperandParser {
   parseAll(): Expr {
     if (this.peek().kind === 'eof') throw new ExpressionSyntaxError('empty condition', 0);
     const e = this.conditional();
@@ -76,34 +32,7 @@ class Parser {
     return e;
   }
 
-  private peek(offset = 0): Token {
-    return this.tokens[Math.min(this.i + offset, this.tokens.length - 1)]!;
-  }
-  private next(): Token {
-    return this.tokens[this.i++]!;
-  }
-  private isOp(value: string, offset = 0): boolean {
-    const t = this.peek(offset);
-    return t.kind === 'op' && t.value === value;
-  }
-  private isName(value: string, offset = 0): boolean {
-    const t = this.peek(offset);
-    return t.kind === 'name' && t.value === value;
-  }
-  private expectOp(value: string): Token {
-    const t = this.peek();
-    if (t.kind !== 'op' || t.value !== value) {
-      throw new ExpressionSyntaxError(`expected '${value}' but found ${describe(t)}`, t.pos, t.kind === 'op' && t.value === '=' ? "compare with '=='" : undefined);
-    }
-    return this.next();
-  }
-  private expectName(what: string): Token {
-    const t = this.peek();
-    if (t.kind !== 'name') throw new ExpressionSyntaxError(`expected ${what} but found ${describe(t)}`, t.pos);
-    return this.next();
-  }
-
-  private conditional(): Expr {
+  protected conditional(): Expr {
     const then = this.or();
     if (!this.isName('if')) return then;
     this.next();
@@ -192,17 +121,6 @@ class Parser {
     return { k: 'test', e, name, args, negated, pos: t.pos };
   }
 
-  /** `ansible.builtin.name`: the dotted rest of a collection-qualified name. */
-  private dotted(first: string): string {
-    if (first !== 'ansible' && first !== 'community') return first;
-    let name = first;
-    while (this.isOp('.') && this.peek(1).kind === 'name') {
-      this.next();
-      name += `.${this.next().value as string}`;
-    }
-    return name;
-  }
-
   private arith(): Expr {
     let l = this.term();
     for (;;) {
@@ -263,162 +181,10 @@ class Parser {
     }
     return e;
   }
-
-  private postfix(): Expr {
-    let e = this.primary();
-    for (;;) {
-      if (this.isOp('.')) {
-        this.next();
-        const t = this.peek();
-        let name: string;
-        if (t.kind === 'name') name = t.value as string;
-        else if (t.kind === 'num' && Number.isInteger(t.value)) name = String(t.value);
-        else throw new ExpressionSyntaxError(`expected an attribute name after '.' but found ${describe(t)}`, t.pos);
-        this.next();
-        if (this.isOp('(')) {
-          if (!Object.hasOwn(METHODS, name)) {
-            throw new ExpressionSyntaxError(`method '${name}()' is not supported`, t.pos, `methods: ${Object.keys(METHODS).join(', ')}; or use a filter: x | ${name}`);
-          }
-          e = { k: 'call', obj: e, name, ...this.args(), pos: t.pos };
-        } else {
-          e = { k: 'attr', obj: e, name, pos: t.pos };
-        }
-      } else if (this.isOp('[')) {
-        const t = this.next();
-        const bound = (): Expr | undefined => (this.isOp(':') || this.isOp(']') ? undefined : this.conditional());
-        const index = bound();
-        if (this.isOp(':')) {
-          // Python slices: x[a:b], x[:b], x[a:], x[::step]
-          this.next();
-          const end = bound();
-          let step: Expr | undefined;
-          if (this.isOp(':')) {
-            this.next();
-            step = bound();
-          }
-          this.expectOp(']');
-          e = { k: 'slice', obj: e, start: index, end, step, pos: t.pos };
-          continue;
-        }
-        if (!index) throw new ExpressionSyntaxError(`expected an index but found ${describe(this.peek())}`, this.peek().pos);
-        this.expectOp(']');
-        e = { k: 'index', obj: e, index, pos: t.pos };
-      } else if (this.isOp('(')) {
-        const pos = this.peek().pos;
-        if (e.k === 'var') {
-          const guess = didYouMean(e.name, Object.keys(FUNCTIONS));
-          throw new ExpressionSyntaxError(`unknown function '${e.name}()'`, e.pos, guess ? `did you mean '${guess}'?` : `functions: ${Object.keys(FUNCTIONS).join(', ')}; or use a filter (x | length)`);
-        }
-        throw new ExpressionSyntaxError('function calls are not supported', pos, 'use a filter (x | length) or a test (x is match(...))');
-      } else {
-        return e;
-      }
-    }
-  }
-
-  private primary(): Expr {
-    const t = this.peek();
-    if (t.kind === 'num' || t.kind === 'str') {
-      this.next();
-      return { k: 'lit', v: t.value };
-    }
-    if (t.kind === 'name') {
-      this.next();
-      const name = t.value as string;
-      if (Object.hasOwn(LITERAL_NAMES, name)) return { k: 'lit', v: LITERAL_NAMES[name] };
-      if (KEYWORDS.has(name)) throw new ExpressionSyntaxError(`unexpected '${name}'`, t.pos);
-      if (this.isOp('(') && Object.hasOwn(FUNCTIONS, name)) return { k: 'fn', name, ...this.args(), pos: t.pos };
-      return { k: 'var', name, pos: t.pos };
-    }
-    if (t.kind === 'op') {
-      if (t.value === '(') {
-        this.next();
-        const e = this.conditional();
-        if (this.isOp(',')) return this.tupleRest(e);
-        this.expectOp(')');
-        return e;
-      }
-      if (t.value === '[') {
-        this.next();
-        const items = this.sequence(']');
-        return { k: 'list', items };
-      }
-      if (t.value === '{') {
-        if (this.isOp('{', 1)) throw new ExpressionSyntaxError("unexpected '{{'", t.pos, "don't put {{ }} inside a condition: write the variable name");
-        this.next();
-        return this.dict();
-      }
-    }
-    if (t.kind === 'eof') throw new ExpressionSyntaxError('unexpected end of condition', t.pos);
-    throw new ExpressionSyntaxError(`unexpected ${describe(t)}`, t.pos);
-  }
-
-  /** `(a, b)` is a tuple, which behaves as a list. */
-  private tupleRest(first: Expr): Expr {
-    const items = [first];
-    while (this.isOp(',')) {
-      this.next();
-      if (this.isOp(')')) break;
-      items.push(this.conditional());
-    }
-    this.expectOp(')');
-    return { k: 'list', items };
-  }
-
-  private dict(): Expr {
-    const entries: [Expr, Expr][] = [];
-    while (!this.isOp('}')) {
-      const key = this.conditional();
-      this.expectOp(':');
-      entries.push([key, this.conditional()]);
-      if (!this.isOp(',')) break;
-      this.next();
-    }
-    this.expectOp('}');
-    return { k: 'dict', entries };
-  }
-
-  private sequence(close: string): Expr[] {
-    const items: Expr[] = [];
-    while (!this.isOp(close)) {
-      items.push(this.conditional());
-      if (!this.isOp(',')) break;
-      this.next();
-    }
-    this.expectOp(close);
-    return items;
-  }
-
-  /** `(a, b, key=value)`: positional arguments first, then keyword arguments. */
-  private args(): { args: Expr[]; kw: KwArgs } {
-    this.expectOp('(');
-    const args: Expr[] = [];
-    const kw: KwArgs = [];
-    while (!this.isOp(')')) {
-      if (this.peek().kind === 'name' && this.isOp('=', 1)) {
-        const name = this.next().value as string;
-        this.next();
-        kw.push([name, this.conditional()]);
-      } else {
-        if (kw.length) throw new ExpressionSyntaxError('a positional argument after a keyword argument', this.peek().pos);
-        args.push(this.conditional());
-      }
-      if (!this.isOp(',')) break;
-      this.next();
-    }
-    this.expectOp(')');
-    return { args, kw };
-  }
 }
 
 function startsOperand(t: Token): boolean {
   if (t.kind === 'num' || t.kind === 'str') return true;
   if (t.kind === 'name') return !KEYWORDS.has(t.value as string);
   return t.kind === 'op' && (t.value === '[' || t.value === '-');
-}
-
-function describe(t: Token): string {
-  if (t.kind === 'eof') return 'the end of the condition';
-  if (t.kind === 'str') return `string '${t.value}'`;
-  return `'${t.value}'`;
 }

@@ -5,7 +5,8 @@
  */
 import { KplayError, type SourceLoc } from '../errors.ts';
 import { ExpressionSyntaxError } from './expression-lexer.ts';
-import { parseExpression, type Expr } from './expression-parser.ts';
+import type { Expr } from './expression-ast.ts';
+import { parseExpression } from './expression-parser.ts';
 import { EvaluationError, UndefinedVariableError as UndefinedVariable, evaluate } from './expression-eval.ts';
 import { UndefinedVariableError } from './undefined-error.ts';
 import { templateVars, toKplayError } from './render.ts';

@@ -16,7 +16,8 @@
  *    - anything else is an expression with a syntax error, reported at its column.
  */
 import { ExpressionSyntaxError } from './expression-lexer.ts';
-import { parseExpression, type Expr } from './expression-parser.ts';
+import type { Expr } from './expression-ast.ts';
+import { parseExpression } from './expression-parser.ts';
 import { helperNames } from './handlebars-env.ts';
 
 export type Segment =
