@@ -13,7 +13,8 @@ import { INHERITABLE, NOTHING_INHERITED, type InheritableKeywords } from './inhe
 import { checkArgs, unknownModuleError } from './module-args.ts';
 import { findIn } from './paths.ts';
 import { loadRoleCall } from './roles.ts';
-import { includeInfoOf, loadTaskFile as loadTasks } from './tasks.ts';
+import { includeInfoOf } from './includes.ts';
+import { loadTaskFile as loadTasks } from './tasks.ts';
 
 export interface RuntimeLoadOptions {
   /** Directory of the playbook that holds the play (Play.baseDir). */
