@@ -9,7 +9,7 @@ import type { InventoryView } from './inventory-view.ts';
 import type { RunOptions } from './options.ts';
 import { resolveVars, winningLayer, type VarLayers } from '../vars/precedence.ts';
 import { DATA_KEYS, dataKeysOf, type KeySet } from '../template/lazy-vars.ts';
-import { keyLoc } from '../load/yaml.ts';
+import { keyLoc } from '../load/yaml-positions.ts';
 import type { SourceLoc } from '../errors.ts';
 import { KNOWN_AFTER_APPLY } from './known-after-apply.ts';
 

@@ -18,7 +18,7 @@
  * its parents), then `ansible_group_priority` (inline, default 1), then name.
  */
 import type { SourceLoc } from '../errors.ts';
-import { keyLoc } from '../load/yaml.ts';
+import { keyLoc } from '../load/yaml-positions.ts';
 import type { Vars } from '../playbook/model.ts';
 import type { GroupData, InventoryData } from './data.ts';
 import type { VarFileCache } from './var-files.ts';

@@ -7,7 +7,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { KplayError } from '../errors.ts';
-import { nodeLoc, readYamlFile } from '../load/yaml.ts';
+import { readYamlFile } from '../load/yaml.ts';
+import { nodeLoc } from '../load/yaml-positions.ts';
 import type { Vars } from '../playbook/model.ts';
 
 const EXTENSIONS = ['', '.yml', '.yaml', '.json'];

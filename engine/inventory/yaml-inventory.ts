@@ -4,7 +4,7 @@
  * Host keys accept ranges and `:port` like INI hosts.
  */
 import { KplayError, type SourceLoc } from '../errors.ts';
-import { keyLoc, nodeLoc, valueLoc } from '../load/yaml.ts';
+import { keyLoc, nodeLoc, valueLoc } from '../load/yaml-positions.ts';
 import type { InventoryData } from './data.ts';
 import { expandHostRanges, parseHostSpec } from './host-address.ts';
 

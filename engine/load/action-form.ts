@@ -2,7 +2,7 @@
 import { KplayError } from '../errors.ts';
 import type { LoadContext } from './context.ts';
 import { isMapping, type Mapping } from './mapping.ts';
-import { copyPositions, valueLoc } from './yaml.ts';
+import { copyPositions, valueLoc } from './yaml-positions.ts';
 
 /** `action: copy src=a dest=b` / `local_action: {module: copy, …}` → the usual `copy: …` form. */
 export function rewriteAction(map: Mapping, ctx: LoadContext): Mapping {

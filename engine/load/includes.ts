@@ -16,7 +16,7 @@ import { isMapping, type Mapping } from './mapping.ts';
 import { findIn, staticPath } from './paths.ts';
 import { validateWith } from './schema-errors.ts';
 import { checkTemplates } from './template-check.ts';
-import { keyLoc, locAtPath, valueLoc } from './yaml.ts';
+import { keyLoc, locAtPath, valueLoc } from './yaml-positions.ts';
 
 /** What an include_tasks / include_role needs at run time: the keywords its children inherit. */
 export interface IncludeInfo {

@@ -8,7 +8,7 @@ import type { CommonKeywords, Vars } from '../playbook/model.ts';
 import { parseCondition, type Condition } from '../template/expression.ts';
 import { KplayError, type SourceLoc } from '../errors.ts';
 import type { Diagnostics } from './context.ts';
-import { copyPositions, itemLoc, keyLoc, mergePositions, nodeLoc, valueLoc } from './yaml.ts';
+import { copyPositions, itemLoc, keyLoc, mergePositions, nodeLoc, valueLoc } from './yaml-positions.ts';
 import { IGNORED_KEYWORDS } from './keywords.ts';
 
 export const INHERITABLE = [

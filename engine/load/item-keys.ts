@@ -11,7 +11,7 @@ import { checkKeywordValues } from './keyword-values.ts';
 import type { Mapping } from './mapping.ts';
 import { unknownModuleError } from './module-args.ts';
 import { validateWith } from './schema-errors.ts';
-import { copyPositions, keyLoc, locAtPath } from './yaml.ts';
+import { copyPositions, keyLoc, locAtPath } from './yaml-positions.ts';
 
 function isModule(key: string, ctx: LoadContext): boolean {
   return canonicalModuleName(key) in ctx.modules;

@@ -6,7 +6,7 @@
 import { KplayError } from '../errors.ts';
 import { isTemplate } from '../template/render.ts';
 import type { Diagnostics } from './context.ts';
-import { valueLoc } from './yaml.ts';
+import { valueLoc } from './yaml-positions.ts';
 
 type Map_ = Record<string, unknown>;
 

@@ -4,7 +4,7 @@ import type { LoopControl } from '../playbook/model.ts';
 import type { LoadContext } from './context.ts';
 import { isMapping, type Mapping } from './mapping.ts';
 import { checkTemplates } from './template-check.ts';
-import { keyLoc, valueLoc } from './yaml.ts';
+import { keyLoc, valueLoc } from './yaml-positions.ts';
 
 export function loopOf(map: Mapping, ctx: LoadContext): unknown {
   const forms = ['loop', 'with_items', 'with_list'].filter((k) => map[k] !== undefined);

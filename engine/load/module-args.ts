@@ -9,7 +9,7 @@ import type { AnyModule } from '../../modules/api.ts';
 import type { Vars } from '../playbook/model.ts';
 import { extractKnownKv, parseKv, type KvToken } from './kv.ts';
 import { validateWith, type Segment } from './schema-errors.ts';
-import { keyLoc, locAtPath, valueLoc } from './yaml.ts';
+import { keyLoc, locAtPath, valueLoc } from './yaml-positions.ts';
 
 export interface NormalisedArgs {
   args: Vars;

@@ -11,7 +11,7 @@ import { isMapping, type Mapping } from './mapping.ts';
 import { checkArgs, normaliseArgs } from './module-args.ts';
 import { recordNotifyLocs } from './notify-check.ts';
 import { checkTemplates } from './template-check.ts';
-import { valueLoc } from './yaml.ts';
+import { valueLoc } from './yaml-positions.ts';
 
 function stringList(v: unknown): string[] {
   if (typeof v === 'string') return [v];

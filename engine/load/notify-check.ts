@@ -19,7 +19,8 @@ import { isTemplate } from '../template/render.ts';
 import type { LoadContext } from './context.ts';
 import { findIn, staticPath, yamlFileIn } from './paths.ts';
 import { findRole, roleSearchDirs } from './roles.ts';
-import { itemLoc, readYamlFile, valueLoc } from './yaml.ts';
+import { readYamlFile } from './yaml.ts';
+import { itemLoc, valueLoc } from './yaml-positions.ts';
 
 type Map_ = Record<string, unknown>;
 

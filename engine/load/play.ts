@@ -13,7 +13,7 @@ import { validateWith } from './schema-errors.ts';
 import { loadHandlers, loadItemList } from './tasks.ts';
 import { checkTemplates } from './template-check.ts';
 import { readVarsFile } from './vars-file.ts';
-import { itemLoc, locAtPath, mergePositions, valueLoc } from './yaml.ts';
+import { itemLoc, locAtPath, mergePositions, valueLoc } from './yaml-positions.ts';
 
 type Map_ = Record<string, unknown>;
 

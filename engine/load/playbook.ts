@@ -8,7 +8,8 @@ import { ImportPlaybookKeywords } from './keywords.ts';
 import { isFile, staticPath } from './paths.ts';
 import { loadPlay } from './play.ts';
 import { validateWith } from './schema-errors.ts';
-import { itemLoc, locAtPath, nodeLoc, readYamlFile, valueLoc } from './yaml.ts';
+import { readYamlFile } from './yaml.ts';
+import { itemLoc, locAtPath, nodeLoc, valueLoc } from './yaml-positions.ts';
 import type { SourceLoc } from '../errors.ts';
 
 type Map_ = Record<string, unknown>;

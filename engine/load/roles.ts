@@ -17,7 +17,8 @@ import { validateWith, type Segment } from './schema-errors.ts';
 import { loadHandlerFile, loadTaskFile } from './tasks.ts';
 import { checkTemplates } from './template-check.ts';
 import { readVarsFile } from './vars-file.ts';
-import { itemLoc, keyLoc, locAtPath, nodeLoc, readYamlFile, valueLoc } from './yaml.ts';
+import { readYamlFile } from './yaml.ts';
+import { itemLoc, keyLoc, locAtPath, nodeLoc, valueLoc } from './yaml-positions.ts';
 
 type Map_ = Record<string, unknown>;
 

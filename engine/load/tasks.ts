@@ -18,7 +18,8 @@ import { BlockKeywords } from './keywords.ts';
 import { isMapping, type Mapping } from './mapping.ts';
 import { loadTask } from './module-task.ts';
 import { checkTemplates } from './template-check.ts';
-import { itemLoc, keyLoc, nodeLoc, readYamlFile, valueLoc } from './yaml.ts';
+import { readYamlFile } from './yaml.ts';
+import { itemLoc, keyLoc, nodeLoc, valueLoc } from './yaml-positions.ts';
 import { isFile } from './paths.ts';
 import { applyRole } from './roles.ts';
 

@@ -2,7 +2,7 @@
 import type { SourceLoc } from '../errors.ts';
 import { checkTemplate, isTemplate } from '../template/render.ts';
 import type { Diagnostics } from './context.ts';
-import { itemLoc, valueLoc } from './yaml.ts';
+import { itemLoc, valueLoc } from './yaml-positions.ts';
 
 export function checkTemplates(value: unknown, loc: SourceLoc | undefined, diag: Diagnostics): void {
   if (typeof value === 'string') {

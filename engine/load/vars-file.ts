@@ -2,7 +2,8 @@
 import { KplayError, KplayErrors, type SourceLoc } from '../errors.ts';
 import type { Vars } from '../playbook/model.ts';
 import { isFile } from './paths.ts';
-import { nodeLoc, readYamlFile } from './yaml.ts';
+import { readYamlFile } from './yaml.ts';
+import { nodeLoc } from './yaml-positions.ts';
 
 /** Read a vars file; errors are returned, never thrown. */
 export function readVarsFile(file: string, refLoc?: SourceLoc): { vars: Vars; errors: KplayError[] } {

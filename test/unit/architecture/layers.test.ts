@@ -60,7 +60,7 @@ export const LAYERS: Layer[] = [
     may: [...FOUNDATION, 'engine/playbook/**', 'engine/template/**', 'engine/schema/**', ...MODULE_API],
   },
   { name: 'config', files: ['engine/config.ts'], may: [...FOUNDATION, 'engine/load/yaml.ts'] },
-  { name: 'inventory', files: ['engine/inventory/**'], may: [...FOUNDATION, 'engine/playbook/**', 'engine/load/yaml.ts'] },
+  { name: 'inventory', files: ['engine/inventory/**'], may: [...FOUNDATION, 'engine/playbook/**', 'engine/load/yaml.ts', 'engine/load/yaml-positions.ts'] },
   { name: 'report', files: ['engine/report/**'], may: [...FOUNDATION, 'modules/api.ts'] },
   {
     name: 'executor',

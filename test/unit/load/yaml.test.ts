@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { itemLoc, keyLoc, locAtPath, nodeLoc, parseYaml, valueLoc } from '../../../engine/load/yaml.ts';
+import { parseYaml } from '../../../engine/load/yaml.ts';
+import { itemLoc, keyLoc, locAtPath, nodeLoc, valueLoc } from '../../../engine/load/yaml-positions.ts';
 
 const at = (line: number, col: number) => ({ file: 'f.yml', line, col });
 
