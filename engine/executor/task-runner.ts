@@ -20,15 +20,8 @@ import { knownAfterApplyOutcome, takesUnknownValues, unknownArgs } from './known
 import { hostState, OMIT, varsFor, type PlayContext, type Scope } from './play-context.ts';
 import type { HostStatus } from '../report/events.ts';
 import { countResult } from '../report/recap.ts';
-import { HostState as HostStateClass, type HostState } from './host-state.ts';
-
-export interface HostTaskResult {
-  host: string;
-  status: HostStatus;
-  ignored: boolean;
-  result: Vars;
-}
-
+import type { HostState } from './host-state.ts';
+import { applyFacts, factSource, factsOf, finish, isTrue, register, statusOf, storeFacts, taskName, type HostTaskResult, type IterationOutcome } from './task-result.ts';
 
 export async function runTask(pc: PlayContext, task: Task, hosts: string[], scope: Scope, opts: { handler?: boolean } = {}): Promise<HostTaskResult[]> {
   const name = taskName(task);
@@ -83,11 +76,6 @@ function countOf(raw: number | string, keyword: string, vars: Vars, renderCtx: {
 
 function taskKey(task: Task): string {
   return `${task.loc.file}:${task.loc.line}:${task.loc.col}`;
-}
-
-export function taskName(task: Task): string {
-  if (task.name) return task.role && !task.name.includes(' : ') ? `${task.role.name} : ${task.name}` : task.name;
-  return task.role ? `${task.role.name} : ${task.module}` : task.module;
 }
 
 function runMeta(pc: PlayContext, task: Task, hosts: string[], scope: Scope): HostTaskResult[] {
@@ -202,100 +190,6 @@ async function runTaskOnHost(pc: PlayContext, task: Task, host: string, scope: S
   }
 }
 
-interface IterationOutcome {
-  changed: boolean;
-  failed: boolean;
-  skipped: boolean;
-  msg?: string;
-  result: Vars;
-  outcome?: ModuleOutcome;
-  delegatedTo?: string;
-}
-
-function statusOf(o: { changed: boolean; failed: boolean; skipped: boolean }): HostStatus {
-  return o.failed ? 'failed' : o.skipped ? 'skipped' : o.changed ? 'changed' : 'ok';
-}
-
-function finish(
-  pc: PlayContext,
-  task: Task,
-  h: HostState,
-  o: IterationOutcome,
-  check: boolean,
-  emitResult: (s: HostStatus, r: { msg?: string; outcome?: ModuleOutcome; result?: Vars; ignored?: boolean }) => void,
-  alreadyEmittedItems = false,
-): HostTaskResult {
-  const status = statusOf(o);
-  if (task.register) register(h, task.register, o.result, check && o.skipped, factSource(task));
-  // A no_log task's registered output is a secret variable: a later task that prints it is masked.
-  // Its arguments are not: the task's own events are censored, and a literal like `owner: etcd`
-  // must not blank out every later "etcd" in host and task names.
-  if (task.no_log && task.register) pc.addSecret(secretOutput(o.result));
-  if (!o.failed && !alreadyEmittedItems) applyFacts(pc, task, h, o);
-  const ignored = o.failed && isTrue(task.ignore_errors);
-  if (o.failed && !ignored) {
-    h.failed = true;
-    h.lastFailure = { task: { name: taskName(task), action: task.module, loc: `${task.loc.file}:${task.loc.line}` }, result: task.no_log ? { censored: true } : o.result };
-  }
-  if (status === 'changed') for (const n of task.notify) h.notified.add(n);
-  countResult(h.stats, { status, ignored, changed: o.changed });
-  if (!alreadyEmittedItems) emitResult(status, { ...(o.outcome ? { outcome: o.outcome } : {}), ...(o.msg !== undefined ? { msg: o.msg } : {}), result: o.result, ignored });
-  return { host: h.name, status, ignored, result: o.result };
-}
-
-/**
- * Any module's `ansible_facts` become host facts, as in Ansible (set_fact, include_vars and setup are
- * the ones that return them): applied per item in a loop, so later items see them.
- */
-function applyFacts(pc: PlayContext, task: Task, h: HostState, o: IterationOutcome): void {
-  const facts = factsOf(o.result);
-  if (!facts) return;
-  // delegate_facts: the facts belong to the delegate, not to the host the task ran for
-  storeFacts(task, task.delegate_facts && o.delegatedTo ? factOwner(pc, o.delegatedTo) : h, facts);
-  if (task.no_log) pc.addSecret(facts);
-}
-
-/** The facts a result carries; a loop's are those of its items, later items winning. */
-function factsOf(result: Vars): Vars | undefined {
-  const own = result.ansible_facts;
-  if (own && typeof own === 'object') return own as Vars;
-  if (!Array.isArray(result.results)) return undefined;
-  const items = (result.results as Vars[]).map((r) => r?.ansible_facts).filter((f): f is Vars => !!f && typeof f === 'object');
-  return items.length ? Object.assign({}, ...items) : undefined;
-}
-
-/** setup's facts replace the gathered facts; every other module's sit at set_fact precedence. */
-function storeFacts(task: Task, owner: HostState, facts: Vars | undefined): void {
-  if (!facts) return;
-  if (task.module === 'setup') owner.gatheredFacts = facts;
-  else owner.setFacts(facts, factSource(task));
-}
-
-/** The output fields of a result (also inside loop results), not its status fields. */
-function secretOutput(result: Vars): unknown[] {
-  const fields = ['cmd', 'stdout', 'stderr', 'stdout_lines', 'stderr_lines', 'content', 'json'];
-  const own = fields.map((f) => result[f]);
-  const items = Array.isArray(result.results) ? (result.results as Vars[]).flatMap((r) => (r && typeof r === 'object' ? secretOutput(r) : [])) : [];
-  return [...own, ...items];
-}
-
-function factOwner(pc: PlayContext, host: string): HostState {
-  let h = pc.hosts.get(host);
-  if (!h) pc.hosts.set(host, (h = new HostStateClass(host)));
-  return h;
-}
-
-/** include_vars returns vars-file text (templates); every other module returns host output (data). */
-function factSource(task: Task): 'data' | 'vars-file' {
-  return task.module === 'include_vars' ? 'vars-file' : 'data';
-}
-
-function register(h: HostState, name: string, result: Vars, checkSkipped: boolean, source: 'data' | 'vars-file'): void {
-  h.setFacts({ [name]: result }, source);
-  if (checkSkipped) h.checkSkipped.add(name);
-  else h.checkSkipped.delete(name);
-}
-
 /** true, false, or a string explaining why the answer is unknown (check mode, skipped register). */
 function evalConditions(conds: Condition[], vars: Vars, h: HostState, check: boolean): true | false | string {
   for (const c of conds) {
@@ -310,10 +204,6 @@ function evalConditions(conds: Condition[], vars: Vars, h: HostState, check: boo
     }
   }
   return true;
-}
-
-function isTrue(v: unknown): boolean {
-  return v === true || v === 'true' || v === 'yes';
 }
 
 function labelOf(item: unknown): string {
