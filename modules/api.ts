@@ -129,6 +129,8 @@ export interface Diff {
  * What a change does, recorded in the run's ledger so that later tasks plan on it (check mode on
  * fresh hosts): a path written or removed, an iptables chain made or deleted. put/putFile/remove
  * ops record their path effects by themselves; a change declares the rest in Change.effects.
+ * Modules never read the ledger: the probes that read a path or a chain answer from it (their
+ * `planned` hook, modules/facts/read-only.ts), and ReadContext.controllerFile for controller files.
  */
 export type Effect = PathEffect | ChainEffect;
 
@@ -179,12 +181,13 @@ export interface Plan {
   skipped?: string;
 }
 
-/** What an earlier task of this run would make of a path (check mode and real runs alike). */
+/** What an earlier task of this run would make of a path (a probe's planned answer carries it). */
 export interface LedgerEntry extends PathEffect {
   /** The name of the task that planned it. */
   by: string;
 }
 
+/** The effects planned so far in the run, per host (and one for the controller): read by probes' planned hooks only. */
 export interface Ledger {
   path(path: string): LedgerEntry | undefined;
   chain(family: ChainEffect['family'], table: string, chain: string): (ChainEffect & { by: string }) | undefined;
@@ -200,9 +203,25 @@ export interface ControllerPaths {
 }
 
 /**
+ * A controller file as the earlier tasks of the run leave it: on disk now, or not there but
+ * written by an earlier task (cert writing the CA into pki_dir, on any host: controller files are
+ * shared). In a real run that task has run, so the file is on disk.
+ */
+export interface ControllerFile {
+  exists: boolean;
+  /** Not on disk, and this earlier task of the run writes it (set only when exists is false). */
+  plannedBy?: string;
+}
+
+/**
  * What read() sees: the host, read only. There is no exec: read() runs reviewed read-only commands
  * (probes batched by modules/facts/batch.ts, or a HostQuery), reads files (fetch) and controller
  * state, so check mode cannot change a host by construction (modules/facts/read-only.ts).
+ *
+ * Check mode sees what earlier tasks of the run plan without a module asking for it: on the host,
+ * probes answer from the run's ledger (`planned`, applied by runProbes/runQuery: a file an
+ * earlier task writes is there, "planned by" it); on the controller, findFile counts a file an
+ * earlier task writes as found and controllerFile says which task writes it.
  */
 export interface ReadContext extends QueryRunner {
   /** inventory_hostname (or the delegate's name when delegated). */
@@ -220,17 +239,19 @@ export interface ReadContext extends QueryRunner {
    */
   connectTcp(host: string, port: number): Promise<Duplex>;
   become?: BecomeSpec;
-  /** A controller file, searched in the role's files/ or templates/ first, then beside the playbook. Throws KplayError when missing. */
+  /**
+   * A controller file, searched in the role's files/ or templates/ first, then beside the playbook.
+   * A file an earlier task of the run writes counts as found. Throws KplayError when missing.
+   */
   findFile(kind: 'files' | 'templates' | 'vars', name: string): string;
+  /** Whether a controller file is there, or which earlier task of the run writes it. */
+  controllerFile(path: string): ControllerFile;
   /** Render a Handlebars template with this host's variables (strict: undefined is an error). */
   renderTemplate(source: string, extraVars?: Vars): string;
   /** Evaluate a condition (assert's `that`) with this host's variables. */
   evaluate(condition: string): boolean;
   /** The value of an expression in the condition language (debug's `var: result.stdout_lines[0]`). */
   expression(expr: string): unknown;
-  ledger: Ledger;
-  /** The same for controller files (what cert would write to the PKI directory), shared by all hosts. */
-  controllerLedger: Ledger;
   controller: ControllerPaths;
   /** Progress of a long step (downloads); shown live, never required. */
   progress(message: string): void;

@@ -1,7 +1,7 @@
 /** Builds the ReadContext a module sees for one task on one host. */
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import type { ControllerPaths, HostQuery, Ledger, ReadContext, Vars } from '../../modules/api.ts';
+import type { ControllerFile, ControllerPaths, HostQuery, Ledger, ReadContext, Vars } from '../../modules/api.ts';
 import type { BecomeSpec, ExecResult, TcpCapable, Transport } from '../transport/transport.ts';
 import { KplayError, type SourceLoc } from '../errors.ts';
 import { renderString } from '../template/render.ts';
@@ -43,6 +43,16 @@ export function findControllerFile(
   return dirs.map((d) => join(d, name)).find(exists);
 }
 
+/**
+ * A controller file on disk, or the earlier task of the run that writes it (the controller's
+ * ledger, shared by all hosts). Like findFile, in real runs too: by then that task has written it.
+ */
+export function controllerFileOf(path: string, planned: Ledger): ControllerFile {
+  if (existsSync(path)) return { exists: true };
+  const e = planned.path(path);
+  return e?.state === 'file' ? { exists: false, plannedBy: e.by } : { exists: false };
+}
+
 /** Runs a reviewed read-only command on a transport: the only way read() reaches a host's shell. */
 export function queryOn(t: Transport, become?: BecomeSpec): (q: HostQuery) => Promise<ExecResult> {
   return (q) => t.exec(q.cmd, { become, ...(q.stdin !== undefined ? { stdin: q.stdin } : {}), ...(q.timeoutMs ? { timeoutMs: q.timeoutMs } : {}) });
@@ -77,11 +87,10 @@ export function createModuleContext(i: ModuleContextInput): ReadContext {
       }
       return found;
     },
+    controllerFile: (path) => controllerFileOf(path, controllerLedger),
     renderTemplate: (source, extraVars) => renderString(source, extraVars ? { ...i.vars, ...extraVars } : i.vars, renderCtx),
     evaluate: (condition) => evaluateCondition(parseCondition(condition, i.loc), i.vars),
     expression: (expr) => evaluateExpression(parseCondition(expr, i.loc), i.vars),
-    ledger: i.ledger,
-    controllerLedger,
     controller: i.controller,
     progress: i.progress ?? (() => {}),
     once:

@@ -1,9 +1,11 @@
 /** copy: put a file (inline content, a controller file or directory, or a file already on the host) at dest. */
 import { Type, type Static } from '@sinclair/typebox';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, posix } from 'node:path';
 import { defineModule, type ReadContext, type Plan } from '../api.ts';
+import { runProbe } from '../facts/batch.ts';
+import { statPlanned } from '../facts/planned-stat.ts';
 import { groupSchema, modeSchema, ownerSchema } from './common/schema.ts';
 import { modeError } from './common/mode.ts';
 import { MAX_DIFF_BYTES } from './common/diff.ts';
@@ -84,12 +86,12 @@ async function readCopy(ctx: ReadContext, a: CopyArgs): Promise<CopyState> {
     return readDestOrInside(ctx, a.dest, { wanted: [{ dest: a.dest, source }], dirs: [], parent: posix.dirname(a.dest) }, inside);
   }
   const local = ctx.findFile('files', src);
-  const planned = existsSync(local) ? undefined : ctx.controllerLedger.path(local);
-  if (planned) {
+  const onController = ctx.controllerFile(local);
+  if (onController.plannedBy !== undefined) {
     // an earlier task uploads the same file to dest with the same attributes: nothing left to do
-    const there = ctx.ledger.path(pendingDest(local, a));
+    const there = (await runProbe(ctx, statPlanned(pendingDest(local, a)))).planned;
     const same = there?.source === local && there.mode === attr(a.mode) && there.owner === attr(a.owner) && there.group === attr(a.group);
-    return { files: [], dirs: [], pendingSrc: { localPath: local, by: planned.by, ...(same ? { alreadyBy: there.by } : {}) } };
+    return { files: [], dirs: [], pendingSrc: { localPath: local, by: onController.plannedBy, ...(same ? { alreadyBy: there.by } : {}) } };
   }
   if (statSync(local).isDirectory()) {
     // 'dir/' copies the contents; 'dir' copies the directory itself (rsync's rule, and Ansible's)

@@ -3,7 +3,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { dirname, resolve } from 'node:path/posix';
 import { defineModule, type Change, type LedgerEntry, type Plan } from '../api.ts';
 import { runProbes, type Probe } from '../facts/batch.ts';
-import { stat, type StatInfo } from '../facts/stat.ts';
+import type { StatInfo } from '../facts/stat.ts';
+import { statPlanned, type PlannedStat } from '../facts/planned-stat.ts';
 import { identity } from '../facts/command.ts';
 import { groupSchema, modeSchema, ownerSchema } from './common/schema.ts';
 import { isSymbolic, modeError } from './common/mode.ts';
@@ -42,8 +43,8 @@ export interface FileState {
   /** src as seen from the link's directory (link and hard only). */
   srcSt?: StatInfo;
   /** What an earlier task of this check run does to path / src when they are missing now. */
-  ledger?: LedgerEntry;
-  srcLedger?: LedgerEntry;
+  planned?: LedgerEntry;
+  srcPlanned?: LedgerEntry;
   /** Something below a recursed directory has other owner/group/mode. */
   recurseDrift?: boolean;
   /** Who creates files in this task (owner of what an earlier task creates, in check mode). */
@@ -87,20 +88,15 @@ export const file = defineModule({
     const path = pathArg(a);
     const state = a.state ?? 'file';
     const follow = state === 'file' || state === 'directory' || state === 'touch';
-    const probes: Record<string, Probe<unknown>> = { st: stat(path, follow) };
-    if (state === 'link' || state === 'hard') probes.srcSt = stat(srcPath(a, path), true);
+    const probes: Record<string, Probe<unknown>> = { st: statPlanned(path, follow) };
+    if (state === 'link' || state === 'hard') probes.srcSt = statPlanned(srcPath(a, path), true);
     if (a.recurse && (a.owner !== undefined || a.group !== undefined || a.mode !== undefined)) probes.drift = driftProbe(path, a);
     if (ctx.check && (a.owner !== undefined || a.group !== undefined)) probes.me = identity();
-    const r = (await runProbes(ctx, probes)) as { st: StatInfo; srcSt?: StatInfo; drift?: boolean; me?: { user: string; group: string } };
-    const s: FileState = { path, st: r.st, ...(r.srcSt ? { srcSt: r.srcSt } : {}), ...(r.drift !== undefined ? { recurseDrift: r.drift } : {}), ...(r.me ? { me: r.me } : {}) };
-    if (!r.st.exists && ctx.check) {
-      const l = ctx.ledger.path(path);
-      if (l) s.ledger = l;
-    }
-    if (r.srcSt && !r.srcSt.exists && ctx.check) {
-      const l = ctx.ledger.path(srcPath(a, path));
-      if (l && l.state !== 'absent') s.srcLedger = l;
-    }
+    const r = (await runProbes(ctx, probes)) as { st: PlannedStat; srcSt?: PlannedStat; drift?: boolean; me?: { user: string; group: string } };
+    const s: FileState = { path, st: r.st.st, ...(r.srcSt ? { srcSt: r.srcSt.st } : {}), ...(r.drift !== undefined ? { recurseDrift: r.drift } : {}), ...(r.me ? { me: r.me } : {}) };
+    // check mode: a missing path (or src) is what an earlier task of the run makes of it
+    if (!r.st.st.exists && r.st.planned) s.planned = r.st.planned;
+    if (r.srcSt && !r.srcSt.st.exists && r.srcSt.planned && r.srcSt.planned.state !== 'absent') s.srcPlanned = r.srcSt.planned;
     return s;
   },
   plan: planFile,
@@ -113,8 +109,8 @@ function stateChange(path: string, before: string, after: string, ops: Change['o
 /** The attributes a path has now, or would have after an earlier task of this check run. */
 function currentAttrs(s: FileState): { attrs?: Attrs; after?: string } {
   if (s.st.exists) return { attrs: s.st };
-  if (s.ledger && s.ledger.state !== 'absent') {
-    const l = s.ledger;
+  if (s.planned && s.planned.state !== 'absent') {
+    const l = s.planned;
     const owner = l.owner ?? s.me?.user;
     const group = l.group ?? s.me?.group;
     return { attrs: { ...(l.mode ? { mode: l.mode } : {}), ...(owner ? { owner } : {}), ...(group ? { group } : {}) }, after: l.by };
@@ -126,8 +122,8 @@ export function planFile(s: FileState, a: FileArgs): Plan {
   const path = s.path;
   const state = a.state ?? 'file';
   const result = { path, state };
-  const present = s.st.exists ? s.st.type : s.ledger && s.ledger.state !== 'absent' ? s.ledger.state : 'absent';
-  const after = !s.st.exists && s.ledger ? s.ledger.by : undefined;
+  const present = s.st.exists ? s.st.type : s.planned && s.planned.state !== 'absent' ? s.planned.state : 'absent';
+  const after = !s.st.exists && s.planned ? s.planned.by : undefined;
   const tag = after ? { after } : {};
 
   switch (state) {
@@ -196,7 +192,7 @@ function planLink(s: FileState, a: FileArgs, result: Record<string, unknown>): P
   if (st.exists && st.type === 'link' && st.target === src) {
     return { changes: ownerOnlyChanges(path, a, st, true), result };
   }
-  const srcKnown = s.srcSt?.exists || s.srcLedger !== undefined;
+  const srcKnown = s.srcSt?.exists || s.srcPlanned !== undefined;
   if (!srcKnown && !a.force) return { changes: [], failed: `src ${src} does not exist (use force: true to link to a missing target)`, result };
   const ops: Change['ops'] = [];
   let before = 'absent';
@@ -207,12 +203,12 @@ function planLink(s: FileState, a: FileArgs, result: Record<string, unknown>): P
       before = st.type;
       ops.push({ kind: 'remove', path, recursive: st.type === 'directory' });
     }
-  } else if (s.ledger && s.ledger.state !== 'absent') {
-    before = s.ledger.state;
+  } else if (s.planned && s.planned.state !== 'absent') {
+    before = s.planned.state;
   }
   ops.push({ kind: 'exec', cmd: ['ln', '-sfn', '--', src, path] });
   ops.push(...ownerOps(path, a, true));
-  const tag = s.srcLedger && !s.srcSt?.exists ? { after: s.srcLedger.by } : {};
+  const tag = s.srcPlanned && !s.srcSt?.exists ? { after: s.srcPlanned.by } : {};
   return {
     changes: [{ summary: `${path}: ${before} → link → ${src}`, ops, diff: { path, before: `state: ${before}\n`, after: `state: link → ${src}\n` }, effects: [{ kind: 'path', path, state: 'link' }], ...tag }],
     result,
@@ -225,13 +221,13 @@ function planHard(s: FileState, a: FileArgs, result: Record<string, unknown>): P
   const st = s.st;
   const srcSt = s.srcSt;
   if (srcSt?.exists && st.exists && st.inode === srcSt.inode) return { changes: attrChanges(path, a, st, false), result };
-  if (!srcSt?.exists && !s.srcLedger) return { changes: [], failed: `src ${src} does not exist`, result };
+  if (!srcSt?.exists && !s.srcPlanned) return { changes: [], failed: `src ${src} does not exist`, result };
   if (st.exists && st.type !== 'file' && !a.force) return { changes: [], failed: `${path} exists and is a ${st.type}; refusing to replace it (use force: true)`, result };
   const ops: Change['ops'] = [];
   if (st.exists && st.type === 'directory') ops.push({ kind: 'remove', path, recursive: true });
   ops.push({ kind: 'exec', cmd: ['ln', '-f', '--', src, path] }, ...attrOps(path, a, srcSt?.exists ? srcSt.mode : undefined, false));
   const before = st.exists ? st.type : 'absent';
-  const tag = s.srcLedger && !srcSt?.exists ? { after: s.srcLedger.by } : {};
+  const tag = s.srcPlanned && !srcSt?.exists ? { after: s.srcPlanned.by } : {};
   return {
     changes: [{ summary: `${path}: ${before} → hard link to ${src}`, ops, diff: { path, before: `state: ${before}\n`, after: `state: hard link to ${src}\n` }, effects: [{ kind: 'path', path, state: 'file' }], ...tag }],
     result,

@@ -73,12 +73,9 @@ export const cert = defineModule({
           })
         : undefined,
     ]);
-    // The CA's files are controller files: an earlier task that writes them is in the controller's
-    // ledger (shared by all hosts), not in this host's. Every missing part must be planned.
-    const plannedBy = (p: string | undefined) => {
-      const e = p ? ctx.controllerLedger.path(p) : undefined;
-      return e?.state === 'file' ? e.by : undefined;
-    };
+    // The CA's files are controller files, which an earlier task of the run (on any host) may
+    // write: check mode plans after it only if every missing part is written by one.
+    const plannedBy = (p: string | undefined) => (p ? ctx.controllerFile(p).plannedBy : undefined);
     const ca = controller.ca;
     const missing = ca ? [...(ca.cert.present ? [] : [files.caCert]), ...(ca.keyPresent ? [] : [files.caKey])] : [];
     const by = missing.map(plannedBy);

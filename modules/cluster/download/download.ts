@@ -9,6 +9,7 @@ import { fetchAction } from './actions.ts';
 import { runProbes } from '../../facts/batch.ts';
 import { hashProbe, toolsProbe } from './probes.ts';
 import { stat } from '../../facts/stat.ts';
+import { statPlanned } from '../../facts/planned-stat.ts';
 import { cachePath, exists } from './cache.ts';
 import { hashFromChecksumFile, parseChecksumArg, urlFileName, type Algo } from './checksum.ts';
 import { archiveFormat, extractedPath, type ArchiveFormat } from './host-scripts.ts';
@@ -79,21 +80,22 @@ export const download = defineModule({
     const [expected, host] = await Promise.all([
       expectedHash(ctx, a, fileName),
       runProbes(ctx, {
-        dest: stat(a.dest),
+        dest: statPlanned(a.dest),
         destHash: hashProbe(a.dest, algo),
         inDir: stat(asDir),
         inDirHash: hashProbe(asDir, algo),
-        parent: stat(a.dest.endsWith('/') ? a.dest : join(a.dest, '..')),
+        parent: statPlanned(a.dest.endsWith('/') ? a.dest : join(a.dest, '..')),
         tools: toolsProbe,
         ...(a.extract_to ? { xdir: stat(a.extract_to) } : {}),
         ...Object.fromEntries(extractFiles.map((p, i) => [`x${i}`, stat(p)])),
       }),
     ]);
-    const destIsDir = a.dest.endsWith('/') || (host.dest.exists && host.dest.type === 'directory') || ctx.ledger.path(a.dest)?.state === 'directory';
+    // check mode: what earlier tasks of the run make of dest and its parent counts as there
+    const destIsDir = a.dest.endsWith('/') || (host.dest.st.exists && host.dest.st.type === 'directory') || host.dest.planned?.state === 'directory';
     const dest = destIsDir ? asDir : a.dest;
     const hx = 'hex' in expected ? expected.hex : '';
     const cache = { path: cachePath(ctx.controller.cacheDir, algo, hx || 'unknown'), present: hx ? await exists(cachePath(ctx.controller.cacheDir, algo, hx)) : false };
-    const parentExists = destIsDir ? host.dest.exists || !!ctx.ledger.path(a.dest.replace(/\/$/, '')) : host.parent.exists || !!ctx.ledger.path(join(a.dest, '..'));
+    const parentExists = destIsDir ? host.dest.st.exists || !!host.dest.planned : host.parent.st.exists || !!host.parent.planned;
     const format = (a.format as ArchiveFormat | undefined) ?? archiveFormat(fileName);
     const hosts = host as unknown as Record<string, { exists: boolean }>;
     return {
@@ -101,7 +103,7 @@ export const download = defineModule({
       fileName,
       mirrors,
       expected,
-      destStat: destIsDir ? host.inDir : host.dest,
+      destStat: destIsDir ? host.inDir : host.dest.st,
       ...((destIsDir ? host.inDirHash : host.destHash) ? { destHash: (destIsDir ? host.inDirHash : host.destHash)! } : {}),
       parentExists,
       tools: host.tools,

@@ -4,22 +4,16 @@
  */
 import { defineModule } from '../../api.ts';
 import type { QueryRunner } from '../../facts/read-only.ts';
-import { saveQuery } from './probes.ts';
+import { runQuery } from '../../facts/query.ts';
+import { tableQuery } from './probes.ts';
 import { planIptables, type IptablesState } from './plan.ts';
 import { hasRule, ruleProblems } from './rule.ts';
-import { parseSave } from './save-format.ts';
+import type { TableDump } from './save-format.ts';
 import { IptablesArgs } from './schema.ts';
 
 /** iptables-save of one table; a table that does not exist yet (nft) is empty, not an error. */
-export async function readTable(ctx: QueryRunner, ipv6: boolean, table: string) {
-  const save = ipv6 ? 'ip6tables-save' : 'iptables-save';
-  const r = await ctx.query(saveQuery(ipv6, table));
-  if (r.rc === 127) throw new Error(r.stderr.trim());
-  if (r.rc !== 0) {
-    if (/does not exist|Table does not exist|can't initialize/i.test(r.stderr)) return parseSave('', table);
-    throw new Error(`${save} -t ${table} failed (exit ${r.rc}): ${r.stderr.trim()}`);
-  }
-  return parseSave(r.stdout, table);
+export async function readTable(ctx: QueryRunner, ipv6: boolean, table: string): Promise<TableDump> {
+  return (await runQuery(ctx, tableQuery(ipv6, table))).dump;
 }
 
 export const iptables = defineModule({
@@ -53,9 +47,8 @@ export const iptables = defineModule({
     return errs;
   },
   async read(ctx, a): Promise<IptablesState> {
-    const dump = await readTable(ctx, a.ip_version === 'ipv6', a.table ?? 'filter');
-    const planned = ctx.ledger.chain(a.ip_version ?? 'ipv4', a.table ?? 'filter', a.chain);
-    return { dump, ...(planned && planned.state !== 'absent' ? { chainAfter: planned.by } : {}) };
+    // check mode: a chain that an earlier task of the run creates is there (chainAfter)
+    return runQuery(ctx, tableQuery(a.ip_version === 'ipv6', a.table ?? 'filter', a.chain));
   },
   plan(state, a) {
     return planIptables(state, a);

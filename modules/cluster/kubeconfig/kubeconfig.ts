@@ -9,6 +9,7 @@ import { defineModule, type ReadContext } from '../../api.ts';
 import { runProbes } from '../../facts/batch.ts';
 import { fileContent } from '../../facts/content.ts';
 import { stat } from '../../facts/stat.ts';
+import { statPlanned } from '../../facts/planned-stat.ts';
 import { readIfExists } from '../pki/files.ts';
 import { planKubeconfig, type KubeconfigState } from './plan.ts';
 import { KubeconfigArgs } from './schema.ts';
@@ -63,18 +64,15 @@ export const kubeconfig = defineModule({
       material(a.ca ?? 'ca', pki, '.pem'),
       a.client_cert ? material(a.client_cert, pki, '.pem') : undefined,
       keyArg ? material(keyArg, pki, a.client_key ? '.pem' : '-key.pem') : undefined,
-      runProbes(ctx, { file: stat(a.path), content: fileContent(a.path, 1024 * 1024), dir: stat(dirname(a.path)) }),
+      runProbes(ctx, { file: stat(a.path), content: fileContent(a.path, 1024 * 1024), dir: statPlanned(dirname(a.path)) }),
     ]);
     const missing = [ca, cert, key].filter((m) => m && m.pem === undefined).map((m) => m!.path);
-    // pki_dir files are controller files: an earlier task that writes them (cert) is in the
-    // controller's ledger, not this host's; check mode plans after it only if it writes them all
-    const plannedBy = missing.map((p) => {
-      const e = ctx.controllerLedger.path(p);
-      return e?.state === 'file' ? e.by : undefined;
-    });
+    // pki_dir files are controller files, which an earlier task (cert) may write: check mode plans
+    // after it only if earlier tasks write them all
+    const plannedBy = missing.map((p) => ctx.controllerFile(p).plannedBy);
     const missingAfter = missing.length > 0 && plannedBy.every((b) => b !== undefined) ? plannedBy[plannedBy.length - 1] : undefined;
     const content = host.content.exists && 'content' in host.content ? host.content.content.toString('utf8') : undefined;
-    const dirPlanned = !host.dir.exists && ctx.ledger.path(dirname(a.path))?.state === 'directory';
+    const dirPlanned = !host.dir.st.exists && host.dir.planned?.state === 'directory';
     return {
       missing,
       ...(missingAfter ? { missingAfter } : {}),
@@ -96,7 +94,7 @@ export const kubeconfig = defineModule({
       host: {
         file: host.file,
         ...(content !== undefined ? { content } : {}),
-        dirExists: host.dir.exists || dirPlanned,
+        dirExists: host.dir.st.exists || dirPlanned,
       },
     };
   },

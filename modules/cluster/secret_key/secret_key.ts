@@ -70,7 +70,7 @@ export const secretKey = defineModule({
       a.recover_from ? runProbes(ctx, { content: fileContent(a.recover_from, 1024 * 1024) }) : undefined,
     ]);
     const key = text !== undefined ? validKey(text, size) : undefined;
-    const after = ctx.controllerLedger.path(path)?.by;
+    const after = ctx.controllerFile(path).plannedBy;
     let hostState: SecretKeyState['host'];
     if (a.recover_from && host) {
       const c = host.content;

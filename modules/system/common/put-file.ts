@@ -7,9 +7,11 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { Change, LedgerEntry, ReadContext, Op, Plan } from '../../api.ts';
 import { runProbes, type Probe } from '../../facts/batch.ts';
-import { stat, statEach, type StatInfo } from '../../facts/stat.ts';
+import type { StatInfo } from '../../facts/stat.ts';
+import { statEachPlanned, type PlannedStat } from '../../facts/planned-stat.ts';
 import { checksum } from '../../facts/checksum.ts';
 import { fileContent, type FileContent } from '../../facts/content.ts';
+import { sourceFile, type SourceFile } from '../../facts/source.ts';
 import { eitherLayout, type Branch } from '../../facts/either.ts';
 import { contentDiff, isBinary, MAX_DIFF_BYTES } from './diff.ts';
 import { attrChanges, type AttrArgs } from './attrs.ts';
@@ -47,13 +49,14 @@ export interface DestState {
   srcContent?: FileContent;
   /** The remote source exists only after an earlier task of this check run. */
   srcAfter?: string;
-  ledger?: LedgerEntry;
+  /** dest is missing now; what an earlier task of this check run makes of it. */
+  planned?: LedgerEntry;
 }
 
 export interface PutState {
   files: DestState[];
   /** Directories to create (directory copies, dest ending with /), with what exists now. */
-  dirs: { path: string; st: StatInfo; ledger?: LedgerEntry }[];
+  dirs: { path: string; st: StatInfo; planned?: LedgerEntry }[];
   /** The destination's parent is missing and no earlier task creates it. */
   missingParent?: string;
   /** An earlier task of this check run creates the parent directory. */
@@ -78,59 +81,46 @@ function statPaths(l: DestLayout): string[] {
 
 function layoutProbes(ctx: ReadContext, l: DestLayout, p: string): Record<string, Probe<unknown>> {
   // one run of stat for all of them: each run of a program costs the host a fork and an exec
-  const probes: Record<string, Probe<unknown>> = { [`${p}st`]: statEach(statPaths(l)) };
+  const probes: Record<string, Probe<unknown>> = { [`${p}st`]: statEachPlanned(statPaths(l)) };
   const maxDiff = ctx.diff ? MAX_DIFF_BYTES : 0;
   l.wanted.forEach((w, i) => {
     probes[`${p}sum${i}`] = checksum(w.dest);
     if (ctx.diff) probes[`${p}c${i}`] = fileContent(w.dest, maxDiff);
-    if (w.source.kind === 'remote') {
-      probes[`${p}ssum${i}`] = checksum(w.source.path);
-      probes[`${p}sc${i}`] = fileContent(w.source.path, ctx.diff ? maxDiff : 0);
-    }
+    if (w.source.kind === 'remote') probes[`${p}src${i}`] = sourceFile(w.source.path, maxDiff);
   });
   return probes;
 }
 
-function assemble(ctx: ReadContext, l: DestLayout, r: Record<string, unknown>, p: string): PutState {
-  const stats = r[`${p}st`] as StatInfo[];
+/** The probes' answers as state; in check mode they include what earlier tasks of the run plan. */
+function assemble(l: DestLayout, r: Record<string, unknown>, p: string): PutState {
+  const stats = r[`${p}st`] as PlannedStat[];
+  // a path that is there now is what the plan starts from; a missing one, what an earlier task makes of it
+  const missingPlanned = (s: PlannedStat) => (!s.st.exists && s.planned ? { planned: s.planned } : {});
   const state: PutState = {
     files: l.wanted.map((w, i) => {
       const st = stats[i]!;
-      const d: DestState = { dest: w.dest, source: w.source, st };
+      const d: DestState = { dest: w.dest, source: w.source, st: st.st, ...missingPlanned(st) };
       const sum = r[`${p}sum${i}`] as string | undefined;
       if (sum) d.sha256 = sum;
       if (r[`${p}c${i}`]) d.before = r[`${p}c${i}`] as FileContent;
       if (w.source.kind === 'remote') {
-        const s = r[`${p}ssum${i}`] as string | undefined;
-        if (s) d.srcSha256 = s;
-        d.srcContent = r[`${p}sc${i}`] as FileContent;
-        if (!s && ctx.check) {
-          // the source is written by an earlier task of this check run: plan the copy after it
-          const e = ctx.ledger.path(w.source.path);
-          if (e && e.state === 'file') {
-            d.srcAfter = e.by;
-            d.srcSha256 = e.content !== undefined ? sha256(Buffer.from(e.content)) : `unknown:${e.by}`;
-            if (e.content !== undefined) d.srcContent = { exists: true, content: Buffer.from(e.content) };
-          }
-        }
-      }
-      if (!st.exists && ctx.check) {
-        const e = ctx.ledger.path(w.dest);
-        if (e) d.ledger = e;
+        // an earlier task of this check run writes the source: its answer, and the copy comes after it
+        const src = r[`${p}src${i}`] as SourceFile;
+        if (src.sha256) d.srcSha256 = src.sha256;
+        d.srcContent = src.content;
+        if (src.plannedBy) d.srcAfter = src.plannedBy;
       }
       return d;
     }),
     dirs: l.dirs.map((path, i) => {
       const st = stats[l.wanted.length + i]!;
-      const e = !st.exists && ctx.check ? ctx.ledger.path(path) : undefined;
-      return { path, st, ...(e ? { ledger: e } : {}) };
+      return { path, st: st.st, ...missingPlanned(st) };
     }),
   };
   if (l.parent !== undefined) {
     const ps = stats[l.wanted.length + l.dirs.length]!;
-    if (!ps.exists || ps.type !== 'directory') {
-      const e = ctx.check ? ctx.ledger.path(l.parent) : undefined;
-      if (e && e.state === 'directory') state.parentAfter = e.by;
+    if (!ps.st.exists || ps.st.type !== 'directory') {
+      if (ps.planned?.state === 'directory') state.parentAfter = ps.planned.by;
       else state.missingParent = l.parent;
     }
   }
@@ -140,23 +130,20 @@ function assemble(ctx: ReadContext, l: DestLayout, r: Record<string, unknown>, p
 /** Read every destination (and remote source) in one round trip. */
 export async function readDests(ctx: ReadContext, wanted: Wanted[], dirs: string[], parent: string | undefined): Promise<PutState> {
   const l = { wanted, dirs, ...(parent !== undefined ? { parent } : {}) };
-  return assemble(ctx, l, (await runProbes(ctx, layoutProbes(ctx, l, 'f'))) as Record<string, unknown>, 'f');
+  return assemble(l, (await runProbes(ctx, layoutProbes(ctx, l, 'f'))) as Record<string, unknown>, 'f');
 }
 
 /**
  * dest is a file path, unless it is an existing directory (then the file goes inside it): one round
- * trip reads whichever layout applies.
+ * trip reads whichever layout applies. In check mode a missing dest that an earlier task makes a
+ * directory takes the file inside it too, read in a second round trip.
  */
 export async function readDestOrInside(ctx: ReadContext, dest: string, asFile: DestLayout, inside: DestLayout): Promise<PutState> {
   const r = await runProbes(ctx, eitherLayout(dest, layoutProbes(ctx, asFile, 'x'), layoutProbes(ctx, inside, 'x')));
-  const branches = Object.values(r) as Branch[];
+  const first = Object.values(r)[0] as Branch | undefined;
+  if (first?.insideAfter !== undefined) return readDests(ctx, inside.wanted, inside.dirs, inside.parent);
   const values = Object.fromEntries(Object.entries(r).map(([k, b]) => [k, (b as Branch).value]));
-  if (branches[0]?.inside) return assemble(ctx, inside, values, 'x');
-  const state = assemble(ctx, asFile, values, 'x');
-  if (!ctx.check || ctx.ledger.path(dest)?.state !== 'directory') return state;
-  // check mode: an earlier task makes dest a directory; unless something else is there now, the file goes inside it
-  const st = state.files.find((f) => f.dest === dest)?.st ?? (await runProbes(ctx, { d: stat(dest, true) })).d;
-  return st.exists ? state : readDests(ctx, inside.wanted, inside.dirs, inside.parent);
+  return assemble(first?.inside ? inside : asFile, values, 'x');
 }
 
 function wantedSum(f: DestState): string | undefined {
@@ -223,7 +210,7 @@ export function planPut(s: PutState, o: PutOptions): Plan {
       if (d.st.type !== 'directory') return { changes, failed: `${d.path} exists and is not a directory` };
       continue;
     }
-    if (d.ledger && d.ledger.state === 'directory') continue;
+    if (d.planned && d.planned.state === 'directory') continue;
     changes.push({
       summary: `${d.path}: absent → directory`,
       ops: [{ kind: 'exec', cmd: ['mkdir', '-p', '--', d.path] }],
@@ -238,7 +225,7 @@ export function planPut(s: PutState, o: PutOptions): Plan {
     if (st.exists && st.type === 'directory') return { changes, failed: `${f.dest} is a directory` };
     if (f.source.kind === 'remote' && !f.srcSha256) return { changes, failed: `remote src ${f.source.path} does not exist or is not a regular file` };
     const want = wantedSum(f);
-    const after = f.srcAfter ? { after: f.srcAfter } : !st.exists && f.ledger ? { after: f.ledger.by } : s.parentAfter ? { after: s.parentAfter } : {};
+    const after = f.srcAfter ? { after: f.srcAfter } : !st.exists && f.planned ? { after: f.planned.by } : s.parentAfter ? { after: s.parentAfter } : {};
     if (st.exists && f.sha256 === want) {
       changes.push(...attrChanges(f.dest, o, st, false));
       continue;

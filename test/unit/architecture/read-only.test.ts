@@ -1,9 +1,9 @@
 /**
  * read() cannot change a host (docs/architecture.md, "Reading is read-only"): the read context has
- * no exec, and the only commands it runs are probes and queries. Those are made by defineProbe and
- * defineQuery (modules/facts/read-only.ts), which this test allows only in modules/facts/ and in
- * files named probes.ts: the reviewed list of what kplay runs on a host to read it. A cast to the
- * branded types would get around that, so casts are held to the same files.
+ * no exec, and the only commands it runs are probes and queries. Those are made by defineProbe,
+ * defineQuery and defineParsedQuery (modules/facts/read-only.ts), which this test allows only in
+ * modules/facts/ and in files named probes.ts: the reviewed list of what kplay runs on a host to
+ * read it. A cast to the branded types would get around that, so casts are held to the same files.
  */
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -16,8 +16,8 @@ import { HostLedger } from '../../../engine/executor/ledger.ts';
 import { LocalTransport } from '../../../engine/transport/local.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const MAKERS = new Set(['defineProbe', 'defineQuery']);
-const BRANDED = new Set(['Probe', 'HostQuery']);
+const MAKERS = new Set(['defineProbe', 'defineQuery', 'defineParsedQuery']);
+const BRANDED = new Set(['Probe', 'HostQuery', 'ParsedQuery']);
 
 function tsFiles(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {

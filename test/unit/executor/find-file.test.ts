@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findControllerFile } from '../../../engine/executor/module-context.ts';
+import { controllerFileOf, findControllerFile } from '../../../engine/executor/module-context.ts';
 import { HostLedger } from '../../../engine/executor/ledger.ts';
 
 describe('controller file search (run time, same order as the loader)', () => {
@@ -26,5 +26,14 @@ describe('controller file search (run time, same order as the loader)', () => {
     expect(findControllerFile('files', pki, { playbookDir: root })).to.equal(undefined);
     planned.record({ kind: 'path', path: pki, state: 'file', on: 'controller' }, 'make the CA');
     expect(findControllerFile('files', pki, { playbookDir: root, planned })).to.equal(pki);
+  });
+  it('controllerFile: on disk, or the earlier task that writes it (a directory it implies is no file)', () => {
+    const planned = new HostLedger();
+    const pki = join(root, 'pki2/ca.pem');
+    expect(controllerFileOf(join(root, 'files/b.conf'), planned)).to.deep.equal({ exists: true });
+    expect(controllerFileOf(pki, planned)).to.deep.equal({ exists: false });
+    planned.record({ kind: 'path', path: pki, state: 'file', on: 'controller' }, 'make the CA');
+    expect(controllerFileOf(pki, planned)).to.deep.equal({ exists: false, plannedBy: 'make the CA' });
+    expect(controllerFileOf(join(root, 'pki2'), planned)).to.deep.equal({ exists: false });
   });
 });

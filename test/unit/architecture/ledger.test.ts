@@ -1,0 +1,90 @@
+/**
+ * Modules never read the run's ledger (docs/architecture.md, "Check mode that sees the whole
+ * plan"): in check mode the probes that read a path or a chain answer for the earlier tasks of the
+ * run (their `planned` hook, run by runProbes/runQuery), and the read context's controllerFile and
+ * findFile do it for controller files. So a module plans from what it reads, as in a real run, and
+ * check mode predicts that run without each module knowing the ledger's rules.
+ *
+ * The hooks live where probes are made (modules/facts/ and probes.ts files, which
+ * read-only.test.ts already holds the makers to). This test type-checks modules/ and fails on an
+ * expression of type Ledger anywhere else (`ctx.planned`, a ledger passed along), and on the old
+ * names `ledger` and `controllerLedger`.
+ */
+import { expect } from 'chai';
+import { readdirSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import type { ReadContext } from '../../../modules/api.ts';
+import { createModuleContext } from '../../../engine/executor/module-context.ts';
+import { HostLedger } from '../../../engine/executor/ledger.ts';
+import { LocalTransport } from '../../../engine/transport/local.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const LEDGER_TYPES = new Set(['Ledger', 'HostLedger']);
+const OLD_NAMES = new Set(['ledger', 'controllerLedger']);
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {
+    const p = `${dir}/${e.name}`;
+    return e.isDirectory() ? tsFiles(p) : e.name.endsWith('.ts') ? [p] : [];
+  });
+}
+
+/** Where the ledger may be read: the probes (and their makers), and api.ts, which declares the type. */
+const allowed = (file: string): boolean => file.startsWith('modules/facts/') || file.endsWith('/probes.ts') || file === 'modules/api.ts';
+
+function isLedger(t: ts.Type): boolean {
+  if (t.isUnion() || t.isIntersection()) return t.types.some(isLedger);
+  const s = t.aliasSymbol ?? t.getSymbol();
+  return s !== undefined && LEDGER_TYPES.has(s.getName());
+}
+
+/** Identifiers of a ledger's type, and property names `ledger`/`controllerLedger`, as "file:line name". */
+function ledgerReads(program: ts.Program, checker: ts.TypeChecker, file: string): string[] {
+  const sf = program.getSourceFile(join(ROOT, file));
+  if (!sf) throw new Error(`${file} is not in the program`);
+  const found: string[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isIdentifier(n) && (OLD_NAMES.has(n.text) || isLedger(checker.getTypeAtLocation(n)))) {
+      found.push(`${file}:${sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1} ${n.text}`);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return found;
+}
+
+describe('modules never read the ledger', function () {
+  this.timeout(120_000);
+
+  it('no expression of a ledger type, and no ledger/controllerLedger, outside the probes', () => {
+    const files = tsFiles('modules').map((f) => relative(ROOT, join(ROOT, f)));
+    const config = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(String(d.messageText)); } });
+    const program = ts.createProgram(files.map((f) => join(ROOT, f)), config!.options);
+    const checker = program.getTypeChecker();
+    expect(files.filter((f) => !allowed(f)).flatMap((f) => ledgerReads(program, checker, f))).to.deep.equal([]);
+    // the check sees the ledger where it is read (so a renamed type cannot slip past it)
+    expect(files.filter((f) => f.startsWith('modules/facts/')).flatMap((f) => ledgerReads(program, checker, f)).length).to.be.greaterThan(5);
+  });
+
+  it('the read context hands modules no ledger', () => {
+    const ctx = createModuleContext({
+      host: 'localhost',
+      transport: new LocalTransport('localhost'),
+      vars: {},
+      check: true,
+      diff: false,
+      ledger: new HostLedger(),
+      controllerLedger: new HostLedger(),
+      controller: { playbookDir: ROOT, inventoryDir: ROOT, pkiDir: ROOT, cacheDir: ROOT },
+    });
+    expect(ctx).not.to.have.property('ledger');
+    expect(ctx).not.to.have.property('controllerLedger');
+    // and by type: these lines fail to compile (npm run typecheck) if they come back
+    // @ts-expect-error ReadContext has no ledger
+    expect((ctx satisfies ReadContext).ledger).to.equal(undefined);
+    // @ts-expect-error ReadContext has no controllerLedger
+    expect((ctx satisfies ReadContext).controllerLedger).to.equal(undefined);
+  });
+});
