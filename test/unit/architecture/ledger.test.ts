@@ -6,9 +6,9 @@
  * check mode predicts that run without each module knowing the ledger's rules.
  *
  * The hooks live where probes are made (modules/facts/ and probes.ts files, which
- * read-only.test.ts already holds the makers to). This test type-checks modules/ and fails on an
- * expression of type Ledger anywhere else (`ctx.planned`, a ledger passed along), and on the old
- * names `ledger` and `controllerLedger`.
+ * read-only.test.ts already holds the makers to). This test type-checks modules/ and fails, anywhere
+ * else, on reaching a ledger (`ctx.planned`, `const { planned } = ctx`), on asking one for a path or
+ * a chain, and on the old names `ledger` and `controllerLedger`.
  */
 import { expect } from 'chai';
 import { readdirSync } from 'node:fs';
@@ -40,14 +40,24 @@ function isLedger(t: ts.Type): boolean {
   return s !== undefined && LEDGER_TYPES.has(s.getName());
 }
 
-/** Identifiers of a ledger's type, and property names `ledger`/`controllerLedger`, as "file:line name". */
+/** Where a module could reach a ledger: reading a property or a binding of that name, or asking one for a path or chain. */
+const SUSPECT_NAMES = new Set([...OLD_NAMES, 'planned', 'path', 'chain']);
+
+/**
+ * Ledgers reached, as "file:line name": a property or destructured binding of a ledger type (ctx.planned),
+ * a ledger asked for a path or a chain, and the names ledger/controllerLedger. Only these nodes are
+ * typed: asking the checker for the type of every identifier costs a minute on a busy machine.
+ */
 function ledgerReads(program: ts.Program, checker: ts.TypeChecker, file: string): string[] {
   const sf = program.getSourceFile(join(ROOT, file));
   if (!sf) throw new Error(`${file} is not in the program`);
   const found: string[] = [];
+  const at = (n: ts.Node, what: string) => found.push(`${file}:${sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1} ${what}`);
   const visit = (n: ts.Node): void => {
-    if (ts.isIdentifier(n) && (OLD_NAMES.has(n.text) || isLedger(checker.getTypeAtLocation(n)))) {
-      found.push(`${file}:${sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1} ${n.text}`);
+    const name = ts.isPropertyAccessExpression(n) ? n.name : ts.isBindingElement(n) ? (n.propertyName ?? n.name) : undefined;
+    if (name && ts.isIdentifier(name) && SUSPECT_NAMES.has(name.text)) {
+      if (OLD_NAMES.has(name.text) || isLedger(checker.getTypeAtLocation(n))) at(n, name.text);
+      else if (ts.isPropertyAccessExpression(n) && isLedger(checker.getTypeAtLocation(n.expression))) at(n, `ledger.${name.text}`);
     }
     ts.forEachChild(n, visit);
   };
@@ -58,7 +68,7 @@ function ledgerReads(program: ts.Program, checker: ts.TypeChecker, file: string)
 describe('modules never read the ledger', function () {
   this.timeout(120_000);
 
-  it('no expression of a ledger type, and no ledger/controllerLedger, outside the probes', () => {
+  it('no ledger is reached or asked outside the probes, and no ledger/controllerLedger', () => {
     const files = tsFiles('modules').map((f) => relative(ROOT, join(ROOT, f)));
     const config = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(String(d.messageText)); } });
     const program = ts.createProgram(files.map((f) => join(ROOT, f)), config!.options);
