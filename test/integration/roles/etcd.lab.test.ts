@@ -5,12 +5,11 @@
  * nothing.
  */
 import { expect } from 'chai';
-import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab, startLab, type Lab } from '../../support/lab.ts';
-import { failures, changedTasks, kplay, recap, type KplayRun } from '../../support/kplay.ts';
-import type { Transport } from '../../../engine/transport/transport.ts';
+import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab } from '../../support/lab.ts';
+import { failures, kplay, mispredictions, recap } from '../../support/kplay.ts';
+import { expectNoChange, seconds, startRoleLab, type RoleLab } from '../../support/role-lab.ts';
 
 const playbook = join(import.meta.dirname, '../../../playbooks/etcd.yml');
 const etcdctl = 'etcdctl.sh';
@@ -23,36 +22,27 @@ const STATE = [
 ].join('\n');
 
 describe('roles pki + etcd (playbooks/etcd.yml) on 3 lab hosts', function () {
-  let lab: Lab | undefined;
-  let hosts: Transport[];
+  let rl: RoleLab | undefined;
   let dir: string;
   let args: string[];
 
   before(async function () {
     this.timeout(LAB_START_TIMEOUT_MS);
     requireLab(this);
-    lab = await startLab(3, { name: 'etcd' });
-    hosts = await Promise.all(lab.hosts.map((_h, i) => lab!.transport(i)));
-    // the inventory a user would write: the lab hosts in Kubespray's etcd group; localhost (pki) is implicit
-    dir = mkdtempSync(join(tmpdir(), 'kplay-etcd-role-'));
-    copyFileSync(lab.knownHostsPath, join(dir, 'known_hosts'));
-    const lines = lab.hosts.map((h) => `${h.name} ansible_host=${h.address} ansible_user=root ansible_ssh_private_key_file=${lab!.keyPath}`);
+    rl = await startRoleLab(3, { name: 'etcd' });
+    dir = rl.dir;
+    // the inventory a user would write: the lab hosts in Kubespray's etcd group; localhost (pki) is implicit.
     // Debian's etcd-server/etcd-client on the lab image (cluster_defaults: etcd_bin_dir /usr/bin).
-    writeFileSync(join(dir, 'hosts.ini'), `[etcd]\n${lines.join('\n')}\n\n[all:vars]\netcd_source=package\n`);
+    writeFileSync(join(dir, 'hosts.ini'), `[etcd]\n${rl.lines().join('\n')}\n\n[all:vars]\netcd_source=package\n`);
     args = ['run', playbook, '-i', join(dir, 'hosts.ini'), '--json'];
   });
   after(async function () {
     this.timeout(LAB_STOP_TIMEOUT_MS);
-    await lab?.stop();
+    await rl?.stop();
   });
 
-  const state = () => Promise.all(hosts.map(async (t) => (await t.exec(STATE)).stdout));
-  const seconds = (r: KplayRun) => ((r.events.find((e) => e.type === 'recap')?.durationMs as number) / 1000).toFixed(1);
-  const on = async (i: number, cmd: string) => {
-    const r = await hosts[i]!.exec(cmd);
-    expect(r.rc, `${cmd}: ${r.stderr}`).to.equal(0);
-    return r.stdout;
-  };
+  const state = () => rl!.state(STATE);
+  const on = (i: number, cmd: string) => rl!.on(i, cmd);
 
   it('check mode on fresh hosts, first run forms the cluster, second run, a --limit run and check after them change nothing', async function () {
     this.timeout(300_000);
@@ -64,13 +54,13 @@ describe('roles pki + etcd (playbooks/etcd.yml) on 3 lab hosts', function () {
     expect(check.code, check.stderr).to.equal(0);
     expect(await state()).to.deep.equal(before);
     expect(existsSync(join(dir, 'pki')), 'check mode wrote the controller PKI').to.equal(false);
-    for (const h of lab!.hosts) expect(recap(check)[h.name]!.changed, h.name).to.be.greaterThan(0);
+    for (const h of rl!.lab.hosts) expect(recap(check)[h.name]!.changed, h.name).to.be.greaterThan(0);
 
     const first = await kplay(...args);
     expect(failures(first), first.stdout + first.stderr).to.deep.equal([]);
     expect(first.code, first.stderr).to.equal(0);
-    // the check run predicted exactly what the real run changed
-    expect(changedTasks(first)).to.deep.equal(changedTasks(check));
+    // the check run predicted exactly what the real run did, per host, task and item
+    expect(mispredictions(check, first)).to.deep.equal([]);
 
     const members = await on(0, `${etcdctl} member list -w simple`);
     const rows = members.trim().split('\n');
@@ -81,7 +71,7 @@ describe('roles pki + etcd (playbooks/etcd.yml) on 3 lab hosts', function () {
     await on(0, `${etcdctl} put kplay-role-test written-on-h1`);
     expect(await on(2, `${etcdctl} get --print-value-only kplay-role-test`)).to.equal('written-on-h1\n');
     // the installed certificates chain to the installed etcd CA; keys are etcd's and private
-    for (const [i, h] of lab!.hosts.entries()) {
+    for (const [i, h] of rl!.lab.hosts.entries()) {
       const d = '/etc/ssl/etcd/ssl';
       expect(await on(i, `openssl verify -CAfile ${d}/ca.pem ${d}/member-${h.name}.pem ${d}/admin-${h.name}.pem`)).to.contain(': OK');
       expect(await on(i, `stat -c '%a %U' ${d}/member-${h.name}-key.pem ${d}/admin-${h.name}-key.pem /var/lib/etcd`)).to.equal('600 etcd\n600 etcd\n700 etcd\n');
@@ -90,17 +80,15 @@ describe('roles pki + etcd (playbooks/etcd.yml) on 3 lab hosts', function () {
     }
 
     const second = await kplay(...args);
-    expect(second.code, second.stdout + second.stderr).to.equal(0);
-    for (const [name, stats] of Object.entries(recap(second))) expect(stats.changed, name).to.equal(0);
+    expectNoChange(second);
 
     // --limit to one member: the others' facts are gathered through delegation; nothing changes
-    const limited = await kplay(...args, '--limit', lab!.hosts[1]!.name);
+    const limited = await kplay(...args, '--limit', rl!.lab.hosts[1]!.name);
     expect(limited.code, limited.stdout + limited.stderr).to.equal(0);
-    expect(recap(limited)[lab!.hosts[1]!.name]!.changed).to.equal(0);
+    expect(recap(limited)[rl!.lab.hosts[1]!.name]!.changed).to.equal(0);
 
     const after = await kplay(...args, '--check', '--diff');
-    expect(after.code, after.stdout + after.stderr).to.equal(0);
-    for (const [name, stats] of Object.entries(recap(after))) expect(stats.changed, name).to.equal(0);
+    expectNoChange(after);
     console.log(`      [etcd] 3 hosts: check ${seconds(check)} s, first run ${seconds(first)} s, second run ${seconds(second)} s, check after ${seconds(after)} s`);
   });
 
@@ -113,7 +101,7 @@ describe('roles pki + etcd (playbooks/etcd.yml) on 3 lab hosts', function () {
     expect(restarts).to.have.length(3);
     // each member's stop..start window, from its journal: no two windows overlap (quorum kept)
     const windows = await Promise.all(
-      hosts.map(async (_t, i) => {
+      rl!.hosts.map(async (_t, i) => {
         const log = await on(i, `journalctl -u etcd --since @${since} -o short-unix --no-pager | grep -E 'Stopping etcd|Started etcd' | awk '{print $1}'`);
         const [stop, start] = log.trim().split('\n').map(Number);
         return { stop: stop!, start: start! };
