@@ -7,15 +7,14 @@
  * after it change nothing; a changed apiserver flag restarts the apiservers one at a time.
  */
 import { expect } from 'chai';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab, startLab, type Lab } from '../../support/lab.ts';
-import { failures, changedTasks, kplay, recap, type KplayRun } from '../../support/kplay.ts';
+import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab } from '../../support/lab.ts';
+import { failures, changedTasks, kplay, mispredictions } from '../../support/kplay.ts';
+import { expectNoChange, seconds, startRoleLab, type RoleLab } from '../../support/role-lab.ts';
 import { startArtifactServer, type ArtifactServer } from '../../support/artifact-server.ts';
 import { k8sBinaries, KUBE_VERSION } from '../../support/k8s-binaries.ts';
-import type { Transport } from '../../../engine/transport/transport.ts';
 
 const playbook = join(import.meta.dirname, '../../fixtures/roles/control-plane/site.yml');
 const BINARIES = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl'];
@@ -41,9 +40,11 @@ function readyz(address: string, ca: string): Promise<number> {
 }
 
 describe('roles control-plane + client + cluster_roles on 3 lab hosts (real v1.36 binaries)', function () {
-  let lab: Lab | undefined;
+  let rl: RoleLab | undefined;
+  let on: RoleLab['on'];
+  let lab: RoleLab['lab'];
   let server: ArtifactServer | undefined;
-  let hosts: Transport[];
+  let hosts: RoleLab['hosts'];
   let dir: string;
   let args: string[];
 
@@ -51,16 +52,13 @@ describe('roles control-plane + client + cluster_roles on 3 lab hosts (real v1.3
     this.timeout(LAB_START_TIMEOUT_MS);
     requireLab(this);
     const k8s = k8sBinaries(this);
-    lab = await startLab(3, { name: 'cplane' });
+    rl = await startRoleLab(3, { name: 'cplane' });
+    ({ lab, hosts, dir, on } = rl);
     // the decompressed binaries, served the way a files_repo mirror would
     server = await startArtifactServer({ root: k8s.filesRepo, host: lab.controllerAddress });
-    hosts = await Promise.all(lab.hosts.map((_h, i) => lab!.transport(i)));
-    dir = mkdtempSync(join(tmpdir(), 'kplay-cp-role-'));
-    copyFileSync(lab.knownHostsPath, join(dir, 'known_hosts'));
-    const lines = lab.hosts.map((h) => `${h.name} ansible_host=${h.address} ansible_user=root ansible_ssh_private_key_file=${lab!.keyPath}`);
     // Kubespray's groups; no loadbalancer_apiserver: every control plane uses its local apiserver.
     // Debian's etcd on the lab image (etcd_source: package).
-    writeFileSync(join(dir, 'hosts.ini'), `[etcd]\n${lines.join('\n')}\n\n[kube_control_plane]\n${lab.hosts.map((h) => h.name).join('\n')}\n\n[all:vars]\netcd_source=package\n`);
+    writeFileSync(join(dir, 'hosts.ini'), `[etcd]\n${rl.lines().join('\n')}\n\n[kube_control_plane]\n${lab.hosts.map((h) => h.name).join('\n')}\n\n[all:vars]\netcd_source=package\n`);
     const vars = {
       // the binaries where files_repo has them (dl.k8s.io's layout)
       artifact_url: `${server.url}/dl.k8s.io/release/v${KUBE_VERSION}/bin/linux/amd64`,
@@ -72,28 +70,21 @@ describe('roles control-plane + client + cluster_roles on 3 lab hosts (real v1.3
   after(async function () {
     this.timeout(LAB_STOP_TIMEOUT_MS);
     await server?.close();
-    await lab?.stop();
+    await rl?.stop();
   });
 
-  const state = () => Promise.all(hosts.map(async (t) => (await t.exec(STATE)).stdout));
-  const seconds = (r: KplayRun) => ((r.events.find((e) => e.type === 'recap')?.durationMs as number) / 1000).toFixed(1);
-  const on = async (i: number, cmd: string) => {
-    const r = await hosts[i]!.exec(cmd);
-    expect(r.rc, `${cmd}: ${r.stdout}${r.stderr}`).to.equal(0);
-    return r.stdout;
-  };
   const kubectl = (i: number, a: string) => on(i, `kubectl --kubeconfig /etc/kubernetes/admin.conf ${a}`);
   const timings: string[] = [];
 
   it('check mode on fresh hosts writes nothing; the first run brings up the control plane; a second run and a check change nothing', async function () {
     this.timeout(900_000);
-    const before = await state();
+    const before = await rl!.state(STATE);
     expect(before[0]).to.match(/\/etc\/kubernetes absent/);
 
     const check = await kplay(...args, '--check', '--diff');
     expect(failures(check), check.stdout + check.stderr).to.deep.equal([]);
     expect(check.code, check.stdout + check.stderr).to.equal(0);
-    expect(await state()).to.deep.equal(before);
+    expect(await rl!.state(STATE)).to.deep.equal(before);
     expect(existsSync(join(dir, 'pki')), 'check mode wrote the controller PKI').to.equal(false);
     const checkText = JSON.stringify(check.events);
     expect(checkText).to.contain('kube-apiserver.service');
@@ -107,21 +98,18 @@ describe('roles control-plane + client + cluster_roles on 3 lab hosts (real v1.3
     const key = readFileSync(join(dir, 'pki', 'secrets-encryption.key'), 'utf8').trim();
     expect(key).to.have.length(44);
     expect(firstText + checkText, 'the encryption key appeared in the output').to.not.contain(key);
-    // every change the real run made on the hosts was planned by the check (the RBAC apply, a
-    // command, is skipped in check mode)
-    const planned = new Set(changedTasks(check));
-    const unplanned = changedTasks(first).filter((t) => !planned.has(t) && !t.includes('Apply the RBAC bootstrap objects'));
-    expect(unplanned).to.deep.equal([]);
+    // the check run predicted exactly what the real run did, per host, task and item
+    expect(mispredictions(check, first)).to.deep.equal([]);
 
     const ca = readFileSync(join(dir, 'pki', 'ca.pem'), 'utf8');
-    for (const [i, h] of lab!.hosts.entries()) {
+    for (const [i, h] of lab.hosts.entries()) {
       expect(await on(i, 'kubectl --kubeconfig=/etc/kubernetes/admin.conf get --raw=/readyz')).to.equal('ok');
       expect(await readyz(h.address, ca), `readyz of ${h.name} from the controller`).to.equal(200);
       expect(await on(i, 'systemctl is-active kube-apiserver kube-controller-manager kube-scheduler')).to.equal('active\nactive\nactive\n');
       // the flags as written: etcd over TLS to every member, this host's address advertised
       const unit = await on(i, 'cat /etc/systemd/system/kube-apiserver.service');
       expect(unit).to.contain(`--advertise-address=${h.address}`);
-      expect(unit).to.contain(`--etcd-servers=${lab!.hosts.map((x) => `https://${x.address}:2379`).join(',')}`);
+      expect(unit).to.contain(`--etcd-servers=${lab.hosts.map((x) => `https://${x.address}:2379`).join(',')}`);
       expect(await on(i, 'cat /etc/systemd/system/kube-controller-manager.service')).to.contain('--allocate-node-cidrs=true');
       // certificates chain to their CAs; keys private
       const d = '/etc/kubernetes/pki';
@@ -169,12 +157,10 @@ describe('roles control-plane + client + cluster_roles on 3 lab hosts (real v1.3
     expect(await kubectl(2, 'get secret kplay-enc -n default -o jsonpath={.data.v}')).to.equal(Buffer.from('plain-text-value').toString('base64'));
 
     const second = await kplay(...args);
-    expect(second.code, second.stdout + second.stderr).to.equal(0);
-    for (const [name, stats] of Object.entries(recap(second))) expect(stats.changed, `${name}: ${changedTasks(second).join('; ')}`).to.equal(0);
+    expectNoChange(second);
 
     const after = await kplay(...args, '--check', '--diff');
-    expect(after.code, after.stdout + after.stderr).to.equal(0);
-    for (const [name, stats] of Object.entries(recap(after))) expect(stats.changed, `${name}: ${changedTasks(after).join('; ')}`).to.equal(0);
+    expectNoChange(after);
     timings.push(`check ${seconds(check)} s, first run ${seconds(first)} s, second run ${seconds(second)} s, check after ${seconds(after)} s`);
     console.log(`      [control-plane] 3 hosts: ${timings.join('; ')}`);
   });
@@ -188,7 +174,7 @@ describe('roles control-plane + client + cluster_roles on 3 lab hosts (real v1.3
     const samples: number[][] = [];
     const poller = (async () => {
       while (polling) {
-        samples.push(await Promise.all(lab!.hosts.map((h) => readyz(h.address, ca))));
+        samples.push(await Promise.all(lab.hosts.map((h) => readyz(h.address, ca))));
         await new Promise((r) => setTimeout(r, 200));
       }
     })();
@@ -202,7 +188,7 @@ describe('roles control-plane + client + cluster_roles on 3 lab hosts (real v1.3
     expect(r.events.filter((e) => e.type === 'host_result' && /restart kube-(controller-manager|scheduler)/.test(String(e.task)) && e.status === 'changed')).to.deep.equal([]);
     // each restart (journal: Stopping) came after the previous host's apiserver was ready again
     const windows = await Promise.all(
-      lab!.hosts.map(async (h, i) => {
+      lab.hosts.map(async (h, i) => {
         const stop = Number((await on(i, `journalctl -u kube-apiserver --since @${since} -o short-unix --no-pager | grep -m1 'Stopping' | awk '{print $1}'`)).trim());
         const ev = restarts.find((e) => e.host === h.name)!;
         const ready = Number(/ready (\d+\.\d+)/.exec(JSON.stringify(ev.result))![1]);
@@ -218,8 +204,7 @@ describe('roles control-plane + client + cluster_roles on 3 lab hosts (real v1.3
     for (const i of [0, 1, 2]) expect(await on(i, 'grep -c -- --event-ttl=2h /etc/systemd/system/kube-apiserver.service')).to.equal('1\n');
     // the same variables again: nothing to do
     const again = await kplay(...args, '-e', '{"kube_apiserver_extra_args": {"event-ttl": "2h"}}');
-    expect(again.code, again.stdout + again.stderr).to.equal(0);
-    for (const [name, stats] of Object.entries(recap(again))) expect(stats.changed, name).to.equal(0);
+    expectNoChange(again);
     console.log(`      [control-plane] rolling apiserver restart: ${seconds(r)} s, ${samples.length} readyz samples`);
   });
 });

@@ -23,6 +23,7 @@ const STATE = [
 
 describe('roles pki + etcd (playbooks/etcd.yml) on 3 lab hosts', function () {
   let rl: RoleLab | undefined;
+  let on: RoleLab['on'];
   let dir: string;
   let args: string[];
 
@@ -30,7 +31,7 @@ describe('roles pki + etcd (playbooks/etcd.yml) on 3 lab hosts', function () {
     this.timeout(LAB_START_TIMEOUT_MS);
     requireLab(this);
     rl = await startRoleLab(3, { name: 'etcd' });
-    dir = rl.dir;
+    ({ dir, on } = rl);
     // the inventory a user would write: the lab hosts in Kubespray's etcd group; localhost (pki) is implicit.
     // Debian's etcd-server/etcd-client on the lab image (cluster_defaults: etcd_bin_dir /usr/bin).
     writeFileSync(join(dir, 'hosts.ini'), `[etcd]\n${rl.lines().join('\n')}\n\n[all:vars]\netcd_source=package\n`);
@@ -41,18 +42,16 @@ describe('roles pki + etcd (playbooks/etcd.yml) on 3 lab hosts', function () {
     await rl?.stop();
   });
 
-  const state = () => rl!.state(STATE);
-  const on = (i: number, cmd: string) => rl!.on(i, cmd);
 
   it('check mode on fresh hosts, first run forms the cluster, second run, a --limit run and check after them change nothing', async function () {
     this.timeout(300_000);
-    const before = await state();
+    const before = await rl!.state(STATE);
     expect(before[0]).to.match(/\/etc\/etcd.env absent/);
 
     const check = await kplay(...args, '--check', '--diff');
     expect(failures(check), check.stdout + check.stderr).to.deep.equal([]);
     expect(check.code, check.stderr).to.equal(0);
-    expect(await state()).to.deep.equal(before);
+    expect(await rl!.state(STATE)).to.deep.equal(before);
     expect(existsSync(join(dir, 'pki')), 'check mode wrote the controller PKI').to.equal(false);
     for (const h of rl!.lab.hosts) expect(recap(check)[h.name]!.changed, h.name).to.be.greaterThan(0);
 
