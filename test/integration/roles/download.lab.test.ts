@@ -12,14 +12,13 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab, startLab, type Lab } from '../../support/lab.ts';
-import { failures, changedTasks, kplay, recap, type KplayRun } from '../../support/kplay.ts';
+import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab } from '../../support/lab.ts';
+import { failures, kplay, mispredictions } from '../../support/kplay.ts';
+import { expectNoChange, seconds, startRoleLab, type RoleLab } from '../../support/role-lab.ts';
 import { startArtifactServer, type ArtifactServer } from '../../support/artifact-server.ts';
 import { imagePaths } from '../../../engine/lab/image.ts';
-import type { Transport } from '../../../engine/transport/transport.ts';
 
 const SHARED = join(import.meta.dirname, '../../../../shared/k8s');
 const PLAYBOOK = join(import.meta.dirname, '../../fixtures/roles/download/download.yml');
@@ -35,9 +34,9 @@ const STATE = 'for p in /usr/local/bin /opt/cni /var/cache/kplay; do find "$p" -
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 describe('role download on 2 lab hosts (files_repo mirror, controller cache)', function () {
-  let lab: Lab | undefined;
+  let rl: RoleLab | undefined;
+  let on: RoleLab['on'];
   let server: ArtifactServer | undefined;
-  let hosts: Transport[];
   let dir: string;
   let args: string[];
   const sums: Record<string, string> = {};
@@ -50,9 +49,8 @@ describe('role download on 2 lab hosts (files_repo mirror, controller cache)', f
       this.skip();
     }
     requireLab(this);
-    lab = await startLab(2, { name: 'download' });
-    hosts = await Promise.all(lab.hosts.map((_h, i) => lab!.transport(i)));
-    dir = mkdtempSync(join(tmpdir(), 'kplay-download-role-'));
+    rl = await startRoleLab(2, { name: 'download' });
+    ({ dir, on } = rl);
     const repo = join(dir, 'mirror');
     const put = (name: string, rel: string) => {
       const file = join(repo, rel);
@@ -103,13 +101,12 @@ describe('role download on 2 lab hosts (files_repo mirror, controller cache)', f
     writeFileSync(join(stage, 'crictl/crictl'), '#!/bin/sh\necho "crictl stand-in (the download test has no crictl binary)"\n', { mode: 0o755 });
     tar('crictl', `github.com/kubernetes-sigs/cri-tools/releases/download/v${V.crictl}/crictl-v${V.crictl}-linux-amd64.tar.gz`, join(stage, 'crictl'), ['crictl']);
 
-    server = await startArtifactServer({ root: repo, host: lab.controllerAddress });
+    server = await startArtifactServer({ root: repo, host: rl.lab.controllerAddress });
 
     // what a user writes: inventory, kplay.yml (roles, controller cache), group_vars as -e @file
-    copyFileSync(lab.knownHostsPath, join(dir, 'known_hosts'));
     copyFileSync(PLAYBOOK, join(dir, 'download.yml'));
     writeFileSync(join(dir, 'kplay.yml'), `roles_path: [${JSON.stringify(ROLES)}]\ncache_dir: ${JSON.stringify(join(dir, 'cache'))}\n`);
-    const [h1, h2] = lab.hosts.map((h) => `${h.name} ansible_host=${h.address} ansible_user=root ansible_ssh_private_key_file=${lab!.keyPath}`);
+    const [h1, h2] = rl.lines();
     writeFileSync(
       join(dir, 'hosts.ini'),
       `[kube_control_plane]\n${h1}\n[etcd]\n${h1}\n[kube_node]\n${h2}\n[k8s_cluster:children]\nkube_control_plane\nkube_node\n`,
@@ -140,32 +137,24 @@ describe('role download on 2 lab hosts (files_repo mirror, controller cache)', f
   after(async function () {
     this.timeout(LAB_STOP_TIMEOUT_MS);
     await server?.close();
-    await lab?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await rl?.stop();
   });
 
-  const state = () => Promise.all(hosts.map(async (t) => (await t.exec(STATE)).stdout));
-  const seconds = (r: KplayRun) => ((r.events.find((e) => e.type === 'recap')?.durationMs as number) / 1000).toFixed(1);
-  const on = async (i: number, cmd: string) => {
-    const r = await hosts[i]!.exec(cmd);
-    expect(r.rc, `${cmd}: ${r.stderr}`).to.equal(0);
-    return r.stdout;
-  };
 
   it('check mode writes nothing; the run installs every artifact once through the controller cache; a second run and a check change nothing', async function () {
     this.timeout(600_000);
-    const before = await state();
+    const before = await rl!.state(STATE);
     const check = await kplay(...args, '--check', '--diff');
     expect(failures(check), check.stdout + check.stderr).to.deep.equal([]);
     expect(check.code, check.stderr).to.equal(0);
-    expect(await state()).to.deep.equal(before);
+    expect(await rl!.state(STATE)).to.deep.equal(before);
     expect(server!.counts(), 'check mode fetched something').to.deep.equal({});
     expect(existsSync(join(dir, 'cache')) ? readdirSync(join(dir, 'cache')) : [], 'check mode wrote the controller cache').to.deep.equal([]);
 
     const first = await kplay(...args);
     expect(failures(first), first.stdout + first.stderr).to.deep.equal([]);
     expect(first.code, first.stderr).to.equal(0);
-    expect(changedTasks(first)).to.deep.equal(changedTasks(check));
+    expect(mispredictions(check, first)).to.deep.equal([]);
 
     // one request per artifact, although both hosts got kubelet, kube-proxy, containerd, runc, cni, crictl
     const all = Object.keys(paths);
@@ -195,12 +184,10 @@ describe('role download on 2 lab hosts (files_repo mirror, controller cache)', f
 
     server!.reset();
     const second = await kplay(...args);
-    expect(second.code, second.stdout + second.stderr).to.equal(0);
-    for (const [name, stats] of Object.entries(recap(second))) expect(stats.changed, name).to.equal(0);
+    expectNoChange(second);
     expect(server!.counts(), 'a second run fetched something').to.deep.equal({});
     const after = await kplay(...args, '--check', '--diff');
-    expect(after.code, after.stdout + after.stderr).to.equal(0);
-    for (const [name, stats] of Object.entries(recap(after))) expect(stats.changed, name).to.equal(0);
+    expectNoChange(after);
     console.log(`      [download] 2 hosts, ${all.length} artifacts: check ${seconds(check)} s, first run ${seconds(first)} s, second run ${seconds(second)} s, check after ${seconds(after)} s`);
   });
 
@@ -211,7 +198,7 @@ describe('role download on 2 lab hosts (files_repo mirror, controller cache)', f
     const r = await kplay(...args, '-e', `kube_proxy_binary_checksum=sha256:${wrong}`);
     expect(r.code).to.equal(2);
     const failed = failures(r);
-    expect(failed.map((e) => e.host).sort()).to.deep.equal(lab!.hosts.map((h) => h.name).sort());
+    expect(failed.map((e) => e.host).sort()).to.deep.equal(rl!.lab.hosts.map((h) => h.name).sort());
     for (const e of failed) {
       const msg = JSON.stringify(e);
       expect(msg, msg).to.contain(`sha256:${wrong}`).and.to.contain(`sha256:${sums['kube-proxy']}`);
