@@ -9,15 +9,14 @@
  * and a check after it change nothing.
  */
 import { expect } from 'chai';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab, startLab, type Lab } from '../../support/lab.ts';
-import { failures, changedTasks, kplay, recap, type KplayRun } from '../../support/kplay.ts';
+import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab } from '../../support/lab.ts';
+import { failures, kplay, mispredictions } from '../../support/kplay.ts';
+import { expectNoChange, seconds, startRoleLab, type RoleLab } from '../../support/role-lab.ts';
 import { waitFor } from '../../support/until.ts';
 import { startArtifactServer, type ArtifactServer } from '../../support/artifact-server.ts';
 import { k8sBinaries, KUBE_VERSION } from '../../support/k8s-binaries.ts';
-import type { Transport } from '../../../engine/transport/transport.ts';
 
 const FIXTURE = join(import.meta.dirname, '../../fixtures/roles/node');
 const CP_BINARIES = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl'];
@@ -31,9 +30,11 @@ const STATE = [
 ].join('\n');
 
 describe('roles node + network_plugin/bridge on 3 lab hosts (real v1.36 binaries, pods)', function () {
-  let lab: Lab | undefined;
+  let rl: RoleLab | undefined;
+  let on: RoleLab['on'];
+  let lab: RoleLab['lab'];
   let server: ArtifactServer | undefined;
-  let hosts: Transport[];
+  let hosts: RoleLab['hosts'];
   let dir: string;
   let args: string[];
   let names: string[];
@@ -42,13 +43,11 @@ describe('roles node + network_plugin/bridge on 3 lab hosts (real v1.36 binaries
     this.timeout(LAB_START_TIMEOUT_MS);
     requireLab(this);
     const k8s = k8sBinaries(this);
-    lab = await startLab(3, { name: 'node', kubernetes: true });
+    rl = await startRoleLab(3, { name: 'node', kubernetes: true });
+    ({ lab, hosts, dir, on } = rl);
     server = await startArtifactServer({ root: k8s.filesRepo, host: lab.controllerAddress });
-    hosts = await Promise.all(lab.hosts.map((_h, i) => lab!.transport(i)));
     names = lab.hosts.map((h) => h.name);
-    dir = mkdtempSync(join(tmpdir(), 'kplay-node-role-'));
-    copyFileSync(lab.knownHostsPath, join(dir, 'known_hosts'));
-    const line = (i: number) => `${lab!.hosts[i]!.name} ansible_host=${lab!.hosts[i]!.address} ansible_user=root ansible_ssh_private_key_file=${lab!.keyPath}`;
+    const line = rl.line;
     // Kubespray's groups: h1 control plane (and etcd), h2 and h3 workers; no VIP.
     writeFileSync(
       join(dir, 'hosts.ini'),
@@ -65,29 +64,21 @@ describe('roles node + network_plugin/bridge on 3 lab hosts (real v1.36 binaries
   after(async function () {
     this.timeout(LAB_STOP_TIMEOUT_MS);
     await server?.close();
-    await lab?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await rl?.stop();
   });
 
-  const state = () => Promise.all(hosts.map(async (t) => (await t.exec(STATE)).stdout));
-  const seconds = (r: KplayRun) => ((r.events.find((e) => e.type === 'recap')?.durationMs as number) / 1000).toFixed(1);
-  const on = async (i: number, cmd: string) => {
-    const r = await hosts[i]!.exec(cmd);
-    expect(r.rc, `${cmd}: ${r.stdout}${r.stderr}`).to.equal(0);
-    return r.stdout;
-  };
   const kubectl = (a: string) => on(0, `kubectl --kubeconfig /etc/kubernetes/admin.conf ${a}`);
   const timings: string[] = [];
 
   it('check writes nothing; the first run makes every node Ready (control plane tainted); a second run and a check change nothing', async function () {
     this.timeout(1_200_000);
-    const before = await state();
+    const before = await rl!.state(STATE);
     expect(before[1]).to.match(/\/var\/lib\/kubelet absent/);
 
     const check = await kplay(...args, '--check', '--diff');
     expect(failures(check), check.stdout + check.stderr).to.deep.equal([]);
     expect(check.code, check.stdout + check.stderr).to.equal(0);
-    expect(await state()).to.deep.equal(before);
+    expect(await rl!.state(STATE)).to.deep.equal(before);
     const checkText = JSON.stringify(check.events);
     expect(checkText).to.contain('kubelet-config.yaml').and.to.contain('10-kplay-bridge.conflist');
     expect(checkText).to.contain('the podCIDR the controller-manager allocates');
@@ -98,14 +89,10 @@ describe('roles node + network_plugin/bridge on 3 lab hosts (real v1.36 binaries
     expect(failures(first), first.stdout + first.stderr).to.deep.equal([]);
     expect(first.code, first.stdout + first.stderr).to.equal(0);
     expect(JSON.stringify(first.events)).to.not.match(/BEGIN [A-Z ]*PRIVATE KEY/);
-    // what the check planned for the node roles, the real run did (the routes too: known after
-    // apply in the check, as a fresh cluster has no podCIDRs yet)
-    const ours = (t: string) => /^\S+ (node|network_plugin\/bridge) : /.test(t);
-    const planned = new Set(changedTasks(check).filter(ours));
-    const unplanned = changedTasks(first)
-      .filter(ours)
-      .filter((t) => !planned.has(t));
-    expect(unplanned).to.deep.equal([]);
+    // the check run predicted exactly what the real run did, per host, task and item, for every
+    // role of the chain (the routes too: known after apply in the check, as a fresh cluster has
+    // no podCIDRs yet)
+    expect(mispredictions(check, first)).to.deep.equal([]);
 
     // every node Ready; the control plane tainted and labelled, the workers not
     const ready = await kubectl(`get nodes -o jsonpath='{range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}'`);
@@ -118,10 +105,10 @@ describe('roles node + network_plugin/bridge on 3 lab hosts (real v1.36 binaries
     await waitFor('no taint on the workers', async () => (await kubectl(`get node ${names[1]} -o jsonpath='{.spec.taints}'`)) === '', 60_000);
     // each node's podCIDR in its CNI config, routes to the others' through their addresses
     const cidrs = await Promise.all(names.map((n) => kubectl(`get node ${n} -o jsonpath={.spec.podCIDR}`)));
-    for (const [i, h] of lab!.hosts.entries()) {
+    for (const [i, h] of lab.hosts.entries()) {
       expect(await on(i, 'cat /etc/cni/net.d/10-kplay-bridge.conflist')).to.contain(`"subnet": "${cidrs[i]}"`).and.to.contain('"hairpinMode": true');
       const routes = await on(i, 'ip route show');
-      for (const [j, o] of lab!.hosts.entries()) if (j !== i) expect(routes, `${h.name} → ${o.name}`).to.contain(`${cidrs[j]} via ${o.address}`);
+      for (const [j, o] of lab.hosts.entries()) if (j !== i) expect(routes, `${h.name} → ${o.name}`).to.contain(`${cidrs[j]} via ${o.address}`);
       expect(await on(i, 'systemctl is-active kubelet kube-proxy')).to.equal('active\nactive\n');
       const d = '/etc/kubernetes/pki';
       expect(await on(i, `openssl verify -CAfile ${d}/ca.crt ${d}/kubelet.crt`)).to.contain(': OK');
@@ -129,18 +116,16 @@ describe('roles node + network_plugin/bridge on 3 lab hosts (real v1.36 binaries
     }
 
     const second = await kplay(...args);
-    expect(second.code, second.stdout + second.stderr).to.equal(0);
-    for (const [name, stats] of Object.entries(recap(second))) expect(stats.changed, `${name}: ${changedTasks(second).join('; ')}`).to.equal(0);
+    expectNoChange(second);
     const after = await kplay(...args, '--check', '--diff');
-    expect(after.code, after.stdout + after.stderr).to.equal(0);
-    for (const [name, stats] of Object.entries(recap(after))) expect(stats.changed, `${name}: ${changedTasks(after).join('; ')}`).to.equal(0);
+    expectNoChange(after);
     timings.push(`check ${seconds(check)} s, first run ${seconds(first)} s, second run ${seconds(second)} s, check after ${seconds(after)} s`);
     console.log(`      [node] 3 hosts: ${timings.join('; ')}`);
   });
 
   it('busybox pods on both workers reach each other across nodes and through a ClusterIP Service; exec and logs work', async function () {
     this.timeout(300_000);
-    const image = lab!.kubernetes!.images.busybox.image;
+    const image = lab.kubernetes!.images.busybox.image;
     const manifest = {
       apiVersion: 'v1',
       kind: 'List',
@@ -211,7 +196,7 @@ describe('roles node + network_plugin/bridge on 3 lab hosts (real v1.36 binaries
     const restarted = (task: string) => r.events.filter((e) => e.type === 'host_result' && e.task === task && e.status === 'changed').map((e) => String(e.host)).sort();
     expect(restarted('node : restart kubelet')).to.deep.equal([...names].sort());
     expect(restarted('node : restart kube-proxy')).to.deep.equal([]);
-    for (const [i] of lab!.hosts.entries()) expect(await on(i, 'grep ^maxPods: /etc/kubernetes/kubelet-config.yaml')).to.equal('maxPods: 100\n');
+    for (const [i] of lab.hosts.entries()) expect(await on(i, 'grep ^maxPods: /etc/kubernetes/kubelet-config.yaml')).to.equal('maxPods: 100\n');
     expect(await kubectl(`get pods -l app=pong -o jsonpath='{.items[*].metadata.uid}'`)).to.equal(pods);
   });
 });
