@@ -13,12 +13,11 @@
  */
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab, startLab, type Lab } from '../../support/lab.ts';
-import { failures, changedTasks, kplay, recap, type KplayRun } from '../../support/kplay.ts';
-import type { Transport } from '../../../engine/transport/transport.ts';
+import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab } from '../../support/lab.ts';
+import { failures, kplay, mispredictions, recap, type KplayRun } from '../../support/kplay.ts';
+import { expectNoChange, seconds, startRoleLab, type RoleLab } from '../../support/role-lab.ts';
 
 const fixtures = join(import.meta.dirname, '../../fixtures/roles');
 const preinstallPlaybook = join(fixtures, 'preinstall/preinstall.yml');
@@ -34,8 +33,10 @@ const STATE = [
 ].join('\n');
 
 describe('roles preinstall + loadbalancer on 3 lab hosts', function () {
-  let lab: Lab | undefined;
-  let hosts: Transport[];
+  let rl: RoleLab | undefined;
+  let on: RoleLab['on'];
+  let lab: RoleLab['lab'];
+  let hosts: RoleLab['hosts'];
   let dir: string;
   let vip: string;
   const outputs: string[] = [];
@@ -46,17 +47,6 @@ describe('roles preinstall + loadbalancer on 3 lab hosts', function () {
     return r;
   };
   const inv = () => ['-i', join(dir, 'hosts.ini')];
-  const state = () => Promise.all(hosts.map(async (t) => (await t.exec(STATE)).stdout));
-  const seconds = (r: KplayRun) => ((r.events.find((e) => e.type === 'recap')?.durationMs as number) / 1000).toFixed(1);
-  const noChange = (r: KplayRun) => {
-    expect(r.code, r.stdout + r.stderr).to.equal(0);
-    for (const [name, stats] of Object.entries(recap(r))) expect(stats.changed, `${name}: ${changedTasks(r).join('\n')}`).to.equal(0);
-  };
-  const on = async (i: number, cmd: string) => {
-    const r = await hosts[i]!.exec(cmd);
-    expect(r.rc, `${cmd}: ${r.stderr}`).to.equal(0);
-    return r.stdout;
-  };
   /** Polls fn until it returns a value (not undefined); fails after `limitMs` with the last observation. */
   const until = async <T>(what: string, fn: () => Promise<T | undefined>, limitMs = 60_000): Promise<T> => {
     const end = Date.now() + limitMs;
@@ -90,13 +80,10 @@ describe('roles preinstall + loadbalancer on 3 lab hosts', function () {
       console.warn('    (skipping: ../shared/k8s is absent)');
       this.skip();
     }
-    lab = await startLab(3, { name: 'lbrole' });
-    hosts = await Promise.all(lab.hosts.map((_h, i) => lab!.transport(i)));
+    rl = await startRoleLab(3, { name: 'lbrole' });
+    ({ lab, hosts, dir, on } = rl);
     vip = lab.subnet.replace(/\.0\/\d+$/, '.10');
-    dir = mkdtempSync(join(tmpdir(), 'kplay-lb-role-'));
-    copyFileSync(lab.knownHostsPath, join(dir, 'known_hosts'));
-    const lines = lab.hosts.map((h) => `${h.name} ansible_host=${h.address} ansible_user=root ansible_ssh_private_key_file=${lab!.keyPath}`);
-    writeFileSync(join(dir, 'hosts.ini'), `[kube_control_plane]\n${lines.join('\n')}\n\n[etcd:children]\nkube_control_plane\n\n[lb:children]\nkube_control_plane\n`);
+    writeFileSync(join(dir, 'hosts.ini'), `[kube_control_plane]\n${rl.lines().join('\n')}\n\n[etcd:children]\nkube_control_plane\n\n[lb:children]\nkube_control_plane\n`);
     mkdirSync(join(dir, 'group_vars'));
     // the lab's differences are inventory variables: read-only kernel.*/vm.* keys inside the hosts,
     // no chrony package and no mirror (the clock is the machine's)
@@ -126,22 +113,22 @@ describe('roles preinstall + loadbalancer on 3 lab hosts', function () {
   });
   after(async function () {
     this.timeout(LAB_STOP_TIMEOUT_MS);
-    await lab?.stop();
+    await rl?.stop();
   });
 
   it('preinstall: check on fresh hosts writes nothing, the run prepares the hosts, a second run and a check after it change nothing', async function () {
     this.timeout(300_000);
-    const before = await state();
+    const before = await rl!.state(STATE);
     const check = await run('run', preinstallPlaybook, ...inv(), '--check', '--diff', '--json');
     expect(failures(check), check.stdout + check.stderr).to.deep.equal([]);
     expect(check.code, check.stderr).to.equal(0);
-    expect(await state()).to.deep.equal(before);
-    for (const h of lab!.hosts) expect(recap(check)[h.name]!.changed, h.name).to.be.greaterThan(0);
+    expect(await rl!.state(STATE)).to.deep.equal(before);
+    for (const h of lab.hosts) expect(recap(check)[h.name]!.changed, h.name).to.be.greaterThan(0);
 
     const first = await run('run', preinstallPlaybook, ...inv(), '--diff', '--json');
     expect(failures(first), first.stdout + first.stderr).to.deep.equal([]);
     expect(first.code, first.stderr).to.equal(0);
-    expect(changedTasks(first)).to.deep.equal(changedTasks(check));
+    expect(mispredictions(check, first)).to.deep.equal([]);
 
     for (const i of hosts.keys()) {
       const conf = await on(i, 'cat /etc/sysctl.d/99-kubernetes.conf');
@@ -156,29 +143,29 @@ describe('roles preinstall + loadbalancer on 3 lab hosts', function () {
     }
 
     const second = await run('run', preinstallPlaybook, ...inv(), '--json');
-    noChange(second);
+    expectNoChange(second);
     const after = await run('run', preinstallPlaybook, ...inv(), '--check', '--diff', '--json');
-    noChange(after);
+    expectNoChange(after);
     console.log(`      [preinstall] 3 hosts: check ${seconds(check)} s, first run ${seconds(first)} s, second run ${seconds(second)} s, check after ${seconds(after)} s`);
   });
 
   it('loadbalancer: check writes nothing, the run, a second run and a check after it change nothing', async function () {
     this.timeout(300_000);
-    const before = await state();
+    const before = await rl!.state(STATE);
     const check = await run('run', lbPlaybook, ...inv(), '--check', '--diff', '--json');
     expect(failures(check), check.stdout + check.stderr).to.deep.equal([]);
     expect(check.code, check.stderr).to.equal(0);
-    expect(await state()).to.deep.equal(before);
+    expect(await rl!.state(STATE)).to.deep.equal(before);
     // the same plan on the console: keepalived.conf is shown, its password file is not
     const console1 = await run('run', lbPlaybook, ...inv(), '--check', '--diff');
     expect(console1.code, console1.stdout + console1.stderr).to.equal(0);
     expect(console1.stdout).to.contain('include /etc/keepalived/vrrp-auth.conf');
-    expect(console1.stdout).to.contain(`server ${lab!.hosts[2]!.name} ${lab!.hosts[2]!.address}:6443`);
+    expect(console1.stdout).to.contain(`server ${lab.hosts[2]!.name} ${lab.hosts[2]!.address}:6443`);
 
     const first = await run('run', lbPlaybook, ...inv(), '--diff', '--json');
     expect(failures(first), first.stdout + first.stderr).to.deep.equal([]);
     expect(first.code, first.stderr).to.equal(0);
-    expect(changedTasks(first)).to.deep.equal(changedTasks(check));
+    expect(mispredictions(check, first)).to.deep.equal([]);
     for (const i of hosts.keys()) {
       expect(await on(i, 'stat -c "%a %U" /etc/keepalived/vrrp-auth.conf')).to.equal('600 root\n');
       expect(await on(i, 'grep -c auth_pass /etc/keepalived/vrrp-auth.conf')).to.equal('1\n');
@@ -186,15 +173,15 @@ describe('roles preinstall + loadbalancer on 3 lab hosts', function () {
     }
 
     const second = await run('run', lbPlaybook, ...inv(), '--diff', '--json');
-    noChange(second);
+    expectNoChange(second);
     const after = await run('run', lbPlaybook, ...inv(), '--check', '--diff', '--json');
-    noChange(after);
+    expectNoChange(after);
     console.log(`      [loadbalancer] 3 hosts: check ${seconds(check)} s, first run ${seconds(first)} s, second run ${seconds(second)} s, check after ${seconds(after)} s`);
   });
 
   it('haproxy on every host routes to every backend', async function () {
     this.timeout(180_000);
-    const names = lab!.hosts.map((h) => h.name).sort();
+    const names = lab.hosts.map((h) => h.name).sort();
     for (const i of hosts.keys()) {
       // every server UP in haproxy's own view (health checks: GET /healthz over TLS)
       await until(`haproxy on host ${i} sees 3 backends UP`, async () => {
