@@ -7,11 +7,11 @@
  * hosts.toml and restarts containerd exactly once.
  */
 import { expect } from 'chai';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab, startLab, type Lab } from '../../support/lab.ts';
-import { failures, changedTasks, kplay, mispredictions, recap, type KplayRun } from '../../support/kplay.ts';
+import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab, type StartLabOptions } from '../../support/lab.ts';
+import { failures, kplay, mispredictions, recap, type KplayRun } from '../../support/kplay.ts';
+import { expectNoChange, seconds, startRoleLab, type RoleLab } from '../../support/role-lab.ts';
 import type { Transport } from '../../../engine/transport/transport.ts';
 
 const SHARED = join(import.meta.dirname, '../../../../shared/k8s');
@@ -24,27 +24,30 @@ const STATE = [
   'md5sum /etc/containerd/config.toml 2>/dev/null; systemctl show containerd -p InvocationID; true',
 ].join('\n');
 
+/** n lab hosts in kube_node (skips without ../shared/k8s or labs), the playbook and kplay.yml (the roles) in the role lab's dir. */
+async function startContainerdLab(ctx: Mocha.Context, n: number, opts: StartLabOptions & { name: string }): Promise<RoleLab> {
+  ctx.timeout(LAB_START_TIMEOUT_MS);
+  if (!existsSync(SHARED)) {
+    console.warn(`    (skipping: ${SHARED} is absent)`);
+    ctx.skip();
+  }
+  requireLab(ctx);
+  const rl = await startRoleLab(n, opts);
+  copyFileSync(PLAYBOOK, join(rl.dir, 'containerd.yml'));
+  writeFileSync(join(rl.dir, 'kplay.yml'), `roles_path: [${JSON.stringify(ROLES)}]\n`);
+  writeFileSync(join(rl.dir, 'hosts.ini'), `[kube_node]\n${rl.lines().join('\n')}\n[k8s_cluster:children]\nkube_node\n`);
+  return rl;
+}
+
 describe('role container-engine/containerd on 2 lab hosts (Debian containerd 1.6)', function () {
-  let lab: Lab | undefined;
-  let hosts: Transport[];
+  let rl: RoleLab | undefined;
+  let on: RoleLab['on'];
   let dir: string;
   let args: string[];
 
   before(async function () {
-    this.timeout(LAB_START_TIMEOUT_MS);
-    if (!existsSync(SHARED)) {
-      console.warn(`    (skipping: ${SHARED} is absent)`);
-      this.skip();
-    }
-    requireLab(this);
-    lab = await startLab(2, { name: 'containerd' });
-    hosts = await Promise.all(lab.hosts.map((_h, i) => lab!.transport(i)));
-    dir = mkdtempSync(join(tmpdir(), 'kplay-containerd-role-'));
-    copyFileSync(lab.knownHostsPath, join(dir, 'known_hosts'));
-    copyFileSync(PLAYBOOK, join(dir, 'containerd.yml'));
-    writeFileSync(join(dir, 'kplay.yml'), `roles_path: [${JSON.stringify(ROLES)}]\n`);
-    const lines = lab.hosts.map((h) => `${h.name} ansible_host=${h.address} ansible_user=root ansible_ssh_private_key_file=${lab!.keyPath}`);
-    writeFileSync(join(dir, 'hosts.ini'), `[kube_node]\n${lines.join('\n')}\n[k8s_cluster:children]\nkube_node\n`);
+    rl = await startContainerdLab(this, 2, { name: 'containerd' });
+    ({ dir, on } = rl);
     // the lab's group_vars: Debian's components, and the two options containerd in a container needs
     const vars = {
       containerd_source: 'package',
@@ -58,32 +61,24 @@ describe('role container-engine/containerd on 2 lab hosts (Debian containerd 1.6
   });
   after(async function () {
     this.timeout(LAB_STOP_TIMEOUT_MS);
-    await lab?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await rl?.stop();
   });
 
-  const state = () => Promise.all(hosts.map(async (t) => (await t.exec(STATE)).stdout));
-  const seconds = (r: KplayRun) => ((r.events.find((e) => e.type === 'recap')?.durationMs as number) / 1000).toFixed(1);
-  const on = async (i: number, cmd: string) => {
-    const r = await hosts[i]!.exec(cmd);
-    expect(r.rc, `${cmd}: ${r.stderr}`).to.equal(0);
-    return r.stdout;
-  };
   const startsSince = async (i: number, since: string) => Number((await on(i, `journalctl -u containerd --since @${since} -o cat --no-pager | grep -c '^Started containerd' || true`)).trim());
 
   it('check mode writes nothing; the run configures and (re)starts containerd once; a second run and a check change nothing', async function () {
     this.timeout(300_000);
-    const before = await state();
+    const before = await rl!.state(STATE);
     const check = await kplay(...args, '--check', '--diff');
     expect(failures(check), check.stdout + check.stderr).to.deep.equal([]);
     expect(check.code, check.stderr).to.equal(0);
-    expect(await state()).to.deep.equal(before);
+    expect(await rl!.state(STATE)).to.deep.equal(before);
 
     const since = (await on(0, 'sleep 1; date +%s')).trim();
     const first = await kplay(...args);
     expect(failures(first), first.stdout + first.stderr).to.deep.equal([]);
     expect(first.code, first.stderr).to.equal(0);
-    expect(changedTasks(first)).to.deep.equal(changedTasks(check));
+    expect(mispredictions(check, first)).to.deep.equal([]);
     for (const i of [0, 1]) {
       expect(await on(i, 'systemctl is-active containerd; systemctl is-enabled containerd')).to.equal('active\nenabled\n');
       expect(await on(i, 'ctr version')).to.match(/Server:\s+Version:\s+1\.6\.20/);
@@ -104,11 +99,9 @@ describe('role container-engine/containerd on 2 lab hosts (Debian containerd 1.6
 
     const since2 = (await on(0, 'sleep 1; date +%s')).trim();
     const second = await kplay(...args);
-    expect(second.code, second.stdout + second.stderr).to.equal(0);
-    for (const [name, stats] of Object.entries(recap(second))) expect(stats.changed, name).to.equal(0);
+    expectNoChange(second);
     const after = await kplay(...args, '--check', '--diff');
-    expect(after.code, after.stdout + after.stderr).to.equal(0);
-    for (const [name, stats] of Object.entries(recap(after))) expect(stats.changed, name).to.equal(0);
+    expectNoChange(after);
     for (const i of [0, 1]) expect(await startsSince(i, since2), 'restarts by unchanged runs').to.equal(0);
     console.log(`      [containerd] 2 hosts: check ${seconds(check)} s, first run ${seconds(first)} s, second run ${seconds(second)} s, check after ${seconds(after)} s`);
   });
@@ -129,39 +122,27 @@ describe('role container-engine/containerd on 2 lab hosts (Debian containerd 1.6
       expect(await on(i, 'systemctl is-active containerd')).to.equal('active\n');
     }
     const again = await kplay(...withMirror);
-    expect(again.code, again.stdout + again.stderr).to.equal(0);
-    for (const [name, stats] of Object.entries(recap(again))) expect(stats.changed, name).to.equal(0);
+    expectNoChange(again);
   });
 });
 
 describe('role container-engine/containerd on a lab host prepared for Kubernetes (preload of local images)', function () {
-  let lab: Lab | undefined;
+  let rl: RoleLab | undefined;
+  let lab: RoleLab['lab'];
   let host: Transport;
   let dir: string;
   let args: string[];
 
   before(async function () {
-    this.timeout(LAB_START_TIMEOUT_MS);
-    if (!existsSync(SHARED)) {
-      console.warn(`    (skipping: ${SHARED} is absent)`);
-      this.skip();
-    }
-    requireLab(this);
-    lab = await startLab(1, { name: 'containerd-k8s', kubernetes: true });
-    host = await lab.transport(0);
-    dir = mkdtempSync(join(tmpdir(), 'kplay-containerd-k8s-'));
-    copyFileSync(lab.knownHostsPath, join(dir, 'known_hosts'));
-    copyFileSync(PLAYBOOK, join(dir, 'containerd.yml'));
-    writeFileSync(join(dir, 'kplay.yml'), `roles_path: [${JSON.stringify(ROLES)}]\n`);
-    const h = lab.hosts[0]!;
-    writeFileSync(join(dir, 'hosts.ini'), `[kube_node]\n${h.name} ansible_host=${h.address} ansible_user=root ansible_ssh_private_key_file=${lab.keyPath}\n[k8s_cluster:children]\nkube_node\n`);
+    rl = await startContainerdLab(this, 1, { name: 'containerd-k8s', kubernetes: true });
+    ({ lab, dir } = rl);
+    host = rl.hosts[0]!;
     // the lab's own group_vars (Debian's components, the local pause image, the preload list)
     args = ['run', join(dir, 'containerd.yml'), '-i', join(dir, 'hosts.ini'), '-e', `@${lab.kubernetes!.groupVarsPath}`, '--json'];
   });
   after(async function () {
     this.timeout(LAB_STOP_TIMEOUT_MS);
-    await lab?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await rl?.stop();
   });
 
   const preload = (r: KplayRun, status: string) => r.events.filter((e) => e.type === 'host_result' && e.task === 'containerd : Preload images (air-gapped)' && e.status === status).map((e) => e.item);
@@ -169,7 +150,7 @@ describe('role container-engine/containerd on a lab host prepared for Kubernetes
 
   it('imports the local pause and busybox images once, check mode predicts it, and containerd pins the pause image as its sandbox', async function () {
     this.timeout(300_000);
-    const images = lab!.kubernetes!.images;
+    const images = lab.kubernetes!.images;
     expect(await ls()).to.not.contain(images.pause.image);
     // check mode on the fresh host: each import is predicted (containerd_image reads, never imports)
     const check = await kplay(...args, '--check');
@@ -186,10 +167,10 @@ describe('role container-engine/containerd on a lab host prepared for Kubernetes
     expect((await host.exec('containerd config dump')).stdout).to.contain(`sandbox_image = "${images.pause.image}"`);
     const second = await kplay(...args);
     expect(second.code, second.stdout + second.stderr).to.equal(0);
-    expect(recap(second)[lab!.hosts[0]!.name]!.changed).to.equal(0);
+    expect(recap(second)[lab.hosts[0]!.name]!.changed).to.equal(0);
     const after = await kplay(...args, '--check');
     expect(after.code, after.stdout + after.stderr).to.equal(0);
-    expect(recap(after)[lab!.hosts[0]!.name]!.changed).to.equal(0);
+    expect(recap(after)[lab.hosts[0]!.name]!.changed).to.equal(0);
     expect(preload(after, 'ok')).to.have.members([images.pause.image, images.busybox.image]);
   });
 
@@ -205,7 +186,7 @@ describe('role container-engine/containerd on a lab host prepared for Kubernetes
 
   it('containerd_image: absent removes an image once and present imports it back; a missing archive and an archive of another name fail clearly', async function () {
     this.timeout(120_000);
-    const { busybox, pause } = lab!.kubernetes!.images;
+    const { busybox, pause } = lab.kubernetes!.images;
     // containerd runs and has both images after the role's test above; alone (-g), this does it
     expect((await host.exec('systemctl start containerd')).rc).to.equal(0);
     for (const i of [busybox, pause]) {
