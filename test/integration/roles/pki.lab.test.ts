@@ -5,12 +5,11 @@
  * from a control plane; a control plane holding another key fails the run and changes nothing.
  */
 import { expect } from 'chai';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab, startLab, type Lab } from '../../support/lab.ts';
+import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab } from '../../support/lab.ts';
 import { kplay, recap, type KplayRun } from '../../support/kplay.ts';
-import type { Transport } from '../../../engine/transport/transport.ts';
+import { startRoleLab, type RoleLab } from '../../support/role-lab.ts';
 
 const site = join(import.meta.dirname, '../../fixtures/roles/pki/site.yml');
 
@@ -28,29 +27,26 @@ resources:
 `;
 
 describe('role pki: the encryption key recovered from a control plane over SSH (2 lab hosts)', function () {
-  let lab: Lab | undefined;
-  let hosts: Transport[];
+  let rl: RoleLab | undefined;
   let dir: string;
   let args: string[];
 
   before(async function () {
     this.timeout(LAB_START_TIMEOUT_MS);
     requireLab(this);
-    lab = await startLab(2, { name: 'pki' });
-    hosts = await Promise.all(lab.hosts.map((_h, i) => lab!.transport(i)));
-    dir = mkdtempSync(join(tmpdir(), 'kplay-pki-lab-'));
-    copyFileSync(lab.knownHostsPath, join(dir, 'known_hosts'));
-    const lines = lab.hosts.map((h) => `${h.name} ansible_host=${h.address} ansible_user=${lab!.users.sudoNoPass} ansible_ssh_private_key_file=${lab!.keyPath}`);
+    rl = await startRoleLab(2, { name: 'pki' });
+    dir = rl.dir;
+    const lines = rl.lines(rl.lab.users.sudoNoPass);
     writeFileSync(join(dir, 'hosts.ini'), `[kube_control_plane]\n${lines.join('\n')}\n\n[k8s_cluster:children]\nkube_control_plane\n`);
     args = ['run', site, '-i', join(dir, 'hosts.ini')];
   });
   after(async function () {
     this.timeout(LAB_STOP_TIMEOUT_MS);
-    await lab?.stop();
+    await rl?.stop();
   });
 
   const put = async (i: number, content: string) => {
-    const r = await hosts[i]!.exec(`mkdir -p /etc/kubernetes/pki && umask 077 && cat > /etc/kubernetes/pki/encryption-config.yaml`, { stdin: content });
+    const r = await rl!.hosts[i]!.exec(`mkdir -p /etc/kubernetes/pki && umask 077 && cat > /etc/kubernetes/pki/encryption-config.yaml`, { stdin: content });
     expect(r.rc, r.stderr).to.equal(0);
   };
 
