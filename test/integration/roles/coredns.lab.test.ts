@@ -11,13 +11,14 @@
  */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { dump as dumpYaml, load as loadYaml } from 'js-yaml';
-import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab, startLab, type Lab } from '../../support/lab.ts';
+import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab } from '../../support/lab.ts';
 import { failures, changedTasks, kplay, type KplayRun } from '../../support/kplay.ts';
+import { copyLabInventory, startRoleLab, type RoleLab } from '../../support/role-lab.ts';
 import { waitFor } from '../../support/until.ts';
+import { skipAfterFailure } from '../../support/steps.ts';
 import { corednsRelease, dnsFromEveryNode } from '../../support/cluster-dns.ts';
 import { k8sBinaries, type K8sBinaries } from '../../support/k8s-binaries.ts';
 import { startArtifactServer, type ArtifactServer } from '../../support/artifact-server.ts';
@@ -34,7 +35,8 @@ const LISTING = 'find /etc/coredns /etc/kubernetes /etc/systemd/system /usr/loca
 const HOST_FLANNEL_IMAGE = '/var/lib/kplay-lab/images/flannel-test.tar';
 
 describe('role apps/coredns after site.yml with flannel on 3 lab hosts (real v1.36 binaries, CoreDNS 1.11.3 and flanneld images)', function () {
-  let lab: Lab | undefined;
+  let rl: RoleLab | undefined;
+  let lab: RoleLab['lab'];
   let server: ArtifactServer | undefined;
   let k8s: K8sBinaries;
   let hosts: Transport[] = [];
@@ -50,27 +52,23 @@ describe('role apps/coredns after site.yml with flannel on 3 lab hosts (real v1.
     k8s = k8sBinaries(this);
     const t0 = Date.now();
     const image = await corednsImage(k8s.file('coredns/coredns'));
+    // the pod network is flannel's vxlan (a local image of flanneld built from source): DNS is
+    // proven over the default network, not only over the lab's bridge network
+    const flannel = await ensureFlannelImage(k8s.file('flannel/flanneld'), k8s.file('flannel/flannel'));
+    rl = await startRoleLab(3, { name: 'coredns', kubernetes: true });
+    ({ lab, hosts, dir: work } = rl);
     // files_repo: the Kubernetes binaries, and CoreDNS's release archive as upstream names it
-    work = mkdtempSync(join(tmpdir(), 'kplay-coredns-'));
     const repo = join(work, 'repo');
     mkdirSync(repo);
     symlinkSync(join(k8s.filesRepo, 'dl.k8s.io'), join(repo, 'dl.k8s.io'));
     const corednsVars = corednsRelease(k8s, repo);
-
-    // the pod network is flannel's vxlan (a local image of flanneld built from source): DNS is
-    // proven over the default network, not only over the lab's bridge network
-    const flannel = await ensureFlannelImage(k8s.file('flannel/flanneld'), k8s.file('flannel/flannel'));
-    lab = await startLab(3, { name: 'coredns', kubernetes: true });
-    hosts = await Promise.all(lab.hosts.map((_h, i) => lab!.transport(i)));
     await Promise.all(hosts.map((t) => t.putFile(image, HOST_IMAGE, { mode: '0644' })));
     await Promise.all(hosts.map((t) => t.putFile(flannel.tarball, HOST_FLANNEL_IMAGE, { mode: '0644' })));
     server = await startArtifactServer({ root: repo, host: lab.controllerAddress });
 
     inv = join(work, 'inventory');
     mkdirSync(inv);
-    copyFileSync(lab.inventoryPath, join(inv, 'inventory.ini'));
-    copyFileSync(lab.knownHostsPath, join(inv, 'known_hosts'));
-    cpSync(join(dirname(lab.inventoryPath), 'group_vars'), join(inv, 'group_vars'), { recursive: true });
+    copyLabInventory(lab, inv);
     // the lab's list of images to import, plus CoreDNS's
     const labVarsPath = join(inv, 'group_vars', 'all', 'lab-kubernetes.yml');
     const labVars = loadYaml(readFileSync(labVarsPath, 'utf8')) as { containerd_preload_images: { archive: string; image: string }[] };
@@ -99,20 +97,13 @@ describe('role apps/coredns after site.yml with flannel on 3 lab hosts (real v1.
     timings.push(`setup (image, lab, inventory): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
 
-  let failed = false;
-  beforeEach(function () {
-    if (failed) this.skip();
-  });
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') failed = true;
-  });
+  skipAfterFailure();
 
   after(async function () {
     this.timeout(LAB_STOP_TIMEOUT_MS);
     if (timings.length) console.log(`      timings: ${timings.join('; ')}`);
     await server?.close();
-    await lab?.stop();
-    if (work) rmSync(work, { recursive: true, force: true });
+    await rl?.stop();
   });
 
   const run = async (playbook: string, ...extra: string[]): Promise<KplayRun> => {
@@ -122,7 +113,7 @@ describe('role apps/coredns after site.yml with flannel on 3 lab hosts (real v1.
     outputs.push(r.stdout, r.stderr);
     return r;
   };
-  const listings = () => Promise.all(hosts.map(async (t) => (await t.exec(LISTING)).stdout));
+  const listings = () => rl!.state(LISTING);
   const kubectl = (...args: string[]) => {
     const r = spawnSync(k8s.kubectl, ['--kubeconfig', kubeconfig, '--request-timeout=20s', ...args], { encoding: 'utf8' });
     return { rc: r.status ?? -1, out: r.stdout, err: r.stderr };
@@ -132,7 +123,7 @@ describe('role apps/coredns after site.yml with flannel on 3 lab hosts (real v1.
     expect(r.code, r.stdout.slice(-3000) + r.stderr).to.equal(0);
   };
 
-  const nodes = () => lab!.hosts.map((h) => h.name);
+  const nodes = () => lab.hosts.map((h) => h.name);
 
   it('site.yml (flannel) then the role: CoreDNS runs as a Deployment of 2 on different nodes behind kube-dns 10.96.0.10', async function () {
     this.timeout(900_000);
@@ -172,7 +163,7 @@ describe('role apps/coredns after site.yml with flannel on 3 lab hosts (real v1.
     const cmBefore = kubectl('-n', 'kube-system', 'get', 'cm', 'coredns', '-o', 'jsonpath={.metadata.resourceVersion}').out;
     const r = await run('coredns.yml', '--check', '--diff', '-e', 'coredns_cache_ttl=15');
     ok(r);
-    expect(changedTasks(r)).to.deep.equal([`${lab!.hosts[0]!.name} coredns : CoreDNS objects (server-side apply; the Deployment's rollout waited for)`]);
+    expect(changedTasks(r)).to.deep.equal([`${lab.hosts[0]!.name} coredns : CoreDNS objects (server-side apply; the Deployment's rollout waited for)`]);
     const ev = r.events.find((e) => e.type === 'host_result' && e.status === 'changed') as { changes: { summary: string; diff?: { before?: string; after?: string } }[] };
     const summaries = ev.changes.map((c) => c.summary);
     expect(summaries, JSON.stringify(ev.changes)).to.have.length(1);
@@ -187,7 +178,7 @@ describe('role apps/coredns after site.yml with flannel on 3 lab hosts (real v1.
     this.timeout(600_000);
     const r = await run('coredns.yml', '-e', 'coredns_deployment=host');
     ok(r);
-    const cp = lab!.hosts[0]!;
+    const cp = lab.hosts[0]!;
     expect((await hosts[0]!.exec('systemctl is-active coredns')).stdout.trim()).to.equal('active');
     expect((await hosts[0]!.exec('stat -c "%a %U" /etc/coredns/kubeconfig')).stdout.trim()).to.equal('600 coredns');
     expect((await hosts[1]!.exec('test -e /etc/systemd/system/coredns.service')).rc).to.not.equal(0);

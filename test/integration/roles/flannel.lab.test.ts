@@ -14,20 +14,21 @@
  *   each node resolves kubernetes.default and a Service name over that network.
  */
 import { expect } from 'chai';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab, startLab, type Lab } from '../../support/lab.ts';
+import { join } from 'node:path';
+import { LAB_START_TIMEOUT_MS, LAB_STOP_TIMEOUT_MS, requireLab } from '../../support/lab.ts';
 import { failures, changedTasks, kplay, recap, type KplayRun } from '../../support/kplay.ts';
+import { copyLabInventory, startRoleLab, type RoleLab } from '../../support/role-lab.ts';
 import { waitFor } from '../../support/until.ts';
+import { skipAfterFailure } from '../../support/steps.ts';
 import { k8sBinaries, type K8sBinaries } from '../../support/k8s-binaries.ts';
 import { startArtifactServer, type ArtifactServer } from '../../support/artifact-server.ts';
 import { ensureFlannelImage, type FlannelImage } from '../../support/flannel-image.ts';
 import { COREDNS_IMAGE, corednsImage } from '../../support/coredns-image.ts';
 import { corednsRelease, dnsFromEveryNode } from '../../support/cluster-dns.ts';
-import type { Transport } from '../../../engine/transport/transport.ts';
 
 const GUARDED_SITE = join(import.meta.dirname, '../../fixtures/roles/flannel/site-guarded.yml');
 const HOST_IMAGE = '/var/lib/kplay-lab/images/flannel.tar';
@@ -36,20 +37,18 @@ const HOST_COREDNS_IMAGE = '/var/lib/kplay-lab/images/coredns.tar';
 const LISTING = 'find /etc /usr/local /opt /var/lib/kubelet /usr/lib/cni -xdev -printf "%p %m %s %T@\\n" 2>/dev/null | grep -v -e "^/etc/ld.so.cache" | sort';
 const sha256 = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 
-interface Cluster {
-  lab: Lab;
-  hosts: Transport[];
+/** A role lab whose temp dir (inv) holds the lab's inventory, group_vars and the test's variables. */
+interface Cluster extends RoleLab {
   inv: string;
   kubeconfig: string;
   outputs: string[];
 }
 
-
 describe('network_plugin/flannel: site.yml with kube_network_plugin flannel (real v1.36, flanneld v0.20.2)', function () {
   let k8s: K8sBinaries;
   let image: FlannelImage;
   let server: ArtifactServer | undefined;
-  const labs: Lab[] = [];
+  const labs: RoleLab[] = [];
   const timings: Record<string, number> = {};
 
   before(async function () {
@@ -67,16 +66,13 @@ describe('network_plugin/flannel: site.yml with kube_network_plugin flannel (rea
 
   /** A lab with Kubespray's groups, its inventory copied beside the artifacts' and flannel's variables, the flannel image (and CoreDNS's when given) on each host. */
   async function cluster(name: string, n: number, flannelVars: Record<string, unknown>, filesRoot: string, coredns?: string): Promise<Cluster> {
-    const lab = await startLab(n, { name, kubernetes: true });
-    labs.push(lab);
+    const rl = await startRoleLab(n, { name, kubernetes: true });
+    labs.push(rl);
+    const { lab, hosts, dir: inv } = rl;
     server ??= await startArtifactServer({ root: filesRoot, host: lab.controllerAddress });
-    const hosts = await Promise.all(lab.hosts.map((_h, i) => lab.transport(i)));
     await Promise.all(hosts.map((t) => t.putFile(image.tarball, HOST_IMAGE)));
     if (coredns) await Promise.all(hosts.map((t) => t.putFile(coredns, HOST_COREDNS_IMAGE)));
-    const inv = mkdtempSync(join(tmpdir(), `kplay-${name}-`));
-    copyFileSync(lab.inventoryPath, join(inv, 'inventory.ini'));
-    copyFileSync(lab.knownHostsPath, join(inv, 'known_hosts'));
-    cpSync(join(dirname(lab.inventoryPath), 'group_vars'), join(inv, 'group_vars'), { recursive: true });
+    copyLabInventory(lab, inv);
     const labImages = lab.kubernetes!.images;
     writeFileSync(join(inv, 'group_vars', 'all', 'artifacts.yml'), JSON.stringify({ files_repo: server.url, ...k8s.checksumVars }, null, 2));
     writeFileSync(
@@ -96,7 +92,7 @@ describe('network_plugin/flannel: site.yml with kube_network_plugin flannel (rea
         2,
       ),
     );
-    return { lab, hosts, inv, kubeconfig: join(inv, 'credentials', 'admin.conf'), outputs: [] };
+    return { ...rl, inv, kubeconfig: join(inv, 'credentials', 'admin.conf'), outputs: [] };
   }
 
   const run = async (c: Cluster, playbook: string, ...extra: string[]): Promise<KplayRun> => {
@@ -108,11 +104,7 @@ describe('network_plugin/flannel: site.yml with kube_network_plugin flannel (rea
     const r = spawnSync(k8s.kubectl, ['--kubeconfig', c.kubeconfig, '--request-timeout=20s', ...args], { encoding: 'utf8' });
     return { rc: r.status ?? -1, out: r.stdout, err: r.stderr };
   };
-  const on = async (c: Cluster, i: number, cmd: string) => {
-    const r = await c.hosts[i]!.exec(cmd);
-    expect(r.rc, `${cmd}: ${r.stderr}`).to.equal(0);
-    return r.stdout;
-  };
+  const on = (c: Cluster, i: number, cmd: string) => c.on(i, cmd);
 
   /** Two busybox pods on different nodes reach each other; one reaches the other through a ClusterIP Service. */
   async function podsAcrossNodes(c: Cluster, name: string): Promise<void> {
@@ -175,13 +167,7 @@ describe('network_plugin/flannel: site.yml with kube_network_plugin flannel (rea
 
   describe('flannel_deployment: daemonset (3 hosts)', function () {
     let c: Cluster;
-    let failed = false;
-    beforeEach(function () {
-      if (failed) this.skip();
-    });
-    afterEach(function () {
-      if (this.currentTest?.state === 'failed') failed = true;
-    });
+    skipAfterFailure();
 
     before(async function () {
       this.timeout(LAB_START_TIMEOUT_MS);
@@ -193,7 +179,7 @@ describe('network_plugin/flannel: site.yml with kube_network_plugin flannel (rea
       this.timeout(LAB_STOP_TIMEOUT_MS);
       await server?.close();
       server = undefined;
-      await c?.lab.stop();
+      await c?.stop();
     });
 
     it('the real run builds the cluster with the flannel DaemonSet; every node has flannel.1 and subnet.env', async function () {
@@ -236,7 +222,7 @@ describe('network_plugin/flannel: site.yml with kube_network_plugin flannel (rea
 
     it('a changed kube_pods_subnet on the live cluster is refused before anything changes', async function () {
       this.timeout(300_000);
-      const before = await Promise.all(c.hosts.map(async (t) => (await t.exec(LISTING)).stdout));
+      const before = await c.state(LISTING);
       const cm = kubectl(c, '-n', 'kube-flannel', 'get', 'cm', 'kube-flannel-cfg', '-o', 'jsonpath={.metadata.resourceVersion}').out;
       const t0 = Date.now();
       const r = await run(c, GUARDED_SITE, '-e', 'kube_pods_subnet=10.200.0.0/16');
@@ -245,7 +231,7 @@ describe('network_plugin/flannel: site.yml with kube_network_plugin flannel (rea
       expect(r.stdout + r.stderr).to.include('kube_pods_subnet is 10.200.0.0/16 but the live flannel network');
       expect(r.stdout + r.stderr).to.include('Set kube_pods_subnet back to 10.244.0.0/16');
       expect(changedTasks(r)).to.deep.equal([]);
-      expect(await Promise.all(c.hosts.map(async (t) => (await t.exec(LISTING)).stdout))).to.deep.equal(before);
+      expect(await c.state(LISTING)).to.deep.equal(before);
       expect(kubectl(c, '-n', 'kube-flannel', 'get', 'cm', 'kube-flannel-cfg', '-o', 'jsonpath={.metadata.resourceVersion}').out).to.equal(cm);
       // the unchanged inventory passes the same guard
       const ok = await run(c, GUARDED_SITE, '--check');
@@ -260,13 +246,7 @@ describe('network_plugin/flannel: site.yml with kube_network_plugin flannel (rea
 
   describe('flannel_deployment: host (2 hosts)', function () {
     let c: Cluster;
-    let failed = false;
-    beforeEach(function () {
-      if (failed) this.skip();
-    });
-    afterEach(function () {
-      if (this.currentTest?.state === 'failed') failed = true;
-    });
+    skipAfterFailure();
     before(async function () {
       this.timeout(LAB_START_TIMEOUT_MS);
       const t0 = Date.now();
