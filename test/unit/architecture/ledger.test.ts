@@ -11,25 +11,13 @@
  * a chain, and on the old names `ledger` and `controllerLedger`.
  */
 import { expect } from 'chai';
-import { readdirSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import ts from 'typescript';
+import { localReadContext, ROOT, tsFiles } from '../../support/source-tree.ts';
 import type { ReadContext } from '../../../modules/api.ts';
-import { createModuleContext } from '../../../engine/executor/module-context.ts';
-import { HostLedger } from '../../../engine/executor/ledger.ts';
-import { LocalTransport } from '../../../engine/transport/local.ts';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const LEDGER_TYPES = new Set(['Ledger', 'HostLedger']);
 const OLD_NAMES = new Set(['ledger', 'controllerLedger']);
-
-function tsFiles(dir: string): string[] {
-  return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {
-    const p = `${dir}/${e.name}`;
-    return e.isDirectory() ? tsFiles(p) : e.name.endsWith('.ts') ? [p] : [];
-  });
-}
 
 /** Where the ledger may be read: the probes (and their makers), and api.ts, which declares the type. */
 const allowed = (file: string): boolean => file.startsWith('modules/facts/') || file.endsWith('/probes.ts') || file === 'modules/api.ts';
@@ -79,16 +67,7 @@ describe('modules never read the ledger', function () {
   });
 
   it('the read context hands modules no ledger', () => {
-    const ctx = createModuleContext({
-      host: 'localhost',
-      transport: new LocalTransport('localhost'),
-      vars: {},
-      check: true,
-      diff: false,
-      ledger: new HostLedger(),
-      controllerLedger: new HostLedger(),
-      controller: { playbookDir: ROOT, inventoryDir: ROOT, pkiDir: ROOT, cacheDir: ROOT },
-    });
+    const ctx = localReadContext();
     expect(ctx).not.to.have.property('ledger');
     expect(ctx).not.to.have.property('controllerLedger');
     // and by type: these lines fail to compile (npm run typecheck) if they come back

@@ -6,25 +6,14 @@
  * read it. A cast to the branded types would get around that, so casts are held to the same files.
  */
 import { expect } from 'chai';
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import ts from 'typescript';
+import { localReadContext, ROOT, tsFiles } from '../../support/source-tree.ts';
 import type { ReadContext } from '../../../modules/api.ts';
-import { createModuleContext } from '../../../engine/executor/module-context.ts';
-import { HostLedger } from '../../../engine/executor/ledger.ts';
-import { LocalTransport } from '../../../engine/transport/local.ts';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const MAKERS = new Set(['defineProbe', 'defineQuery', 'defineParsedQuery']);
 const BRANDED = new Set(['Probe', 'HostQuery', 'ParsedQuery']);
-
-function tsFiles(dir: string): string[] {
-  return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {
-    const p = `${dir}/${e.name}`;
-    return e.isDirectory() ? tsFiles(p) : e.name.endsWith('.ts') ? [p] : [];
-  });
-}
 
 const reviewed = (file: string): boolean => file.startsWith('modules/facts/') || file.endsWith('/probes.ts');
 
@@ -54,15 +43,7 @@ describe('read() is read-only', () => {
   });
 
   it('the read context has no way to run a command of its own choosing', () => {
-    const ctx = createModuleContext({
-      host: 'localhost',
-      transport: new LocalTransport('localhost'),
-      vars: {},
-      check: true,
-      diff: false,
-      ledger: new HostLedger(),
-      controller: { playbookDir: ROOT, inventoryDir: ROOT, pkiDir: ROOT, cacheDir: ROOT },
-    });
+    const ctx = localReadContext();
     expect(ctx).not.to.have.property('exec');
     // and by type: this line fails to compile (npm run typecheck) if exec comes back
     // @ts-expect-error ReadContext has no exec
