@@ -25,8 +25,14 @@ export function exists(path: string): Probe<boolean> {
   });
 }
 
+/** A path on the host, and in check mode the earlier task of the run that makes or removes it. */
+export interface Presence {
+  exists: boolean;
+  plannedBy?: string;
+}
+
 /** Whether a path exists (`test -e`: a dangling symlink does not), and in check mode whether an earlier task makes or removes it. */
-export function presence(path: string): Probe<{ exists: boolean; plannedBy?: string }> {
+export function presence(path: string): Probe<Presence> {
   return defineProbe({
     script: sh`[ -e ${path} ]`,
     parse: (o) => ({ exists: o.rc === 0 }),

@@ -1,12 +1,8 @@
 /** containerd_image's pure part: what ctr lists (and whether ctr and the archive are there) + the wanted state → changes. */
 import type { Op, Plan, Vars } from '../../api.ts';
+import type { Presence } from '../../facts/command.ts';
 import { DEFAULT_ADDRESS, DEFAULT_NAMESPACE, type ContainerdImageArgs } from './schema.ts';
 
-/** A path on the host, and in check mode the earlier task of the run that makes it. */
-export interface Presence {
-  exists: boolean;
-  plannedBy?: string;
-}
 
 /** `ctr images ls -q`: the names, or why containerd could not be asked. */
 export type Listing = { images: string[] } | { unreachable: string };

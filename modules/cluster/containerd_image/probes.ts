@@ -3,9 +3,9 @@
  * (lists the namespace's image names; asks containerd only when its socket exists).
  */
 import { sh } from '../../../engine/transport/quote.ts';
-import { presence } from '../../facts/command.ts';
+import { presence, type Presence } from '../../facts/command.ts';
 import { defineProbe, type Probe } from '../../facts/read-only.ts';
-import type { Listing, Presence } from './plan.ts';
+import type { Listing } from './plan.ts';
 
 /** ctr given as a path (in check mode also the earlier task that installs it), or a name in PATH. */
 export function ctrPresence(ctr: string): Probe<Presence> {
