@@ -286,6 +286,12 @@ export interface ModuleDef<S extends TSchema = TSchema, State = unknown> {
   freeForm?: string;
   /** 'plan' (default): check mode reports the plan. 'skip': check mode skips the task (command/shell without creates/removes). */
   checkMode?: 'plan' | 'skip' | ((args: Static<S>) => 'plan' | 'skip');
+  /**
+   * kplay_known_after_apply in the arguments is a value to this module, which carries it on
+   * (set_fact: the task that uses the fact meets it there) or prints it (debug). Any other
+   * module's task holding it is not read or planned: check mode reports it as a change.
+   */
+  takesUnknownValues?: boolean;
   /** Rules JSON Schema cannot say well (exclusive keys); messages name the argument. */
   validate?(args: Static<S>): { key?: string; message: string }[];
   /** Controller files the task will need, checked at load time when the name holds no template. */

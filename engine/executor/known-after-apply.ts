@@ -15,23 +15,14 @@ import type { ModuleOutcome } from './run-module.ts';
 
 export const KNOWN_AFTER_APPLY = '__kplay_known_after_apply__';
 
-/**
- * Modules that only carry a value on (set_fact: a later task that uses the fact meets the
- * placeholder there) or print it (debug, ok in both runs): they take it as any other value.
- */
-const PASS_THROUGH = new Set(['set_fact', 'debug']);
-
-/** Whether the module runs as usual with the placeholder in its arguments. */
-export function takesUnknownValues(module: string): boolean {
-  return PASS_THROUGH.has(module);
-}
-
 /** The argument paths (`dest`, `env.PATH`, `routes[1]`) whose value holds the placeholder. */
 export function unknownArgs(args: Vars): string[] {
   const found: string[] = [];
   const walk = (v: unknown, path: string): void => {
     if (typeof v === 'string') {
       if (v.includes(KNOWN_AFTER_APPLY)) found.push(path);
+    } else if (Buffer.isBuffer(v)) {
+      // bytes (a file's content) hold no template value
     } else if (Array.isArray(v)) {
       v.forEach((x, i) => walk(x, `${path}[${i}]`));
     } else if (v !== null && typeof v === 'object') {

@@ -16,7 +16,7 @@ import { LocalTransport } from '../transport/local.ts';
 import { createModuleContext } from './module-context.ts';
 import { prepareArgs } from './args.ts';
 import { runModule, type ModuleOutcome } from './run-module.ts';
-import { knownAfterApplyOutcome, takesUnknownValues, unknownArgs } from './known-after-apply.ts';
+import { knownAfterApplyOutcome, unknownArgs } from './known-after-apply.ts';
 import { hostState, OMIT, varsFor, type PlayContext, type Scope } from './play-context.ts';
 import type { HostStatus } from '../report/events.ts';
 import { countResult } from '../report/recap.ts';
@@ -238,7 +238,7 @@ async function runIteration(pc: PlayContext, task: Task, host: string, vars: Var
   if (!module) throw new KplayError('KPLAY_UNKNOWN_MODULE', `unknown module ${task.module}`, { loc: task.loc });
   const renderCtx = { loc: task.loc, task: name };
   const rendered = dropOmitted(renderValue(task.args, vars, renderCtx) as Vars);
-  const unknown = takesUnknownValues(task.module) ? [] : unknownArgs(rendered);
+  const unknown = module.takesUnknownValues ? [] : unknownArgs(rendered);
   if (unknown.length > 0) {
     const o = knownAfterApplyOutcome(task.module, unknown, check);
     return { changed: o.changed, failed: o.failed, skipped: false, ...(o.msg ? { msg: o.msg } : {}), result: { changed: o.changed, failed: o.failed, ...(o.msg ? { msg: o.msg } : {}) }, outcome: o };

@@ -3,6 +3,7 @@ import { defineModule } from '../api.ts';
 
 export const debug = defineModule({
   name: 'debug',
+  takesUnknownValues: true,
   schema: Type.Object(
     {
       msg: Type.Optional(Type.Unknown({ description: 'The message to print (any value; rendered).' })),

@@ -4,6 +4,7 @@ import { defineModule } from '../api.ts';
 /** Arguments are the facts themselves; the executor stores result.ansible_facts at set_fact precedence. */
 export const set_fact = defineModule({
   name: 'set_fact',
+  takesUnknownValues: true,
   schema: Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.Unknown(), {
     description: 'Each key becomes a host variable with the (rendered) value.',
   }),
