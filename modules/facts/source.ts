@@ -3,8 +3,8 @@
  * (for the diff) in one probe, and in check mode what an earlier task of this run writes there.
  */
 import { createHash } from 'node:crypto';
-import { sh } from '../../engine/transport/quote.ts';
 import { defineProbe, type Probe, type ProbeOutput } from './read-only.ts';
+import { checksumScript, parseChecksum } from './checksum.ts';
 import { contentScript, parseContent, type FileContent } from './content.ts';
 
 export interface SourceFile {
@@ -17,15 +17,14 @@ export interface SourceFile {
 }
 
 export function sourceFileScript(path: string, maxBytes: number): string {
-  // read through a redirect: sha256sum escapes odd file names in its output
-  return sh`if [ -f ${path} ]; then sha256sum < ${path} || return 2; fi; ` + contentScript(path, maxBytes);
+  return `${checksumScript(path)}; ${contentScript(path, maxBytes)}`;
 }
 
 export function parseSourceFile(o: ProbeOutput): SourceFile {
   if (o.rc !== 0) throw new Error(`reading file failed (exit ${o.rc})`);
-  const m = /^([0-9a-f]{64})\b[^\n]*\n/.exec(o.out);
-  if (!m) return { content: parseContent(o) };
-  return { sha256: m[1]!, content: parseContent({ rc: 0, out: o.out.slice(m[0].length) }) };
+  const sha256 = parseChecksum(o);
+  if (!sha256) return { content: parseContent(o) };
+  return { sha256, content: parseContent({ rc: 0, out: o.out.slice(o.out.indexOf('\n') + 1) }) };
 }
 
 /**
