@@ -12,8 +12,9 @@ export class HostLedger implements Ledger {
   private readonly paths = new Map<string, LedgerEntry>();
   private readonly chains = new Map<string, ChainEntry>();
 
+  /** `dir/` and `dir` are one path: a task may spell it either way. */
   path(path: string): LedgerEntry | undefined {
-    return this.paths.get(path);
+    return this.paths.get(key(path));
   }
 
   chain(family: ChainEffect['family'], table: string, chain: string): ChainEntry | undefined {
@@ -25,7 +26,7 @@ export class HostLedger implements Ledger {
       this.chains.set(`${effect.family}/${effect.table}/${effect.chain}`, { ...effect, by });
       return;
     }
-    this.paths.set(effect.path, { ...effect, by });
+    this.paths.set(key(effect.path), { ...effect, by });
     if (effect.state !== 'absent') {
       // a file implies its parent directories exist
       for (let d = dirname(effect.path); d !== '/' && d !== '.' && !this.paths.has(d); d = dirname(d)) {
@@ -51,4 +52,8 @@ export class HostLedger implements Ledger {
 
 function ownership(op: { owner?: string; group?: string }): { owner?: string; group?: string } {
   return { ...(op.owner !== undefined ? { owner: op.owner } : {}), ...(op.group !== undefined ? { group: op.group } : {}) };
+}
+
+function key(path: string): string {
+  return path.length > 1 ? path.replace(/\/+$/, '') || '/' : path;
 }

@@ -15,15 +15,8 @@ export interface PlannedStat {
   planned?: LedgerEntry;
 }
 
-/** The ledger's entry for a path; `dir/` is the directory `dir` when nothing recorded the spelling with the slash. */
-export function plannedPath(ledger: Ledger, path: string): LedgerEntry | undefined {
-  const exact = ledger.path(path);
-  if (exact || !/.\/+$/.test(path)) return exact;
-  return ledger.path(path.replace(/\/+$/, '') || '/');
-}
-
 function withPlanned(found: PlannedStat, ledger: Ledger, path: string): PlannedStat {
-  const e = plannedPath(ledger, path);
+  const e = ledger.path(path);
   return e ? { ...found, planned: e } : found;
 }
 
